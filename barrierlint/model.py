@@ -1,0 +1,831 @@
+"""The pipeline model: typed, immutable elements built from YAML nodes.
+
+Every element keeps an `Origin` (its document and the route to it), so rules point at YAML
+routes and never at lines. Reading is defensive: a field of the wrong type becomes a BL002
+problem on the document and the element is built without it, never an exception.
+
+The shapes are those of Harness NextGen v0 YAML (`pipeline.stages`, `parallel`, `stepGroup`,
+`insert`, `rollbackSteps`, looping `strategy`, multi-service / multi-environment spawners,
+`when`, `dependsOn`, chained `Pipeline` stages, template references). Other syntaxes
+(v1, FirstGen) are translated into the same elements by their own builders.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from typing import Iterator, Union
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .source import Document, Kind, Problem, Route, child, node_span
+
+# -- elements -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Origin:
+    """Where an element is written: a document and the route inside it."""
+
+    doc: Document
+    route: Route
+
+    def at(self, *steps: str | int) -> "Origin":
+        return Origin(self.doc, self.route + steps)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class When:
+    """Conditional execution. `status` is pipelineStatus (stages) or stageStatus (steps)."""
+
+    status: str | None
+    condition: str | None
+    origin: Origin
+
+    @property
+    def conditional(self) -> bool:
+        """True when the element may be skipped on a run where everything so far succeeded."""
+        if self.status not in (None, "Success", "All"):
+            return True
+        return self.condition is not None and self.condition.strip().lower() != "true"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Strategy:
+    """A looping strategy or a multi-deployment spawner: `copies` run, `concurrency` at once.
+
+    `copies` is None when it is not known before the run (an expression); `max_concurrency`
+    None means every copy starts at once.
+    """
+
+    kind: str  # matrix | repeat | parallelism | multi-deployment
+    copies: int | None
+    max_concurrency: int | None
+    origin: Origin
+    concurrency_origin: Origin | None = None  # the maxConcurrency key or the `parallel: false` flag
+    description: str = ""
+    max_concurrency_expression: str | None = None
+
+    @property
+    def started_together(self) -> int | None:
+        """How many copies start immediately (and so register as barrier participants)."""
+        if self.copies is None:
+            return None
+        if self.max_concurrency is None or self.max_concurrency <= 0:
+            return self.copies
+        return min(self.copies, self.max_concurrency)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class FailureStrategy:
+    errors: tuple[str, ...]
+    action: str
+    origin: Origin
+    retry_count: int | None = None
+    then: str | None = None  # action after retries are exhausted
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class TemplateRef:
+    """A use of a template that the model has not inlined (the project resolves it)."""
+
+    ref: str
+    version: str | None
+    origin: Origin
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Step:
+    identifier: str | None
+    name: str | None
+    type: str | None
+    origin: Origin
+    timeout: str | None = None
+    when: When | None = None
+    strategy: Strategy | None = None
+    failure_strategies: tuple[FailureStrategy, ...] = ()
+    template: TemplateRef | None = None
+    barrier_ref: str | None = None  # spec.barrierRef of a Barrier step
+    barrier_ref_origin: Origin | None = None
+
+    @property
+    def is_barrier(self) -> bool:
+        return self.type == "Barrier"
+
+    @property
+    def label(self) -> str:
+        return self.identifier or self.name or "?"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class StepGroup:
+    identifier: str | None
+    name: str | None
+    origin: Origin
+    steps: tuple["Item", ...] = ()
+    rollback_steps: tuple["Item", ...] = ()
+    when: When | None = None
+    strategy: Strategy | None = None
+    failure_strategies: tuple[FailureStrategy, ...] = ()
+    template: TemplateRef | None = None
+
+    @property
+    def label(self) -> str:
+        return self.identifier or self.name or "?"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Parallel:
+    """Branches that start together: stages in a stage list, steps or step groups in a step list."""
+
+    branches: tuple["Item", ...]
+    origin: Origin
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Sequence:
+    """An anonymous run of items inside a parallel block (legacy `executions` layout, v1 groups)."""
+
+    items: tuple["Item", ...]
+    origin: Origin
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ChildPipeline:
+    """The `spec` of a chained `type: Pipeline` stage."""
+
+    org: str | None
+    project: str | None
+    pipeline: str | None
+    origin: Origin
+    inputs: "Pipeline | None" = None  # spec.inputs, read as a pipeline
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Stage:
+    identifier: str | None
+    name: str | None
+    type: str | None
+    origin: Origin
+    steps: tuple["Item", ...] = ()
+    rollback_steps: tuple["Item", ...] = ()
+    when: When | None = None
+    strategy: Strategy | None = None
+    depends_on: tuple[str, ...] | None = None  # None: no dependsOn key (list order applies)
+    failure_strategies: tuple[FailureStrategy, ...] = ()
+    timeout: str | None = None
+    child: ChildPipeline | None = None
+    template: TemplateRef | None = None
+
+    @property
+    def label(self) -> str:
+        return self.identifier or self.name or "?"
+
+
+Item = Union[Stage, StepGroup, Step, Parallel, Sequence]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class BarrierDecl:
+    identifier: str | None
+    name: str | None
+    origin: Origin
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Pipeline:
+    identifier: str | None
+    name: str | None
+    origin: Origin
+    stages: tuple[Item, ...] = ()
+    barriers: tuple[BarrierDecl, ...] = ()
+    barriers_origin: Origin | None = None  # flowControl.barriers, when written
+    syntax: str = "v0"  # v0 | v1 | firstgen
+    template: TemplateRef | None = None
+    org: str | None = None
+    project: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.identifier or self.name or self.origin.doc.path
+
+
+# -- walking --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Occurrence:
+    """One Barrier step in its context: the participant unit the engine registers."""
+
+    step: Step
+    stage: Stage
+    path: tuple[Item, ...]  # enclosing stage, step groups, parallel blocks; outermost first
+    in_rollback: bool
+    loops: tuple[Strategy, ...]  # enclosing strategies, outermost first
+
+    @property
+    def ref(self) -> str | None:
+        return self.step.barrier_ref
+
+    @property
+    def group(self) -> StepGroup | None:
+        return next((item for item in reversed(self.path) if isinstance(item, StepGroup)), None)
+
+    @property
+    def copies(self) -> int | None:
+        """Participants this one step registers: the product of copies started at once."""
+        total = 1
+        for loop in self.loops:
+            started = loop.started_together
+            if started is None:
+                return None
+            total *= started
+        return total
+
+    @property
+    def where(self) -> str:
+        """A readable name for the participant: stage, then step groups."""
+        names = [self.stage.label] + [g.label for g in self.path if isinstance(g, StepGroup)]
+        return " > ".join(names)
+
+
+def children(item: Item) -> Iterator[tuple[Item, bool]]:
+    """Direct sub-items of an element, each with whether it lies in a rollback section."""
+    if isinstance(item, (Stage, StepGroup)):
+        for sub in item.steps:
+            yield sub, False
+        for sub in item.rollback_steps:
+            yield sub, True
+    elif isinstance(item, Parallel):
+        for sub in item.branches:
+            yield sub, False
+    elif isinstance(item, Sequence):
+        for sub in item.items:
+            yield sub, False
+
+
+def occurrences(pipeline: Pipeline) -> list[Occurrence]:
+    """Every Barrier step of a pipeline in document order, with its context."""
+    found: list[Occurrence] = []
+    stack: list[tuple[Item, Stage | None, tuple, bool, tuple]] = [
+        (item, None, (), False, ()) for item in reversed(pipeline.stages)
+    ]
+    while stack:
+        item, stage, path, rollback, loops = stack.pop()
+        if isinstance(item, Stage):
+            stage = item
+        if isinstance(item, Step):
+            if item.is_barrier and stage is not None:
+                found.append(Occurrence(item, stage, path, rollback, loops))
+            continue
+        inner_path = path + (item,)
+        inner_loops = loops + (item.strategy,) if getattr(item, "strategy", None) else loops
+        for sub, in_rollback in reversed(list(children(item))):
+            stack.append((sub, stage, inner_path, rollback or in_rollback, inner_loops))
+    return found
+
+
+def stages(pipeline: Pipeline) -> Iterator[Stage]:
+    """Every stage, in document order, parallel branches included."""
+    stack = list(reversed(pipeline.stages))
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Stage):
+            yield item
+        elif isinstance(item, (Parallel, Sequence)):
+            stack.extend(reversed(item.branches if isinstance(item, Parallel) else item.items))
+
+
+# -- values ---------------------------------------------------------------------------------
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|w|d|h|m|s)", re.IGNORECASE)
+_DURATIONS = re.compile(r"(?:\s*\d+(?:\.\d+)?\s*(?:ms|w|d|h|m|s)\s*)+", re.IGNORECASE)
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(text: str | None) -> float | None:
+    """Seconds in a Harness duration such as `10m`, `1h 30m`, `1d`; None if not a duration."""
+    if text is None or not _DURATIONS.fullmatch(text):
+        return None
+    return sum(float(n) * _UNIT_SECONDS[u.lower()] for n, u in _DURATION.findall(text))
+
+
+def is_expression(text: str | None) -> bool:
+    return text is not None and "<+" in text
+
+
+def is_runtime_input(text: str | None) -> bool:
+    """`<+input>` with optional `.default(...)`, `.allowedValues(...)`, `.executionInput()`."""
+    return text is not None and text.strip().startswith("<+input>")
+
+
+# -- building -------------------------------------------------------------------------------
+
+MAX_ELEMENTS = 200_000  # alias bombs and generated monsters stop here, with a BL002 problem
+MAX_DEPTH = 100  # nesting of step groups and parallel blocks
+
+
+class _TooLarge(Exception):
+    pass
+
+
+@dataclass
+class _Reader:
+    """Typed, defensive access to nodes that records BL002 problems instead of raising."""
+
+    doc: Document
+    budget: int = MAX_ELEMENTS
+    seen_duplicates: set = field(default_factory=set)
+
+    def problem(self, route: Route, message: str) -> None:
+        self.doc.problems.append(Problem("BL002", route, message))
+
+    def tick(self, route: Route) -> None:
+        self.budget -= 1
+        if self.budget < 0:
+            self.problem(route, f"pipeline has more than {MAX_ELEMENTS} elements (alias expansion?); analysis stopped")
+            raise _TooLarge
+
+    def mapping(self, node: Node | None, route: Route, what: str) -> dict[str, Node] | None:
+        if node is None or (isinstance(node, ScalarNode) and node.tag.endswith(":null")):
+            return None
+        if not isinstance(node, MappingNode):
+            self.problem(route, f"{what} must be a mapping, not {_shape(node)}")
+            return None
+        result: dict[str, Node] = {}
+        for key, value in node.value:
+            if not isinstance(key, ScalarNode):
+                self.problem(route, f"{what} has a key that is not a plain string")
+                continue
+            if key.value in result and id(key) not in self.seen_duplicates:
+                self.seen_duplicates.add(id(key))
+                span = node_span(key)
+                self.doc.problems.append(
+                    Problem("BL002", route + (key.value,), f"duplicate key '{key.value}' in {what}: the later value wins", span)
+                )
+            result[key.value] = value
+        return result
+
+    def items(self, node: Node | None, route: Route, what: str) -> list[tuple[Node, Route]]:
+        if node is None or (isinstance(node, ScalarNode) and node.tag.endswith(":null")):
+            return []
+        if not isinstance(node, SequenceNode):
+            self.problem(route, f"{what} must be a list, not {_shape(node)}")
+            return []
+        return [(sub, route + (i,)) for i, sub in enumerate(node.value)]
+
+    def text(self, node: Node | None, route: Route, what: str) -> str | None:
+        if node is None or (isinstance(node, ScalarNode) and node.tag.endswith(":null")):
+            return None
+        if not isinstance(node, ScalarNode):
+            self.problem(route, f"{what} must be a string, not {_shape(node)}")
+            return None
+        return node.value
+
+    def integer(self, node: Node | None, route: Route, what: str) -> tuple[int | None, str | None]:
+        """An integer, or the expression text when it is one; problems for anything else."""
+        value = self.text(node, route, what)
+        if value is None:
+            return None, None
+        if is_expression(value):
+            return None, value
+        try:
+            return int(value.strip()), None
+        except ValueError:
+            self.problem(route, f"{what} must be a whole number, not '{value}'")
+            return None, None
+
+
+def _shape(node: Node | None) -> str:
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    if isinstance(node, ScalarNode):
+        return f"the value '{node.value}'" if len(node.value) < 40 else "a long string"
+    return "nothing"
+
+
+def build(doc: Document) -> list[Pipeline]:
+    """The NextGen v0 pipelines of a document (one per YAML document that is a pipeline)."""
+    pipelines = []
+    for index, (root, kind) in enumerate(zip(doc.roots, doc.kinds)):
+        if kind is not Kind.PIPELINE:
+            continue
+        reader = _Reader(doc)
+        try:
+            pipeline = _pipeline(reader, root, (index,))
+        except _TooLarge:
+            continue
+        if pipeline is not None:
+            pipelines.append(pipeline)
+    return pipelines
+
+
+def _pipeline(r: _Reader, root: Node, route: Route) -> Pipeline | None:
+    top = r.mapping(root, route, "the document")
+    if top is None:
+        return None
+    return read_pipeline(r, top.get("pipeline"), route + ("pipeline",))
+
+
+def read_pipeline(r: _Reader, node: Node | None, route: Route, syntax: str = "v0") -> Pipeline | None:
+    """A pipeline mapping (also the `inputs` of a chained stage) into a Pipeline."""
+    origin = Origin(r.doc, route)
+    fields = r.mapping(node, route, "pipeline")
+    if fields is None:
+        if node is None or isinstance(node, ScalarNode):
+            r.problem(route, "pipeline has no body: 'pipeline:' must hold a mapping with 'stages'")
+        return None
+    barriers, barriers_origin = (), None
+    flow = r.mapping(fields.get("flowControl"), route + ("flowControl",), "flowControl")
+    if flow is not None and "barriers" in flow:
+        barriers_route = route + ("flowControl", "barriers")
+        barriers_origin = Origin(r.doc, barriers_route)
+        barriers = tuple(
+            decl for decl in (_barrier_decl(r, sub, sub_route) for sub, sub_route in r.items(flow["barriers"], barriers_route, "flowControl.barriers")) if decl
+        )
+    template = _template_ref(r, fields.get("template"), route + ("template",))
+    stages = _stage_items(r, fields.get("stages"), route + ("stages",), 0)
+    return Pipeline(
+        identifier=r.text(fields.get("identifier"), route + ("identifier",), "pipeline identifier"),
+        name=r.text(fields.get("name"), route + ("name",), "pipeline name"),
+        origin=origin,
+        stages=stages,
+        barriers=barriers,
+        barriers_origin=barriers_origin,
+        syntax=syntax,
+        template=template,
+        org=r.text(fields.get("orgIdentifier"), route + ("orgIdentifier",), "orgIdentifier"),
+        project=r.text(fields.get("projectIdentifier"), route + ("projectIdentifier",), "projectIdentifier"),
+    )
+
+
+def _barrier_decl(r: _Reader, node: Node, route: Route) -> BarrierDecl | None:
+    fields = r.mapping(node, route, "a flowControl barrier")
+    if fields is None:
+        if node is not None:
+            return None
+        r.problem(route, "flowControl barrier entry is empty")
+        return None
+    identifier = r.text(fields.get("identifier"), route + ("identifier",), "barrier identifier")
+    if identifier is None:
+        r.problem(route, "flowControl barrier has no identifier")
+    return BarrierDecl(identifier, r.text(fields.get("name"), route + ("name",), "barrier name"), Origin(r.doc, route))
+
+
+def _stage_items(r: _Reader, node: Node | None, route: Route, depth: int) -> tuple[Item, ...]:
+    result: list[Item] = []
+    for sub, sub_route in r.items(node, route, "stages"):
+        r.tick(sub_route)
+        fields = r.mapping(sub, sub_route, "a stage list item")
+        if fields is None:
+            continue
+        if "stage" in fields:
+            stage = _stage(r, fields["stage"], sub_route + ("stage",), depth)
+            if stage is not None:
+                result.append(stage)
+        elif "parallel" in fields:
+            branches = _stage_items(r, fields["parallel"], sub_route + ("parallel",), depth + 1)
+            result.append(Parallel(branches, Origin(r.doc, sub_route + ("parallel",))))
+        elif "insert" in fields:
+            insert = r.mapping(fields["insert"], sub_route + ("insert",), "insert")
+            if insert is not None:
+                result.extend(_stage_items(r, insert.get("stages"), sub_route + ("insert", "stages"), depth))
+        else:
+            found = ", ".join(sorted(fields)) or "nothing"
+            r.problem(sub_route, f"stage list item must hold 'stage', 'parallel' or 'insert', found {found}")
+    return tuple(result)
+
+
+def _stage(r: _Reader, node: Node, route: Route, depth: int) -> Stage | None:
+    fields = r.mapping(node, route, "stage")
+    if fields is None:
+        return None
+    spec = r.mapping(fields.get("spec"), route + ("spec",), "stage spec") or {}
+    stage_type = r.text(fields.get("type"), route + ("type",), "stage type")
+    steps, rollback = (), ()
+    execution_route = route + ("spec", "execution")
+    execution = r.mapping(spec.get("execution"), execution_route, "stage execution")
+    if execution is not None:
+        steps = _step_items(r, execution.get("steps"), execution_route + ("steps",), depth + 1)
+        rollback = _step_items(r, execution.get("rollbackSteps"), execution_route + ("rollbackSteps",), depth + 1)
+    elif "executions" in spec:  # legacy layout: a list of `steps:` and `parallel:` blocks
+        steps = _step_items(r, spec["executions"], route + ("spec", "executions"), depth + 1)
+    strategy = _strategy(r, fields.get("strategy"), route + ("strategy",))
+    if stage_type == "Deployment" and strategy is None:
+        strategy = _spawner(r, spec, route + ("spec",))
+    depends_on = None
+    if "dependsOn" in fields:
+        depends_on = tuple(
+            value
+            for sub, sub_route in r.items(fields["dependsOn"], route + ("dependsOn",), "dependsOn")
+            if (value := r.text(sub, sub_route, "dependsOn entry")) is not None
+        )
+    child = None
+    if stage_type == "Pipeline":
+        spec_route = route + ("spec",)
+        child = ChildPipeline(
+            org=r.text(spec.get("org"), spec_route + ("org",), "org"),
+            project=r.text(spec.get("project"), spec_route + ("project",), "project"),
+            pipeline=r.text(spec.get("pipeline"), spec_route + ("pipeline",), "pipeline"),
+            origin=Origin(r.doc, spec_route),
+            inputs=read_pipeline(r, spec["inputs"], spec_route + ("inputs",)) if isinstance(spec.get("inputs"), MappingNode) else None,
+        )
+    return Stage(
+        identifier=r.text(fields.get("identifier"), route + ("identifier",), "stage identifier"),
+        name=r.text(fields.get("name"), route + ("name",), "stage name"),
+        type=stage_type,
+        origin=Origin(r.doc, route),
+        steps=steps,
+        rollback_steps=rollback,
+        when=_when(r, fields.get("when"), route + ("when",), "pipelineStatus"),
+        strategy=strategy,
+        depends_on=depends_on,
+        failure_strategies=_failure_strategies(r, fields.get("failureStrategies"), route + ("failureStrategies",)),
+        timeout=r.text(fields.get("timeout"), route + ("timeout",), "stage timeout"),
+        child=child,
+        template=_template_ref(r, fields.get("template"), route + ("template",)),
+    )
+
+
+def _step_items(r: _Reader, node: Node | None, route: Route, depth: int) -> tuple[Item, ...]:
+    if depth > MAX_DEPTH:
+        r.problem(route, f"steps are nested more than {MAX_DEPTH} levels deep; analysis stopped here")
+        return ()
+    result: list[Item] = []
+    for sub, sub_route in r.items(node, route, "steps"):
+        r.tick(sub_route)
+        fields = r.mapping(sub, sub_route, "a step list item")
+        if fields is None:
+            continue
+        if "step" in fields:
+            step = _step(r, fields["step"], sub_route + ("step",))
+            if step is not None:
+                result.append(step)
+        elif "stepGroup" in fields:
+            group = _step_group(r, fields["stepGroup"], sub_route + ("stepGroup",), depth)
+            if group is not None:
+                result.append(group)
+        elif "parallel" in fields:
+            branches = _step_items(r, fields["parallel"], sub_route + ("parallel",), depth + 1)
+            result.append(Parallel(branches, Origin(r.doc, sub_route + ("parallel",))))
+        elif "insert" in fields:
+            insert = r.mapping(fields["insert"], sub_route + ("insert",), "insert")
+            if insert is not None:
+                result.extend(_step_items(r, insert.get("steps"), sub_route + ("insert", "steps"), depth + 1))
+        elif "steps" in fields:  # legacy `executions` layout
+            items = _step_items(r, fields["steps"], sub_route + ("steps",), depth + 1)
+            result.append(Sequence(items, Origin(r.doc, sub_route + ("steps",))))
+        else:
+            found = ", ".join(sorted(fields)) or "nothing"
+            r.problem(sub_route, f"step list item must hold 'step', 'stepGroup', 'parallel' or 'insert', found {found}")
+    return tuple(result)
+
+
+def _step_group(r: _Reader, node: Node, route: Route, depth: int) -> StepGroup | None:
+    fields = r.mapping(node, route, "stepGroup")
+    if fields is None:
+        return None
+    return StepGroup(
+        identifier=r.text(fields.get("identifier"), route + ("identifier",), "step group identifier"),
+        name=r.text(fields.get("name"), route + ("name",), "step group name"),
+        origin=Origin(r.doc, route),
+        steps=_step_items(r, fields.get("steps"), route + ("steps",), depth + 1),
+        rollback_steps=_step_items(r, fields.get("rollbackSteps"), route + ("rollbackSteps",), depth + 1),
+        when=_when(r, fields.get("when"), route + ("when",), "stageStatus"),
+        strategy=_strategy(r, fields.get("strategy"), route + ("strategy",)),
+        failure_strategies=_failure_strategies(r, fields.get("failureStrategies"), route + ("failureStrategies",)),
+        template=_template_ref(r, fields.get("template"), route + ("template",)),
+    )
+
+
+def _step(r: _Reader, node: Node, route: Route) -> Step | None:
+    fields = r.mapping(node, route, "step")
+    if fields is None:
+        return None
+    step_type = r.text(fields.get("type"), route + ("type",), "step type")
+    template = _template_ref(r, fields.get("template"), route + ("template",))
+    spec_node, spec_route = fields.get("spec"), route + ("spec",)
+    if template is not None and step_type is None:
+        # a step template: its inputs say what the step is when the template itself is not at hand
+        inputs = r.mapping(child(fields.get("template"), "templateInputs"), route + ("template", "templateInputs"), "templateInputs")
+        if inputs is not None:
+            step_type = r.text(inputs.get("type"), route + ("template", "templateInputs", "type"), "step type")
+            spec_node, spec_route = inputs.get("spec"), route + ("template", "templateInputs", "spec")
+    ref = ref_origin = None
+    if step_type == "Barrier":
+        spec = r.mapping(spec_node, spec_route, "Barrier step spec") or {}
+        ref_origin = Origin(r.doc, spec_route + ("barrierRef",))
+        ref = r.text(spec.get("barrierRef"), ref_origin.route, "barrierRef")
+    return Step(
+        identifier=r.text(fields.get("identifier"), route + ("identifier",), "step identifier"),
+        name=r.text(fields.get("name"), route + ("name",), "step name"),
+        type=step_type,
+        origin=Origin(r.doc, route),
+        timeout=r.text(fields.get("timeout"), route + ("timeout",), "step timeout"),
+        when=_when(r, fields.get("when"), route + ("when",), "stageStatus"),
+        strategy=_strategy(r, fields.get("strategy"), route + ("strategy",)),
+        failure_strategies=_failure_strategies(r, fields.get("failureStrategies"), route + ("failureStrategies",)),
+        template=template,
+        barrier_ref=ref,
+        barrier_ref_origin=ref_origin,
+    )
+
+
+def _when(r: _Reader, node: Node | None, route: Route, status_key: str) -> When | None:
+    if isinstance(node, ScalarNode) and not node.tag.endswith(":null"):
+        return When(None, node.value, Origin(r.doc, route))  # a bare expression
+    fields = r.mapping(node, route, "when")
+    if fields is None:
+        return None
+    return When(
+        status=r.text(fields.get(status_key), route + (status_key,), status_key),
+        condition=r.text(fields.get("condition"), route + ("condition",), "when condition"),
+        origin=Origin(r.doc, route),
+    )
+
+
+def _template_ref(r: _Reader, node: Node | None, route: Route) -> TemplateRef | None:
+    fields = r.mapping(node, route, "template")
+    if fields is None:
+        return None
+    ref = r.text(fields.get("templateRef"), route + ("templateRef",), "templateRef")
+    if ref is None:
+        return None
+    return TemplateRef(ref, r.text(fields.get("versionLabel"), route + ("versionLabel",), "versionLabel"), Origin(r.doc, route))
+
+
+def _failure_strategies(r: _Reader, node: Node | None, route: Route) -> tuple[FailureStrategy, ...]:
+    result = []
+    for sub, sub_route in r.items(node, route, "failureStrategies"):
+        fields = r.mapping(sub, sub_route, "a failure strategy") or {}
+        on_failure = r.mapping(fields.get("onFailure"), sub_route + ("onFailure",), "onFailure") or {}
+        base = sub_route + ("onFailure",)
+        errors = tuple(
+            e for s, s_route in r.items(on_failure.get("errors"), base + ("errors",), "errors") if (e := r.text(s, s_route, "error type"))
+        )
+        action = r.mapping(on_failure.get("action"), base + ("action",), "failure action") or {}
+        action_type = r.text(action.get("type"), base + ("action", "type"), "failure action type")
+        if action_type is None:
+            continue
+        retry_count = then = None
+        spec = r.mapping(action.get("spec"), base + ("action", "spec"), "failure action spec") or {}
+        if "retryCount" in spec:
+            retry_count, _ = r.integer(spec["retryCount"], base + ("action", "spec", "retryCount"), "retryCount")
+        after = r.mapping(spec.get("onRetryFailure") or spec.get("onTimeout"), base + ("action", "spec"), "retry fallback") or {}
+        fallback = r.mapping(after.get("action"), base + ("action", "spec"), "fallback action") or {}
+        then = r.text(fallback.get("type"), base + ("action", "spec"), "fallback action type")
+        result.append(FailureStrategy(errors, action_type, Origin(r.doc, sub_route), retry_count, then))
+    return tuple(result)
+
+
+def _strategy(r: _Reader, node: Node | None, route: Route) -> Strategy | None:
+    fields = r.mapping(node, route, "strategy")
+    if not fields:
+        return None
+    origin = Origin(r.doc, route)
+    if "parallelism" in fields:
+        count, expression = r.integer(fields["parallelism"], route + ("parallelism",), "parallelism")
+        return Strategy("parallelism", count, None, origin, description=f"parallelism {expression or count}")
+    for kind in ("matrix", "repeat"):
+        if kind not in fields:
+            continue
+        body_route = route + (kind,)
+        if isinstance(fields[kind], ScalarNode):  # the whole axis set is an expression
+            return Strategy(kind, None, None, origin, description=f"{kind} from an expression")
+        body = r.mapping(fields[kind], body_route, kind) or {}
+        limit, limit_expression = (None, None)
+        concurrency_origin = None
+        if "maxConcurrency" in body:
+            concurrency_origin = Origin(r.doc, body_route + ("maxConcurrency",))
+            limit, limit_expression = r.integer(body["maxConcurrency"], concurrency_origin.route, "maxConcurrency")
+        copies = _matrix_copies(r, body, body_route) if kind == "matrix" else _repeat_copies(r, body, body_route)
+        noun = "combinations" if kind == "matrix" else "copies"
+        description = f"{kind} of {copies if copies is not None else 'unknown'} {noun}"
+        return Strategy(kind, copies, limit, origin, concurrency_origin, description, limit_expression)
+    return None
+
+
+_MATRIX_KEYS = {"exclude", "maxConcurrency", "nodeName", "batchSize"}
+
+
+def _matrix_copies(r: _Reader, body: dict[str, Node], route: Route) -> int | None:
+    axes: dict[str, list[str]] = {}
+    for key, node in body.items():
+        if key in _MATRIX_KEYS:
+            continue
+        if isinstance(node, SequenceNode):
+            axes[key] = [_canonical(v) for v in node.value]
+        else:
+            return None  # an axis given by an expression: the size is known only at run time
+    if not axes:
+        return 0
+    total = 1
+    for values in axes.values():
+        total *= len(values)
+    excludes = []
+    for sub, sub_route in r.items(body.get("exclude"), route + ("exclude",), "exclude"):
+        fields = r.mapping(sub, sub_route, "an exclude entry")
+        if fields:
+            excludes.append({k: _canonical(v) for k, v in fields.items()})
+    if not excludes or total == 0:
+        return total
+    if total > 100_000:
+        return None
+    names = list(axes)
+    kept = 0
+    for combo in itertools.product(*(axes[n] for n in names)):
+        values = dict(zip(names, combo))
+        if not any(all(values.get(k) == v for k, v in ex.items()) for ex in excludes):
+            kept += 1
+    return kept
+
+
+def _canonical(node: Node) -> str:
+    if isinstance(node, ScalarNode):
+        return node.value
+    return repr(node)  # mappings as matrix values compare by identity of their text
+
+
+def _repeat_copies(r: _Reader, body: dict[str, Node], route: Route) -> int | None:
+    if "items" in body:
+        if isinstance(body["items"], SequenceNode):
+            return len(body["items"].value)
+        return None
+    if "times" in body:
+        count, _ = r.integer(body["times"], route + ("times",), "times")
+        return count
+    return None
+
+
+def _flag(r: _Reader, node: Node | None, route: Route) -> bool | None:
+    value = r.text(node, route, "parallel")
+    if value is None:
+        return None
+    lowered = value.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    return None  # an expression: unknown until the run
+
+
+def _spawner(r: _Reader, spec: dict[str, Node], route: Route) -> Strategy | None:
+    """Multi-service / multi-environment deployment, as a loop with the engine's concurrency rule."""
+
+    def values(key: str) -> tuple[int | None, dict[str, Node]]:
+        section = r.mapping(spec.get(key), route + (key,), key)
+        if section is None:
+            return 0, {}
+        node = section.get("values")
+        if isinstance(node, SequenceNode):
+            return len(node.value), section
+        return (None if node is not None else 0), section
+
+    services, svc_section = values("services")
+    environments, env_section = values("environments")
+    env_route = route + ("environments",)
+    infra = environments
+    if environments and isinstance(env_section.get("values"), SequenceNode):
+        infra = 0
+        for sub in env_section["values"].value:
+            defs = child(sub, "infrastructureDefinitions")
+            infra += len(defs.value) if isinstance(defs, SequenceNode) and defs.value else 1
+    group = r.mapping(spec.get("environmentGroup"), route + ("environmentGroup",), "environmentGroup")
+    if not services and not infra and group is None:
+        return None
+    svc_parallel = _flag(r, child(svc_section.get("metadata"), "parallel"), route + ("services", "metadata", "parallel"))
+    env_parallel = _flag(r, child(env_section.get("metadata"), "parallel"), env_route + ("metadata", "parallel"))
+    n_svc = services if services else 1
+    n_env = infra if infra else 1
+    if group is not None:
+        n_env, env_parallel = (None, None)  # the group's environments are resolved on the server
+        group_parallel = _flag(r, child(group.get("metadata"), "parallel"), route + ("environmentGroup", "metadata", "parallel"))
+        env_parallel = group_parallel
+        env_route = route + ("environmentGroup",)
+    copies = None if n_svc is None or n_env is None else n_svc * n_env
+    svc_serial, env_serial = svc_parallel is False, env_parallel is False
+    concurrency_origin = None
+    if svc_serial and env_serial:
+        limit = 1
+    elif svc_serial:
+        limit = n_env  # services one after another, environments of each together
+    elif env_serial:
+        limit = n_svc
+    else:
+        limit = None
+    if svc_serial:
+        concurrency_origin = Origin(r.doc, route + ("services", "metadata", "parallel"))
+    elif env_serial:
+        concurrency_origin = Origin(r.doc, env_route + ("metadata", "parallel"))
+    if copies is not None and copies <= 1 and limit is None:
+        return None
+    parts = []
+    if services:
+        parts.append(f"{services} services")
+    if infra:
+        parts.append(f"{infra} environment/infrastructure targets")
+    if group is not None:
+        parts.append("an environment group")
+    description = "multi-deployment of " + " x ".join(parts)
+    return Strategy("multi-deployment", copies, limit, Origin(r.doc, route), concurrency_origin, description)

@@ -1,0 +1,1 @@
+"""Reporters: one module per output format, each turning located findings into text."""

@@ -1,0 +1,72 @@
+"""Terminal output in the style of ruff: `path:line:col: CODE message`, a code frame, a summary."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..finding import Finding, Severity
+
+_COLOURS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
+
+
+def _paint(text: str, code: str, colour: bool) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m" if colour else text
+
+
+def _location(finding_path: str, line: int, column: int) -> str:
+    return f"{finding_path}:{line}:{column}"
+
+
+def frame(finding: Finding, colour: bool = False) -> list[str]:
+    """The source line of the finding with a caret underline."""
+    span = finding.span
+    text = finding.origin.doc.line(span.line)
+    if not text.strip():
+        return []
+    width = len(str(span.line))
+    end = span.end_column if span.end_line == span.line else len(text) + 1
+    carets = "^" * max(1, min(end, len(text) + 1) - span.column)
+    gutter = " " * width + " |"
+    return [
+        gutter,
+        f"{span.line} | {text.rstrip()}",
+        f"{gutter} {' ' * (span.column - 1)}{_paint(carets, _COLOURS[finding.severity], colour)}",
+    ]
+
+
+def render(findings: Iterable[Finding], files: int, colour: bool = False, show_frames: bool = True) -> str:
+    findings = list(findings)
+    out: list[str] = []
+    for finding in findings:
+        span = finding.span
+        head = _location(finding.path, span.line, span.column)
+        code = _paint(finding.code, "1;" + _COLOURS[finding.severity], colour)
+        out.append(f"{_paint(head, '1', colour)}: {code} [{finding.severity}] {finding.message}")
+        if show_frames:
+            out.extend(frame(finding, colour))
+        for line in finding.witness:
+            out.append(f"  = witness: {line}")
+        for related in finding.related:
+            rspan = related.origin.doc.span(related.origin.route)
+            out.append(f"  = note: {_location(related.origin.doc.path, rspan.line, rspan.column)}: {related.message}")
+        if finding.fix:
+            out.append(f"  = help: {finding.fix}")
+        verdict = finding.properties.get("verification")
+        if verdict:
+            out.append(f"  = runtime: {verdict['status']}: {verdict['evidence']}")
+        if show_frames:
+            out.append("")
+    out.append(summary(findings, files))
+    return "\n".join(out) + "\n"
+
+
+def summary(findings: list[Finding], files: int) -> str:
+    noun = "file" if files == 1 else "files"
+    if not findings:
+        return f"All clear: no barrier problems in {files} {noun}."
+    counts = {severity: 0 for severity in Severity}
+    for finding in findings:
+        counts[finding.severity] += 1
+    parts = [f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in sorted(Severity, reverse=True) if counts[s]]
+    total = len(findings)
+    return f"Found {total} problem{'s' if total != 1 else ''} ({', '.join(parts)}) in {files} {noun}."

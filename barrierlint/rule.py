@@ -1,0 +1,129 @@
+"""The rule plugin API and the registry that finds rules through entry points.
+
+A rule is a class with a code (`BL101`), a name (`undeclared-barrier`), a default severity and a
+docstring (summary line, then sections on the mistake, what happens at run time and the fix).
+It receives the whole project and yields findings. Built-in rules live in `rules/` (installed as
+`barrierlint.rules`) and are found through the entry-point group `barrierlint.rules`, exactly as
+a third-party package's rules would be.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from functools import lru_cache
+from typing import TYPE_CHECKING, ClassVar, Iterable, Iterator
+
+from .finding import Finding, Related, Severity
+from .model import Origin, Pipeline
+
+if TYPE_CHECKING:
+    from .project import Project
+
+ENTRY_POINT_GROUP = "barrierlint.rules"
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity] = Severity.ERROR
+    tags: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def doc(cls) -> str:
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def summary(cls) -> str:
+        return cls.doc().split("\n", 1)[0].strip()
+
+    def check(self, project: "Project") -> Iterable[Finding]:
+        """Findings over the whole project; by default, pipeline by pipeline."""
+        for pipeline in project.pipelines:
+            yield from self.check_pipeline(pipeline, project)
+
+    def check_pipeline(self, pipeline: Pipeline, project: "Project") -> Iterable[Finding]:
+        return ()
+
+    def finding(
+        self,
+        origin: Origin,
+        message: str,
+        *,
+        related: Iterable[Related] = (),
+        witness: Iterable[str] = (),
+        flows: Iterable[Iterable[Related]] = (),
+        fix: str | None = None,
+        key: str = "",
+        **properties,
+    ) -> Finding:
+        return Finding(
+            code=self.code,
+            name=self.name,
+            severity=self.severity,
+            message=message,
+            origin=origin,
+            related=tuple(related),
+            witness=tuple(witness),
+            flows=tuple(tuple(flow) for flow in flows),
+            fix=fix,
+            properties=properties,
+            key=key,
+        )
+
+
+def _rules_in(module) -> Iterator[type[Rule]]:
+    for value in vars(module).values():
+        if inspect.isclass(value) and issubclass(value, Rule) and value.__module__ == module.__name__ and hasattr(value, "code"):
+            yield value
+
+
+@lru_cache(maxsize=1)
+def all_rules() -> tuple[type[Rule], ...]:
+    """Every installed rule, sorted by code; a package's submodules are searched too."""
+    from importlib.metadata import entry_points
+
+    found: dict[str, type[Rule]] = {}
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        module = entry.load()
+        modules = [module]
+        if hasattr(module, "__path__"):
+            modules += [importlib.import_module(f"{module.__name__}.{info.name}") for info in pkgutil.iter_modules(module.__path__)]
+        for mod in modules:
+            for rule in _rules_in(mod):
+                other = found.get(rule.code)
+                if other is not None and other is not rule:
+                    raise RuntimeError(f"rule code {rule.code} is defined twice: {other.__module__} and {rule.__module__}")
+                found[rule.code] = rule
+    return tuple(sorted(found.values(), key=lambda rule: rule.code))
+
+
+def lookup(selector: str) -> list[type[Rule]]:
+    """Rules matching a code, a code prefix (`BL3`), a name, or `ALL`."""
+    text = selector.strip()
+    rules = all_rules()
+    if text.upper() == "ALL":
+        return list(rules)
+    by_name = [r for r in rules if r.name == text]
+    if by_name:
+        return by_name
+    return [r for r in rules if r.code.startswith(text.upper())]
+
+
+def select(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list[type[Rule]]:
+    """The rules to run: all (or the selected ones) minus the ignored ones; unknown selectors fail."""
+    chosen: dict[str, type[Rule]] = {}
+    selectors = list(select) or ["ALL"]
+    for selector in selectors:
+        matched = lookup(selector)
+        if not matched:
+            raise ValueError(f"unknown rule selector '{selector}' (see `barrierlint rules`)")
+        chosen.update((r.code, r) for r in matched)
+    for selector in ignore:
+        matched = lookup(selector)
+        if not matched:
+            raise ValueError(f"unknown rule selector '{selector}' (see `barrierlint rules`)")
+        for rule in matched:
+            chosen.pop(rule.code, None)
+    return sorted(chosen.values(), key=lambda rule: rule.code)
