@@ -1,4 +1,4 @@
-"""The command line: `barrierlint check | rules | explain`.
+"""The command line: `barrierlint check | run | rules | explain`.
 
 Exit codes: 0 clean, 1 findings, 2 usage error or unreadable input, 3 internal error.
 """
@@ -64,6 +64,42 @@ def check(
     if result.errors:
         raise typer.Exit(EXIT_USAGE)
     raise typer.Exit(EXIT_FINDINGS if result.findings else EXIT_CLEAN)
+
+
+@app.command()
+def run(
+    pipeline: str = typer.Argument(..., help="A pipeline YAML file; - reads standard input."),
+    scenario: Optional[str] = typer.Option(None, "--scenario", "-s", help="Scenario YAML: durations, failures, `when` outcomes, engine profile."),
+    trace: Optional[str] = typer.Option(None, "--trace", help="Write the event trace as JSON lines to this file (- for standard output)."),
+) -> None:
+    """Simulate a pipeline run in the reference runtime: status of every stage and step, and
+    what is blocked where when nothing can move. Exit 0 when the run succeeds, 1 otherwise."""
+    from . import engine
+    from .runtime import ScenarioError, report, scenario as scenarios, simulate
+
+    try:
+        chosen = scenarios.load(scenario) if scenario else scenarios.Scenario()
+    except ScenarioError as error:
+        _fail(str(error))
+    result = engine.Result()
+    documents = engine.load_documents(engine.read_inputs([pipeline], (), result), result)
+    for error in result.errors:
+        _fail(error)
+    pipelines = [p for doc in documents for p in engine.model.build(doc)]
+    if not pipelines:
+        _fail(f"{pipeline}: no NextGen pipeline to run")
+    human = sys.stderr if trace == "-" else sys.stdout
+    runs = [simulate(p, chosen) for p in pipelines]
+    if trace:
+        lines = "".join(report.trace_lines(r) for r in runs)
+        if trace == "-":
+            sys.stdout.write(lines)
+        else:
+            with open(trace, "w", encoding="utf-8") as handle:
+                handle.write(lines)
+    for r in runs:
+        human.write(report.render(r))
+    raise typer.Exit(EXIT_CLEAN if all(r.status == "SUCCEEDED" for r in runs) else EXIT_FINDINGS)
 
 
 @app.command()
