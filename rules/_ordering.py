@@ -108,8 +108,8 @@ class LateLoopRule(Rule):
             size = f"{loop.strategy.description} (the number of copies is known only at run time)"
         else:
             late = f"copies {loop.started + 1}-{loop.copies}" if loop.copies > loop.started + 1 else f"copy {loop.copies}"
-        s = "s" if late.startswith("copy ") else ""
             size = loop.strategy.description
+        s = "s" if late.startswith("copy ") else ""
         if late_arrival == "wait":
             outcome = (
                 f"wait{s} there until {'its' if s else 'their'} own timeout ({', '.join(dict.fromkeys(timeout_text(o) for o in loop.first))}) and "
