@@ -115,7 +115,9 @@ def explain(rule: str = typer.Argument(..., help="A rule code or name, e.g. BL10
     if not matches:
         _fail(f"no rule '{rule}' (see `barrierlint rules`)")
     found = matches[0]
-    typer.echo(f"{found.code} {found.name} ({found.severity})\n\n{found.doc()}")
+    from .ruledocs import help_uri
+
+    typer.echo(f"{found.code} {found.name} ({found.severity})\n\n{found.doc()}\n\n{help_uri(found)}")
 
 
 def main() -> None:
