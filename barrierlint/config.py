@@ -110,15 +110,23 @@ def _yaml_table(path: str) -> Any:
 
 def _pyproject_table(path: str) -> Any:
     try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read configuration: {error.strerror or error}") from None
+    if b"barrierlint" not in data:  # most pyproject.toml files: no need to parse them
+        return None
+    try:
         import tomllib
     except ModuleNotFoundError:  # Python 3.10
         import tomli as tomllib
 
     try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle).get("tool", {}).get("barrierlint")
-    except (OSError, tomllib.TOMLDecodeError) as error:
+        table = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"{path}: cannot read configuration: {error}") from None
+    tool = table.get("tool")
+    return tool.get("barrierlint") if isinstance(tool, dict) else None
 
 
 def parse(table: Any, path: str) -> Config:

@@ -34,6 +34,10 @@ class Related:
     origin: Origin
     message: str
 
+    @property
+    def span(self) -> Span:
+        return self.origin.doc.span(self.origin.route)
+
 
 @dataclass(frozen=True, slots=True)
 class Finding:

@@ -26,7 +26,7 @@ def annotation(finding: Finding) -> str:
     where = f"file={_property(repository_path(finding.path))},line={span.line},col={span.column},endLine={span.end_line},endColumn={span.end_column}"
     lines = [finding.message, *(f"witness: {line}" for line in finding.witness)]
     for related in finding.related:
-        place = related.origin.doc.span(related.origin.route)
+        place = related.span
         lines.append(f"note: {repository_path(related.origin.doc.path)}:{place.line}:{place.column}: {related.message}")
     if finding.fix:
         lines.append(f"fix: {finding.fix}")

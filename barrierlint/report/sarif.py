@@ -17,7 +17,7 @@ from typing import Any, Iterable
 from urllib.parse import quote
 
 from .. import __version__
-from ..finding import Finding, Related, Severity
+from ..finding import Finding, Severity
 from ..model import Origin
 from ..rule import Rule, all_rules
 from ..source import Span, repository_path, repository_root
@@ -93,13 +93,13 @@ def _result(om, finding: Finding, rule_index: int) -> Any:
         message=om.Message(text="\n".join(lines)),
         locations=[_location(om, finding.origin, finding.span)],
         related_locations=[
-            _location(om, r.origin, _span(r), r.message, number) for number, r in enumerate(finding.related, start=1)
+            _location(om, r.origin, r.span, r.message, number) for number, r in enumerate(finding.related, start=1)
         ]
         or None,
         code_flows=[
             om.CodeFlow(
                 thread_flows=[
-                    om.ThreadFlow(locations=[om.ThreadFlowLocation(location=_location(om, r.origin, _span(r), r.message)) for r in flow])
+                    om.ThreadFlow(locations=[om.ThreadFlowLocation(location=_location(om, r.origin, r.span, r.message)) for r in flow])
                     for flow in finding.flows
                 ]
             )
@@ -118,10 +118,6 @@ def _bag(om, tags: list[str] | None = None, **entries: Any) -> Any:
     for name, value in entries.items():
         setattr(bag, name, value)
     return bag
-
-
-def _span(related: Related) -> Span:
-    return related.origin.doc.span(related.origin.route)
 
 
 def _location(om, origin: Origin, span: Span, message: str | None = None, number: int | None = None) -> Any:
