@@ -11,7 +11,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
-from . import model, source
+from . import model, source, suppress
 from .finding import Finding
 from .project import Project, Settings
 from .rule import Rule, select
@@ -33,6 +33,7 @@ class Result:
     findings: list[Finding] = field(default_factory=list)
     files: int = 0
     errors: list[str] = field(default_factory=list)  # inputs that could not be read at all
+    suppressed: list[Finding] = field(default_factory=list)  # by comments, configuration or baseline
 
 
 def discover(paths: Iterable[str], exclude: Iterable[str] = ()) -> Iterator[tuple[str, bool]]:
@@ -44,7 +45,7 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = ()) -> Iterator[tupl
 
     def excluded(path: str) -> bool:
         name = os.path.basename(path)
-        return any(fnmatch(name, p) or fnmatch(path, p) for p in patterns)
+        return any(fnmatch(name, p) or fnmatch(path, p) or fnmatch(os.path.abspath(path), p) for p in patterns)
 
     for path in paths:
         if path == "-" or not os.path.isdir(path):
@@ -121,6 +122,7 @@ def check(
     ignore_rules: Iterable[str] = (),
     exclude: Iterable[str] = (),
     settings: Settings | None = None,
+    policy: suppress.Policy | None = None,
 ) -> Result:
     """Check files and folders; the Python API behind `barrierlint check`."""
     rules = select(select_rules, ignore_rules)
@@ -129,5 +131,6 @@ def check(
     documents = load_documents(inputs, result)
     result.files = len(documents)
     project = build_project(documents, settings or Settings())
-    result.findings = run_rules(project, rules)
+    findings = run_rules(project, rules)
+    result.findings, result.suppressed = suppress.apply(findings, documents, rules, policy or suppress.Policy())
     return result

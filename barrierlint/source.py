@@ -9,7 +9,10 @@ Everything else in barrierlint reads YAML only through this module.
 from __future__ import annotations
 
 import enum
+import os
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -193,3 +196,67 @@ def classify(root: Node) -> Kind:
         if top & {"phases", "preDeploymentSteps", "postDeploymentSteps", "workflowPhases"}:
             return Kind.FIRSTGEN_WORKFLOW
     return Kind.OTHER
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """A YAML comment: 1-based position of its `#`, its text, and whether code precedes it."""
+
+    line: int
+    column: int
+    text: str
+    own_line: bool
+
+
+_LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def comments(text: str) -> list[Comment]:
+    """Every comment of a YAML text, found in the gaps between tokens (yamllint's method), so a
+    `#` inside a quoted or block scalar, or in `http://x#y`, is never taken for a comment."""
+    lines = _LINE_BREAK.split(text)
+    found: list[Comment] = []
+
+    def gap(start: tuple[int, int], end: tuple[int, int]) -> None:
+        for number in range(start[0], min(end[0], len(lines) - 1) + 1):
+            line = lines[number]
+            first = start[1] if number == start[0] else 0
+            last = end[1] if number == end[0] else len(line)
+            hash_at = line.find("#", first, last)
+            if hash_at >= 0:
+                found.append(Comment(number + 1, hash_at + 1, line[hash_at:].rstrip(), not line[:hash_at].strip()))
+
+    cursor = (0, 0)
+    try:
+        for token in yaml.scan(text, Loader=_Loader):
+            begin = (token.start_mark.line, token.start_mark.column)
+            if begin > cursor:
+                gap(cursor, begin)
+            cursor = max(cursor, (token.end_mark.line, token.end_mark.column))
+    except yaml.YAMLError:
+        return found  # a syntax error (reported as BL001): the comments before it still count
+    gap(cursor, (len(lines) - 1, len(lines[-1])))
+    return found
+
+
+@lru_cache(maxsize=None)
+def repository_root(folder: str) -> str | None:
+    """The nearest folder at or above `folder` holding `.git` (a folder, or a file in worktrees
+    and submodules), or None outside a repository."""
+    folder = os.path.abspath(folder)
+    while not os.path.exists(os.path.join(folder, ".git")):
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+    return folder
+
+
+def repository_path(path: str) -> str:
+    """A file's path relative to its repository root, with `/`: the same on every machine and
+    from every working directory (for fingerprints and baselines)."""
+    if path.startswith("<"):  # <stdin>
+        return path
+    absolute = os.path.abspath(path)
+    root = repository_root(os.path.dirname(absolute))
+    return os.path.relpath(absolute, root).replace(os.sep, "/") if root else path.replace(os.sep, "/")
