@@ -31,6 +31,17 @@ def _split(values: Optional[List[str]]) -> list[str]:
     return [part.strip() for value in values or () for part in value.split(",") if part.strip()]
 
 
+def _size(text: str) -> int:
+    """`5MB`, `500k`, `2MiB` or a number of bytes -> bytes."""
+    import re
+
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(|b|k|kb|m|mb|g|gb|kib|mib|gib)\s*", text, re.IGNORECASE)
+    if not match:
+        raise typer.BadParameter(f"'{text}' is not a size such as 5MB, 500k or 2000000")
+    unit = match[2].lower().rstrip("b") or "b"
+    return int(float(match[1]) * {"b": 1, "k": 1e3, "m": 1e6, "g": 1e9, "ki": 2**10, "mi": 2**20, "gi": 2**30}[unit])
+
+
 def _fail(message: str) -> None:
     typer.echo(f"barrierlint: error: {message}", err=True)
     raise typer.Exit(EXIT_USAGE)
@@ -43,12 +54,15 @@ def check(
     select: Optional[List[str]] = typer.Option(None, "--select", help="Rule codes, prefixes or names to run (comma-separated)."),
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Rule codes, prefixes or names to skip."),
     exclude: Optional[List[str]] = typer.Option(None, "--exclude", help="File or folder names or globs to skip in folder scans."),
+    max_file_size: str = typer.Option("5MB", "--max-file-size", help="Refuse larger files (5MB, 500k, 2MiB or bytes)."),
 ) -> None:
     """Check pipelines and report barrier problems."""
     from . import engine
+    from .project import Settings
 
+    settings = Settings(max_file_size=_size(max_file_size))
     try:
-        result = engine.check(paths, select_rules=_split(select), ignore_rules=_split(ignore), exclude=_split(exclude))
+        result = engine.check(paths, select_rules=_split(select), ignore_rules=_split(ignore), exclude=_split(exclude), settings=settings)
     except ValueError as error:
         _fail(str(error))
     if output_format is Format.json:
@@ -88,6 +102,8 @@ def explain(rule: str = typer.Argument(..., help="A rule code or name, e.g. BL10
 
 
 def main() -> None:
+    for stream in (sys.stdout, sys.stderr):  # undecodable file names print escaped, never crash
+        stream.reconfigure(errors="backslashreplace")
     try:
         app()
     except SystemExit:
