@@ -73,6 +73,7 @@ def check(
     write_baseline: bool = typer.Option(False, "--write-baseline", help="Record the current findings in the --baseline file."),
     sarif_category: str = typer.Option("barrierlint", "--sarif-category", help="SARIF automationDetails category."),
     max_file_size: Optional[str] = typer.Option(None, "--max-file-size", help="Refuse larger files (5MB, 500k, 2MiB or bytes) [default: 5MB]."),
+    verify: bool = typer.Option(False, "--verify", help="Confirm each finding in the reference runtime (CONFIRMED, NOT REPRODUCED or INCONCLUSIVE, with the evidence)."),
 ) -> None:
     """Check pipelines and report barrier problems."""
     import dataclasses
@@ -96,6 +97,10 @@ def check(
             settings=settings,
             policy=suppress.Policy(configured, baseline, write_baseline, use_ignores=not no_ignores),
         )
+        if verify:
+            from .runtime.verify import verify as confirm
+
+            result.findings = confirm(result.findings, configured.settings)
         for name, path in targets:
             with open(path, "w", encoding="utf-8") as handle:
                 handle.write(report.render(name, result, category=sarif_category))

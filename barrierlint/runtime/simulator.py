@@ -273,6 +273,7 @@ class Simulator:
         if self.aborted:
             return
         if unwind is None:
+            yield from self._wrap_up(node)
             self._finish(node, SUCCEEDED)
             return
         rolled_back = unwind.action in ("StageRollback", "PipelineRollback") and bool(stage.rollback_steps)
@@ -318,6 +319,7 @@ class Simulator:
         if self.aborted:
             return None
         if unwind is None:
+            yield from self._wrap_up(node)
             self._finish(node, SUCCEEDED)
             return None
         if unwind.target is not node:
@@ -373,6 +375,13 @@ class Simulator:
         if failure is not None and (failure.attempts is None or node.attempt <= failure.attempts):
             return FAILED, f"injected failure ({failure.error})", failure.error
         return SUCCEEDED, "", None
+
+    def _wrap_up(self, node: Node):
+        """A stage or step group named in the scenario's durations spends that long after its
+        last step (teardown, verification outside the model)."""
+        extra = self.scenario.lookup(self.scenario.durations, self._names(node))
+        if extra:
+            yield sleep(self.clock, extra)
 
     def _duration(self, node: Node) -> float:
         """The scenario's duration, else the default, shortened to half the step's timeout so
