@@ -282,12 +282,13 @@ class _Graph:
         self.entry_of: dict[int, int] = {}  # id(stage) -> entry node
         self.exit_of: dict[str, int] = {}  # stage identifier -> exit node
         self.parent_scope: dict[int, object] = {}  # id(conditional element) -> enclosing one
-        self.owner_exit: dict[int, int] = {}  # rollback resolve node -> exit node of its owner
+        self.owner_exit: dict[int, int] = {}  # rollback resolve node -> the node where a copy of its owner ends
         self.owner_of: dict[int, Stage | StepGroup] = {}  # id(rollback Barrier step) -> its owner
         self.undecided = False
         self.current_scope = None
         self.late: list[tuple[int, int, LateLoop]] = []  # (late node, body last node, loop)
         self.late_info: list[LateLoop] = []
+        self.unreached: list[Step] = []  # Barrier steps of the current stage whose own step group never starts
         self._pipeline(pipeline)
         graph = nx.DiGraph()
         graph.add_nodes_from((n, {"kind": k, "item": i, "scope": s}) for n, (k, i, s) in enumerate(zip(self.kind, self.item, self.scope)))
@@ -365,7 +366,13 @@ class _Graph:
             node = self.node("skip", item)
             self.edge(pred, node, link)
             for step in _barrier_steps(children_items(item)):
-                self.resolve(step, node, "resolve")
+                occurrence = self.by_step.get(id(step))
+                if isinstance(item, StepGroup) and occurrence is not None and occurrence.group is not item:
+                    # its position walks stage -> its own (inner) step group, which never starts:
+                    # it counts as arrived only when the stage ends (harness-semantics.md §3.3)
+                    self.unreached.append(step)
+                else:
+                    self.resolve(step, node, "resolve")
             return self.record(item, node, node)
         outer = self.current_scope
         if runs is None:
@@ -377,14 +384,19 @@ class _Graph:
         if item.strategy is None or item.strategy.copies != 0:
             for sub in item.steps:
                 last = self.element(sub, last, "po")
-            if item.strategy is not None:
-                last = self.loop(item, entry, last)
+        copy_end = last  # where one copy ends: its rollback positions resolve here, per copy
+        if item.strategy is not None and item.strategy.copies != 0:
+            last = self.loop(item, entry, last)
         exit_ = self.node("exit", item)
         self.edge(last, exit_, "po")
         self.current_scope = outer
+        if isinstance(item, Stage):
+            for step in self.unreached:
+                self.resolve(step, copy_end, "resolve")
+            self.unreached = []
         for step in _barrier_steps(item.rollback_steps):
             self.owner_of[id(step)] = item
-            self.resolve(step, exit_, "rollback")
+            self.resolve(step, copy_end, "rollback")
         return self.record(item, entry, exit_)
 
     def record(self, item, entry: int, exit_: int) -> int:
@@ -439,7 +451,7 @@ class _Graph:
         limited = strategy.max_concurrency is not None and 0 < strategy.max_concurrency < self.settings.edition_cap
         if not known_late and not (strategy.copies is None and limited):
             return last
-        first = self.first_barriers(entry, last)
+        first = self.first_barriers(entry)
         if not first:
             return last
         info = LateLoop(
@@ -454,13 +466,15 @@ class _Graph:
         self.late.append((late, last, info))
         return late
 
-    def first_barriers(self, entry: int, last: int) -> list[int]:
-        """The Barrier steps a copy of the body reaches before any other Barrier step."""
+    def first_barriers(self, entry: int) -> list[int]:
+        """The Barrier steps a copy of the body reaches before any other Barrier step. The body
+        is every node made after `entry` so far (a parallel block makes its join before its
+        branches, so `last` is no upper bound); barrier nodes are shared and never crossed."""
         found, seen, stack = set(), {entry}, [entry]
         while stack:
             node = stack.pop()
             for nxt in self.succ[node]:
-                if nxt in seen or not entry < nxt <= last or self.kind[nxt] in ("barrier", "resolve"):
+                if nxt in seen or nxt <= entry or self.kind[nxt] in ("barrier", "resolve"):
                     continue
                 seen.add(nxt)
                 if self.kind[nxt] == "occ":
@@ -683,7 +697,7 @@ class _Graph:
                 need |= bit[self.owner_exit[n]]
             early = [self.item[n] for n, k in enumerate(self.kind) if k == "occ" and self.item[n].ref == ref and n in mask and mask[n] & need != need]
             if early:
-                owners = tuple(dict.fromkeys(self.item[self.owner_exit[n]] for n in holders))
+                owners = tuple(dict.fromkeys(self.owner_of[id(self.item[n].step)] for n in holders))
                 result.append(RollbackStall(ref, tuple(self.item[n] for n in holders), owners, tuple(early)))
         return result
 
