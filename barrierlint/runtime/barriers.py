@@ -179,6 +179,8 @@ class Barriers:
         self.evaluate_dirty()
 
     def evaluate_dirty(self) -> None:
+        if not self._dirty:
+            return
         for instance in sorted(self._dirty, key=lambda i: i.ref):
             self.evaluate(instance)
         self._dirty.clear()

@@ -9,7 +9,9 @@ enclosing step group or stage (which then rolls back and fails).
 
 from __future__ import annotations
 
+import gc
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 from ..finding import route_text
@@ -74,7 +76,7 @@ class Run:
     scenario: Scenario
     status: str  # SUCCEEDED | FAILED | ABORTED | ERRORED (rejected at start) | RUNNING (stuck at the horizon)
     ended: float
-    events: list[dict]
+    recorded: list[tuple]  # (time, event, fields) as the run recorded them
     nodes: list[Node]  # every node in start order
     instances: dict[str, Instance]
     quiescence: Quiescence | None
@@ -85,9 +87,25 @@ class Run:
         """Routes of the Barrier steps with a copy waiting at (the first) quiescence."""
         return self.quiescence.blocked if self.quiescence else frozenset()
 
+    @property
+    def events(self) -> list[dict]:
+        """The trace: one dict per event, with the virtual time in seconds and as a clock."""
+        return [
+            {"t": time, "at": clock_text(time), "event": event, **{k: route_text(v) if k == "path" else v for k, v in fields.items()}}
+            for time, event, fields in self.recorded
+        ]
+
 
 def simulate(pipeline: Pipeline, scenario: Scenario | None = None) -> Run:
-    return Simulator(pipeline, scenario or Scenario()).run()
+    """Run a pipeline. The garbage collector pauses meanwhile: a run makes many small objects
+    while the document's YAML nodes stay alive, and every collection would walk all of them."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return Simulator(pipeline, scenario or Scenario()).run()
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def clock_text(seconds: float) -> str:
@@ -105,7 +123,7 @@ class Simulator:
         self.nodes: dict[tuple, Node] = {}  # (element, key) -> latest node
         self.history: list[Node] = []
         self.active: dict[int, Node] = {}  # id -> node not yet terminal
-        self.events: list[dict] = []
+        self.events: list[tuple] = []  # (time, event, fields)
         self.barriers = Barriers(self.clock, scenario.profile, self.nodes, self.trace)
         self.pipeline_failed = False
         self.aborted = False
@@ -115,7 +133,7 @@ class Simulator:
     # -- bookkeeping --------------------------------------------------------------------
 
     def trace(self, event: str, **fields) -> None:
-        self.events.append({"t": self.clock.now, "at": clock_text(self.clock.now), "event": event, **fields})
+        self.events.append((self.clock.now, event, fields))
 
     def _start(self, element, key: tuple, parent: Node | None, rollback: bool = False, attempt: int = 1, copy: int | None = None) -> Node:
         label = element.label + (f"[{copy}]" if copy is not None else "")
@@ -123,7 +141,7 @@ class Simulator:
         self.nodes[(element, key)] = node
         self.history.append(node)
         self.active[id(node)] = node
-        self.trace("start", node=node.label, kind=type(element).__name__.lower(), path=route_text(element.origin.route), attempt=attempt)
+        self.trace("start", node=node.label, kind=type(element).__name__.lower(), path=element.origin.route, attempt=attempt)
         self.barriers.changed(node)
         return node
 
@@ -134,9 +152,12 @@ class Simulator:
         if notify:
             self.barriers.changed(node)
 
-    def _names(self, node: Node) -> tuple:
+    def _lookup(self, table: dict, node: Node):
+        """The scenario entry for a node: by route, YAML path, label with or without copies."""
+        if not table:
+            return None
         route = node.element.origin.route
-        return (route, route_text(route), node.label, _COPY.sub("", node.label))
+        return self.scenario.lookup(table, (route, route_text(route), node.label, _COPY.sub("", node.label)))
 
     # -- the run ------------------------------------------------------------------------
 
@@ -145,7 +166,7 @@ class Simulator:
         if rejected:
             self.trace("rejected", message=rejected)
             return self._result("ERRORED", rejected)
-        self.barriers.register([site_of(o, self.refs[id(o.step)]) for o in occurrences(self.pipeline)])
+        self.barriers.register([site_of(o, self.refs[id(o.step)]) for o in self.occurrences])
         self.trace("start", node=self.pipeline.label, kind="pipeline")
         self._main = Process(self.clock, self._stage_list(self.pipeline.stages, ()))
         self.clock.run(self.scenario.horizon, self._quiescent)
@@ -166,7 +187,8 @@ class Simulator:
     def _plan(self) -> str | None:
         """Resolve every barrierRef; the reason the engine refuses the plan (research/harness-semantics.md §2.2), if it does."""
         self.refs: dict[int, str] = {}
-        for occurrence in occurrences(self.pipeline):
+        self.occurrences = occurrences(self.pipeline)
+        for occurrence in self.occurrences:
             step = occurrence.step
             route = step.origin.route
             names = (route, route_text(route), f"{occurrence.stage.label}.{step.label}")
@@ -246,7 +268,7 @@ class Simulator:
         cap = self.scenario.profile.edition_cap
         window = min(count, limit if 0 < limit < cap else cap)
         self.barriers.spawn(element, key, window)
-        self.trace("spawn", node=element.label, path=route_text(element.origin.route), copies=count, window=window)
+        self.trace("spawn", node=element.label, path=element.origin.route, copies=count, window=window)
         copies = iter(range(count))
         results: list = []
 
@@ -360,18 +382,18 @@ class Simulator:
         """Run one attempt: (status, message, error type)."""
         if step.is_barrier:
             node.status = ASYNC_WAITING
-            timeout = parse_duration(step.timeout) or BARRIER_DEFAULT_TIMEOUT
+            timeout = _seconds(step.timeout) or BARRIER_DEFAULT_TIMEOUT
             ref = self.refs[id(step)]
             self.trace("arrive", node=node.label, barrier=ref)
             status, message = yield self.barriers.arrive(node, ref, timeout)
             return status, message, ("Timeout" if status != SUCCEEDED else None)
         duration = self._duration(node)
-        timeout = parse_duration(step.timeout)
+        timeout = _seconds(step.timeout)
         if timeout is not None and timeout < duration:
             yield sleep(self.clock, timeout)
             return EXPIRED, "Please Check the timeout configuration on the step to extend the duration of the step", "Timeout"
         yield sleep(self.clock, duration)
-        failure = self.scenario.lookup(self.scenario.failures, self._names(node))
+        failure = self._lookup(self.scenario.failures, node)
         if failure is not None and (failure.attempts is None or node.attempt <= failure.attempts):
             return FAILED, f"injected failure ({failure.error})", failure.error
         return SUCCEEDED, "", None
@@ -379,17 +401,17 @@ class Simulator:
     def _wrap_up(self, node: Node):
         """A stage or step group named in the scenario's durations spends that long after its
         last step (teardown, verification outside the model)."""
-        extra = self.scenario.lookup(self.scenario.durations, self._names(node))
+        extra = self._lookup(self.scenario.durations, node)
         if extra:
             yield sleep(self.clock, extra)
 
     def _duration(self, node: Node) -> float:
         """The scenario's duration, else the default, shortened to half the step's timeout so
         that an unnamed step never times out."""
-        value = self.scenario.lookup(self.scenario.durations, self._names(node))
+        value = self._lookup(self.scenario.durations, node)
         if value is not None:
             return value
-        timeout = parse_duration(getattr(node.element, "timeout", None))
+        timeout = _seconds(getattr(node.element, "timeout", None))
         return min(self.scenario.step_duration, timeout / 2) if timeout else self.scenario.step_duration
 
     # -- failure strategies -------------------------------------------------------------
@@ -447,7 +469,7 @@ class Simulator:
     # -- when ---------------------------------------------------------------------------
 
     def _runs(self, element, node: Node, stage_level: bool = False, rollback: bool = False) -> bool:
-        chosen = self.scenario.lookup(self.scenario.when, self._names(node))
+        chosen = self._lookup(self.scenario.when, node)
         if chosen is not None:
             return chosen
         when = element.when
@@ -508,6 +530,11 @@ class Simulator:
         if blocked:
             return f"{who}, which waits at " + ", ".join(f"{self.refs[id(n.element)]} ({n.label})" for n in blocked)
         return f"{who}, which it has not reached yet"
+
+
+@lru_cache(maxsize=None)
+def _seconds(text: str | None) -> float | None:
+    return parse_duration(text)
 
 
 def _default_input(ref: str | None) -> str | None:
