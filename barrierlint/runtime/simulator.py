@@ -15,7 +15,7 @@ from functools import lru_cache
 from dataclasses import dataclass, field
 
 from ..finding import route_text
-from ..model import Parallel, Pipeline, Sequence, Stage, Step, StepGroup, is_expression, is_runtime_input, occurrences, parse_duration
+from ..model import Parallel, Pipeline, Sequence, Stage, Step, StepGroup, is_expression, is_runtime_input, occurrences, parse_duration, stages
 from .barriers import Barriers, Instance, site_of
 from .clock import Clock, Process, Signal, all_of, sleep
 from .scenario import Scenario
@@ -191,7 +191,8 @@ class Simulator:
         for occurrence in self.occurrences:
             step = occurrence.step
             route = step.origin.route
-            names = (route, route_text(route), f"{occurrence.stage.label}.{step.label}")
+            dotted = ".".join(item.label for item in occurrence.path if isinstance(item, (Stage, StepGroup))) + f".{step.label}"
+            names = (route, route_text(route), dotted)
             ref = self.scenario.lookup(self.scenario.inputs, names) or _default_input(occurrence.ref)
             self.refs[id(step)] = ref
             if step.strategy is not None:
@@ -503,7 +504,7 @@ class Simulator:
                 wait.missing = list(dict.fromkeys(missing))
             waits.append(wait)
         started = {id(n.element) for n in self.history}
-        not_started = [s.label for s in _all_stages(self.pipeline.stages) if id(s) not in started]
+        not_started = [s.label for s in stages(self.pipeline) if id(s) not in started]
         return Quiescence(self.clock.now, waits, interventions, not_started)
 
     def _describe(self, position, waiting_in: dict[int, list[Node]]) -> str:
@@ -568,12 +569,3 @@ def _outermost(results) -> Unwind | None:
         return None
     return min(unwinds, key=lambda u: sum(1 for _ in _ancestors(u.target)))
 
-
-def _all_stages(items):
-    for item in items:
-        if isinstance(item, Stage):
-            yield item
-        elif isinstance(item, Parallel):
-            yield from _all_stages(item.branches)
-        elif isinstance(item, Sequence):
-            yield from _all_stages(item.items)
