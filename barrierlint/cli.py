@@ -43,12 +43,15 @@ def check(
     select: Optional[List[str]] = typer.Option(None, "--select", help="Rule codes, prefixes or names to run (comma-separated)."),
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Rule codes, prefixes or names to skip."),
     exclude: Optional[List[str]] = typer.Option(None, "--exclude", help="File or folder names or globs to skip in folder scans."),
+    inputs: Optional[List[str]] = typer.Option(None, "--inputs", help="A Harness input set whose values replace <+input> fields."),
 ) -> None:
     """Check pipelines and report barrier problems."""
     from . import engine
 
     try:
-        result = engine.check(paths, select_rules=_split(select), ignore_rules=_split(ignore), exclude=_split(exclude))
+        result = engine.check(
+            paths, select_rules=_split(select), ignore_rules=_split(ignore), exclude=_split(exclude), inputs=inputs or ()
+        )
     except ValueError as error:
         _fail(str(error))
     if output_format is Format.json:

@@ -11,9 +11,9 @@ import sys
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
-from . import model, source
+from . import source
 from .finding import Finding
-from .project import Project, Settings
+from .project import Project, Settings, build as resolve
 from .rule import Rule, select
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -94,11 +94,23 @@ def load_documents(inputs: list[Input], result: Result) -> list[source.Document]
     return documents
 
 
-def build_project(documents: list[source.Document], settings: Settings) -> Project:
-    pipelines = []
-    for doc in documents:
-        pipelines.extend(model.build(doc))
-    return Project(documents, pipelines, settings)
+def build_project(documents: list[source.Document], settings: Settings, input_sets: list[source.Document] = ()) -> Project:
+    return resolve(documents, settings, input_sets)
+
+
+def read_input_sets(paths: Iterable[str]) -> list[source.Document]:
+    """The `--inputs` files: Harness input sets whose values replace `<+input>` fields."""
+    documents = []
+    for path in paths:
+        try:
+            with open(path, "rb") as handle:
+                doc = source.load(path, handle.read())
+        except (OSError, UnicodeDecodeError) as error:
+            raise ValueError(f"{path}: cannot read the input set: {getattr(error, 'strerror', None) or error}") from None
+        if doc.problems:
+            raise ValueError(f"{path}: {doc.problems[0].message}")
+        documents.append(doc)
+    return documents
 
 
 def run_rules(project: Project, rules: Iterable[type[Rule]]) -> list[Finding]:
@@ -121,13 +133,14 @@ def check(
     ignore_rules: Iterable[str] = (),
     exclude: Iterable[str] = (),
     settings: Settings | None = None,
+    inputs: Iterable[str] = (),
 ) -> Result:
     """Check files and folders; the Python API behind `barrierlint check`."""
     rules = select(select_rules, ignore_rules)
     result = Result()
-    inputs = read_inputs(paths, exclude, result)
-    documents = load_documents(inputs, result)
+    input_sets = read_input_sets(inputs)
+    documents = load_documents(read_inputs(paths, exclude, result), result)
     result.files = len(documents)
-    project = build_project(documents, settings or Settings())
+    project = build_project(documents, settings or Settings(), input_sets)
     result.findings = run_rules(project, rules)
     return result

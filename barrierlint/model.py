@@ -12,6 +12,7 @@ The shapes are those of Harness NextGen v0 YAML (`pipeline.stages`, `parallel`, 
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -93,6 +94,43 @@ class TemplateRef:
     ref: str
     version: str | None
     origin: Origin
+
+
+class BarrierRef(str):
+    """A barrier reference as written, compared by the barrier it names.
+
+    Shown as written (`parent.sync`, `start verify`), but equal only to references of the same
+    barrier: one in another scope (a FirstGen parallel group, a chained child's own execution)
+    is another barrier, and a child's `parent.X` is its parent's `X`. Rules that group
+    occurrences by `ref` therefore see the engine's barrier instances, not spellings.
+    """
+
+    def __new__(cls, written: str, identifier: str | None = None, scope: object = None) -> "BarrierRef":
+        ref = super().__new__(cls, written)
+        name = written if identifier is None else identifier
+        ref.key = name if scope is None else (scope, name)
+        return ref
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, BarrierRef):
+            return self.key == other.key
+        return self.key == other if isinstance(other, str) else NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __reduce__(self):
+        return _barrier_ref, (str(self), self.key)
+
+
+def _barrier_ref(written: str, key: object) -> BarrierRef:
+    ref = BarrierRef(written)
+    ref.key = key
+    return ref
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -284,6 +322,24 @@ def occurrences(pipeline: Pipeline) -> list[Occurrence]:
         for sub, in_rollback in reversed(list(children(item))):
             stack.append((sub, stage, inner_path, rollback or in_rollback, inner_loops))
     return found
+
+
+def rewrite(element, change):
+    """Rebuild an element tree bottom-up: `change` sees every element, origin and value object
+    (children already rebuilt) and returns its replacement, or None to drop it from its list.
+    Untouched subtrees are shared, not copied."""
+    if isinstance(element, tuple):
+        return tuple(new for new in (rewrite(item, change) for item in element) if new is not None)
+    if isinstance(element, Origin) or not hasattr(element, "__dataclass_fields__"):
+        return change(element)
+    updates = {}
+    for name in element.__dataclass_fields__:
+        value = getattr(element, name)
+        if isinstance(value, (tuple, Origin)) or hasattr(value, "__dataclass_fields__") and not isinstance(value, Document):
+            new = rewrite(value, change)
+            if new is not value:
+                updates[name] = new
+    return change(dataclasses.replace(element, **updates) if updates else element)
 
 
 def stages(pipeline: Pipeline) -> Iterator[Stage]:
