@@ -146,10 +146,22 @@ def _step(r: _Reader, node: Node, route: Route, scope: int) -> Step:
         name=name,
         type="Barrier",
         origin=Origin(r.doc, route),
-        timeout=f"{timeout.strip()}ms" if timeout.strip().isdigit() else timeout,
+        timeout=_duration(timeout),
         barrier_ref=BarrierRef(identifier, scope=scope) if identifier is not None else None,
         barrier_ref_origin=ref_origin,
     )
+
+
+def _duration(millis: str) -> str:
+    """`timeoutMillis` as a Harness duration (600000 -> 10m); anything else as written."""
+    text = millis.strip()
+    if not text.isdigit():
+        return text
+    value = int(text)
+    for unit, size in (("h", 3_600_000), ("m", 60_000), ("s", 1000)):
+        if value and value % size == 0:
+            return f"{value // size}{unit}"
+    return f"{value}ms"
 
 
 def _loop(r: _Reader, fields: dict, route: Route, workflow: tuple[Document, int]) -> Strategy | None:
