@@ -283,9 +283,9 @@ class Occurrence:
 
     @property
     def where(self) -> str:
-        """A readable name for the participant: stage, then step groups."""
-        names = [self.stage.label] + [g.label for g in self.path if isinstance(g, StepGroup)]
-        return " > ".join(names)
+        """A readable name for the participant: stage (after the chained stage that runs its
+        pipeline, if any), then step groups."""
+        return " > ".join(e.label for e in self.path if isinstance(e, (Stage, StepGroup)))
 
 
 def children(item: Item) -> Iterator[tuple[Item, bool]]:
@@ -329,7 +329,10 @@ def rewrite(element, change):
     (children already rebuilt) and returns its replacement, or None to drop it from its list.
     Untouched subtrees are shared, not copied."""
     if isinstance(element, tuple):
-        return tuple(new for new in (rewrite(item, change) for item in element) if new is not None)
+        items = [rewrite(item, change) for item in element]
+        if all(new is old for new, old in zip(items, element)):
+            return element
+        return tuple(new for new in items if new is not None)
     if isinstance(element, Origin) or not hasattr(element, "__dataclass_fields__"):
         return change(element)
     updates = {}
@@ -369,6 +372,12 @@ def parse_duration(text: str | None) -> float | None:
 
 def is_expression(text: str | None) -> bool:
     return text is not None and "<+" in text
+
+
+def awaits_parent(ref: str | None) -> bool:
+    """A `parent.X` reference not joined to a parent's barrier (a child pipeline seen on its
+    own): its partners run in another pipeline. Joined ones are `BarrierRef`s named X."""
+    return ref is not None and ref.startswith("parent.") and getattr(ref, "key", str(ref)) == str(ref)
 
 
 def is_runtime_input(text: str | None) -> bool:

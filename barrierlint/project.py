@@ -256,7 +256,8 @@ class _Builder:
                     self.project.missing.extend(missing)
                     found = self.alone.get((id(target[0]), target[1]))
                 if view is not None:
-                    stage = joined[id(stage)] = replace(stage, steps=_joining(view).stages)
+                    original, stage = stage, replace(stage, steps=_joining(view).stages)
+                    joined[id(original)] = stage
                 links.append((stage, found))
             if joined:
                 parent = self.project.pipelines[position] = model.rewrite(
