@@ -28,9 +28,11 @@ class Composition:
         self._keep: list[Node] = []  # merged nodes stay alive, so their ids stay unique
 
     def place(self, node: Node, doc: Document, route: Route) -> Node:
-        """Record that `node` (and everything below it) is written at `route` in `doc`."""
-        self.sources[id(node)] = (doc, route)
-        self._keep.append(node)
+        """Record that `node` (and everything below it) is written at `route` in `doc`; a node
+        met again through a merged parent keeps the place it was first recorded at."""
+        if id(node) not in self.sources:
+            self.sources[id(node)] = (doc, route)
+            self._keep.append(node)
         return node
 
     def mapping(self, like: Node, pairs: list[tuple[Node, Node]], doc: Document, route: Route) -> MappingNode:

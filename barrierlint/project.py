@@ -157,7 +157,7 @@ class Index:
         labels = sorted({v[0] for v in versions})
         note = "" if len(labels) == 1 else (
             f"no versionLabel is named, so Harness uses the version marked stable on the server; checked with '{label}' "
-            f"of {', '.join(repr(v) for v in labels)}"
+            f"of {', '.join(repr(v) for v in labels)}, and findings inside it hold for that version"
         )
         return spec, at, note
 
@@ -216,7 +216,7 @@ class _Builder:
             elif kind is Kind.FIRSTGEN_PIPELINE:
                 folder = firstgen.application(doc.path)[0]
                 pipeline, missing = firstgen.build(doc, index, lambda name: self.project.index.workflow(folder, name))
-                self.add(pipeline, [Missing(origin, "workflow", f"'{name}'", "it is not in this application's Workflows folder") for origin, name in missing], key)
+                self.add(pipeline, [Missing(origin, "workflow", f"'{name}'", "it is not in this application's Workflows folder; its barrier steps are not analysed and findings on its group of parallel workflows are incomplete") for origin, name in missing], key)
 
     def compose(self, doc: Document, index: int, values) -> tuple[Pipeline | None, list[Missing]]:
         """A NextGen pipeline with `values` (input set or chained-stage inputs) merged in and its
@@ -236,34 +236,33 @@ class _Builder:
 
     def chain(self) -> None:
         """Read each chained child into its Pipeline stage, as the parent's run sees it."""
-        for position, parent in enumerate(self.project.pipelines):
+        links = []  # (parent key, stage, child key or None)
+        for key, parent in list(self.alone.items()):
             if parent.syntax != "v0":
                 continue
-            joined, links = {}, []
+            joined = {}
             for stage in stages(parent):
                 if stage.child is None:
                     continue
-                spec, found = stage.child, None
+                spec = stage.child
                 target = self.project.index.pipeline(spec.org, spec.project, spec.pipeline)
                 if target is None:
                     view = spec.inputs
                     if spec.pipeline:
-                        self.project.missing.append(Missing(spec.origin.at("pipeline"), "pipeline", f"'{spec.pipeline}'", "it is not among the checked files"))
+                        self.project.missing.append(Missing(spec.origin.at("pipeline"), "pipeline", f"'{spec.pipeline}'", "it is not among the checked files; only the barrier steps its inputs show take part in this pipeline's analysis"))
                 else:
                     at = (spec.origin.doc, spec.origin.route + ("inputs",))
                     inputs = at[0].node_at(at[1])
                     view, missing = self.compose(*target, (inputs, at) if inputs is not None else None)
                     self.project.missing.extend(missing)
-                    found = self.alone.get((id(target[0]), target[1]))
                 if view is not None:
                     original, stage = stage, replace(stage, steps=_joining(view).stages)
                     joined[id(original)] = stage
-                links.append((stage, found))
+                links.append((key, stage, target and (id(target[0]), target[1])))
             if joined:
-                parent = self.project.pipelines[position] = model.rewrite(
-                    parent, lambda e: joined.get(id(e), e) if isinstance(e, Stage) else e
-                )
-            self.project.chains.extend(Chain(parent, stage, found) for stage, found in links)
+                rewritten = model.rewrite(parent, lambda e: joined.get(id(e), e) if isinstance(e, Stage) else e)
+                self.project.pipelines[self.project.pipelines.index(parent)] = self.alone[key] = rewritten
+        self.project.chains.extend(Chain(self.alone[key], stage, self.alone.get(child)) for key, stage, child in links)
 
 
 def _joining(child: Pipeline) -> Pipeline:

@@ -36,7 +36,7 @@ class Missing:
     origin: Origin
     kind: str  # template | workflow | pipeline
     name: str
-    detail: str = ""
+    detail: str  # what is missing and what the analysis loses there
 
 
 class Resolver:
@@ -83,16 +83,19 @@ class Resolver:
         label = f"'{ref}'" + (f" version '{version}'" if version else "")
         if found is None or (ref, version) in chain or len(chain) >= MAX_NESTING:
             why = "it is not among the checked files" if found is None else "it uses itself"
-            self.missing.append(Missing(Origin(doc, route + ("template", "templateRef")), "template", label, why))
+            self.missing.append(Missing(Origin(doc, route + ("template", "templateRef")), "template", label, f"{why}; the barrier steps inside it are not analysed"))
             return self._partial(site, at, inputs, inputs_at)
         spec, spec_at, note = found
         if note:
-            self.missing.append(Missing(Origin(doc, route + ("template", "templateRef")), "template version", label, note))
+            self.missing.append(Missing(Origin(doc, route + ("template", "templateRef")), "template", label, note))
         body = self.composition.overlay(spec, spec_at, inputs, inputs_at)
         body = self.walk(body, spec_at, chain + ((ref, version),))
         own = [(k, v) for k, v in site.value if scalar(k) != "template"]
         names = {scalar(k) for k, _ in own}
-        pairs = own + [(k, v) for k, v in getattr(body, "value", []) if scalar(k) not in names]
+        spec_doc, spec_route = self.composition.sources.get(id(body), spec_at)
+        pairs = own + [
+            (k, self.composition.place(v, spec_doc, spec_route + (scalar(k),))) for k, v in getattr(body, "value", []) if scalar(k) not in names
+        ]
         return self.composition.mapping(site, pairs, doc, route)
 
     def _partial(self, site: Node, at, inputs: Node | None, inputs_at) -> Node:

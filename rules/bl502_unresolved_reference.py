@@ -3,14 +3,6 @@ from __future__ import annotations
 from barrierlint.finding import Severity
 from barrierlint.rule import Rule
 
-WHAT_IS_LOST = {
-    "template": "barrier steps inside it are not analysed here",
-    "template version": "findings inside it hold for that version",
-    "workflow": "its barrier steps are not analysed, and findings on its group may be incomplete",
-    "pipeline": "only the barrier steps its inputs show are analysed as part of this pipeline",
-}
-
-
 class UnresolvedReference(Rule):
     """A template, FirstGen workflow or chained pipeline is not among the checked files.
 
@@ -38,7 +30,7 @@ class UnresolvedReference(Rule):
         for missing in project.missing:
             yield self.finding(
                 missing.origin,
-                f"{missing.kind} {missing.name}: {missing.detail}; {WHAT_IS_LOST[missing.kind]}",
+                f"{missing.kind} {missing.name}: {missing.detail}",
                 fix="check the files that define it together with this one",
                 key=missing.name,
             )
