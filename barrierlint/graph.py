@@ -1,4 +1,4 @@
-"""The happens-before graph of a pipeline, and what it says about its barriers.
+r"""The happens-before graph of a pipeline, and what it says about its barriers.
 
 One networkx DiGraph `G` per pipeline (integer nodes, built only when the pipeline has Barrier
 steps). An edge `u -> v` means "v cannot happen before u has happened". Every element gets an
@@ -541,20 +541,23 @@ class _Graph:
         search inside the component that contracts no barrier."""
         ref = self.item[barrier]
         seen = {n: (self.pass_of[n], frozenset()) for n in component if self.kind[n] == "pass" and self.item[n].ref == ref}
-        stack = list(seen)
+        stack, late = list(seen), []
         while stack:
             node = stack.pop()
             origin, kinds = seen[node]
             for nxt in self.forward(node):
                 if nxt in seen or nxt not in component:
                     continue
-                step_kinds = kinds | {self.edge_kind.get((node, nxt), "po")}
+                seen[nxt] = (origin, kinds | {self.edge_kind.get((node, nxt), "po")})
                 if self.kind[nxt] in ("occ", "resolve") and self.item[nxt].ref == ref:
-                    wait = (self.item[nxt], self.item[origin], step_kinds)
-                    return self.deadlock([barrier], component, {ref: wait}, verdict)
-                seen[nxt] = (origin, step_kinds)
-                stack.append(nxt)
-        return None
+                    late.append(nxt)
+                else:
+                    stack.append(nxt)
+        if not late:
+            return None
+        first = min(late, key=lambda n: self.item[n].step.origin.route)
+        origin, kinds = seen[first]
+        return self.deadlock([barrier], component, {ref: (self.item[first], self.item[origin], kinds)}, verdict)
 
     def cycle(self, component: set[int], preds, verdict: str) -> Deadlock:
         """The wait-for witness of a cycle through several barriers (research/analysis-anchors.md

@@ -15,6 +15,12 @@ from barrierlint.rule import Rule
 from barrierlint.finding import route_text
 
 
+def names(values) -> str:
+    """'a', 'b' and 'c'."""
+    quoted = [f"'{v}'" for v in dict.fromkeys(values)]
+    return ", ".join(quoted[:-1]) + " and " + quoted[-1] if len(quoted) > 1 else "".join(quoted)
+
+
 def verdict_text(verdict: str, conditions) -> str:
     if verdict == "must":
         return "this hangs on every run"
@@ -95,26 +101,27 @@ class LateLoopRule(Rule):
 
     def report(self, loop: LateLoop, late_arrival: str) -> Finding:
         barriers = list(dict.fromkeys(o.ref for o in loop.first))
-        names = " and ".join(f"'{b}'" for b in barriers)
+        listed = names(barriers)
         what = "stage" if loop.element is loop.first[0].stage else "step group"
         if loop.copies is None:
-            late = f"every copy after the first {loop.started}"
+            late = f"the copies after the first {loop.started}"
             size = f"{loop.strategy.description} (the number of copies is known only at run time)"
         else:
             late = f"copies {loop.started + 1}-{loop.copies}" if loop.copies > loop.started + 1 else f"copy {loop.copies}"
             size = loop.strategy.description
+        s = "s" if late.startswith("copy ") else ""
         if late_arrival == "wait":
             outcome = (
-                f"wait there until their own timeout ({', '.join(dict.fromkeys(timeout_text(o) for o in loop.first))}) and "
-                f"expire, so the {what} never completes and what comes after it never starts "
+                f"wait{s} there until {'its' if s else 'their'} own timeout ({', '.join(dict.fromkeys(timeout_text(o) for o in loop.first))}) and "
+                f"expire{s}, so the {what} never completes and what comes after it never starts "
                 "(engine profile late_arrival=wait)"
             )
         else:
-            outcome = "pass at once without synchronizing with anyone (engine profile late_arrival=pass)"
+            outcome = f"pass{'es' if s else ''} at once without synchronizing with anyone (engine profile late_arrival=pass)"
         message = (
             f"{what} '{loop.element.label}' runs {size} but only {loop.started} at once ({loop.limit}); only the copies "
-            f"that start immediately are participants of {names}, so {late} start after earlier copies finish, arrive "
-            f"after {names} released, and {outcome}"
+            f"that start immediately are participants of {listed}, so {late} start{s} after earlier copies finish, arrive{s} "
+            f"after {listed} released, and {outcome}"
         )
         if loop.verdict == "may":
             message += f"; {verdict_text('may', loop.conditions) if loop.conditions else 'this depends on values known only at run time'}"
@@ -124,9 +131,9 @@ class LateLoopRule(Rule):
             message,
             related=[Related(_at(o), f"a late copy of '{loop.element.label}' reaches '{o.ref}' here after its release") for o in loop.first],
             witness=[
-                f"copies 1-{loop.started} of '{loop.element.label}' start together and are the participants of {names}",
-                f"{late} start only when a running copy finishes, after {names} released",
-                f"{late} arrive at {names} late and {outcome}",
+                f"copies 1-{loop.started} of '{loop.element.label}' start together and are the participants of {listed}",
+                f"{late} start{s} only when a running copy finishes, after {listed} released",
+                f"{late} arrive{s} at {listed} late and {outcome}",
             ],
             flows=[[Related(_at(o), f"late copy arrives at '{o.ref}' after its release") for o in loop.first]],
             fix=self.fix_hint(loop),

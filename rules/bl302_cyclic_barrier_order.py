@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from barrierlint.rules._ordering import DeadlockRule, first_use
+from barrierlint.rules._ordering import DeadlockRule, first_use, names
 
 
 class CyclicBarrierOrder(DeadlockRule):
@@ -46,15 +46,15 @@ class CyclicBarrierOrder(DeadlockRule):
         return self.inverted(deadlock).missing
 
     def headline(self, deadlock, primary):
-        barriers = " and ".join(f"'{b}'" for b in dict.fromkeys(w.barrier for w in deadlock.cycle))
-        who = " and ".join(f"'{p}'" for p in dict.fromkeys(o.where for w in deadlock.cycle for o in (*w.waiting, w.missing)))
+        barriers = names(w.barrier for w in deadlock.cycle)
+        who = names(o.stage.label for w in deadlock.cycle for o in (*w.waiting, w.missing))
         return f"barriers {barriers} are crossed in orders that form a cycle by {who}, so each waits for another forever"
 
     def fix_hint(self, deadlock, primary):
         wait = self.inverted(deadlock)
-        if wait.blocker is not None and wait.blocker.where == primary.where:
+        if wait.blocker is not None and wait.blocker.stage is primary.stage:
             return (
                 f"in '{primary.where}', move Barrier step '{primary.step.label}' ('{primary.ref}') before "
                 f"'{wait.blocker.step.label}' ('{wait.blocker.ref}') so every participant crosses the barriers in one order"
             )
-        return f"make every participant cross {', '.join(repr(b) for b in deadlock.barriers)} in one order"
+        return f"make every participant cross {names(deadlock.barriers)} in one order"
