@@ -82,8 +82,8 @@ def read_inputs(paths: Iterable[str], exclude: Iterable[str], result: Result) ->
 def load_documents(inputs: list[Input], result: Result) -> list[source.Document]:
     documents = []
     for item in inputs:
-        if not item.explicit and not any(marker.encode() in item.data for marker in HARNESS_MARKERS):
-            continue  # other YAML in a scanned folder is none of our business
+        if not any(marker.encode() in item.data for marker in HARNESS_MARKERS):
+            continue  # other YAML is none of our business, even when named (pre-commit names every YAML file)
         try:
             doc = source.load(item.path, item.data)
         except UnicodeDecodeError:
