@@ -42,6 +42,17 @@ def _split(values: Optional[List[str]]) -> list[str]:
     return [part.strip() for value in values or () for part in value.split(",") if part.strip()]
 
 
+def _size(text: str) -> int:
+    """`5MB`, `500k`, `2MiB` or a number of bytes -> bytes."""
+    import re
+
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(|b|k|kb|m|mb|g|gb|kib|mib|gib)\s*", text, re.IGNORECASE)
+    if not match:
+        raise typer.BadParameter(f"'{text}' is not a size such as 5MB, 500k or 2000000")
+    unit = match[2].lower().rstrip("b") or "b"
+    return int(float(match[1]) * {"b": 1, "k": 1e3, "m": 1e6, "g": 1e9, "ki": 2**10, "mi": 2**20, "gi": 2**30}[unit])
+
+
 def _fail(message: str) -> None:
     typer.echo(f"barrierlint: error: {message}", err=True)
     raise typer.Exit(EXIT_USAGE)
@@ -61,8 +72,11 @@ def check(
     baseline: Optional[str] = typer.Option(None, "--baseline", metavar="FILE", help="Report only findings not recorded in this baseline."),
     write_baseline: bool = typer.Option(False, "--write-baseline", help="Record the current findings in the --baseline file."),
     sarif_category: str = typer.Option("barrierlint", "--sarif-category", help="SARIF automationDetails category."),
+    max_file_size: Optional[str] = typer.Option(None, "--max-file-size", help="Refuse larger files (5MB, 500k, 2MiB or bytes) [default: 5MB]."),
+    inputs: Optional[List[str]] = typer.Option(None, "--inputs", help="A Harness input set whose values replace <+input> fields."),
 ) -> None:
     """Check pipelines and report barrier problems."""
+    import dataclasses
     import os
 
     from . import config, engine, report, suppress
@@ -72,12 +86,16 @@ def check(
         if write_baseline and not baseline:
             raise ValueError("--write-baseline needs --baseline FILE")
         configured = config.load(paths, config_file)
+        settings = configured.settings
+        if max_file_size is not None:
+            settings = dataclasses.replace(settings, max_file_size=_size(max_file_size))
         result = engine.check(
             [path for path in paths if path == "-" or os.path.isdir(path) or not configured.excludes(path)],
             select_rules=_split(select) or configured.select,
             ignore_rules=[*configured.ignore, *_split(ignore)],
             exclude=[*configured.exclude, *_split(exclude)],
-            settings=configured.settings,
+            settings=settings,
+            inputs=inputs or (),
             policy=suppress.Policy(configured, baseline, write_baseline, use_ignores=not no_ignores),
         )
         for name, path in targets:
@@ -133,6 +151,8 @@ def explain(rule: str = typer.Argument(..., help="A rule code or name, e.g. BL10
 
 
 def main() -> None:
+    for stream in (sys.stdout, sys.stderr):  # undecodable file names print escaped, never crash
+        stream.reconfigure(errors="backslashreplace")
     try:
         app()
     except SystemExit:
