@@ -67,8 +67,8 @@ def _problem(occurrence, firstgen: bool) -> tuple[str, str, str] | None:
     """(where to point, what is wrong and what follows, the fix), or None for a good timeout."""
     step, timeout = occurrence.step, occurrence.step.timeout
     if timeout is None:
-        if firstgen or step.template is not None:
-            return None  # FirstGen defaults to 10 minutes; a template may set the timeout
+        if firstgen or step.template is not None or step.origin.doc.node_at(step.origin.route + ("timeout",)):
+            return None  # FirstGen defaults to 10 minutes; a template may set it; a malformed one is BL002's
         return (
             "identifier",
             "has no timeout: the engine default of 10h applies, so if another participant never arrives this step waits "
