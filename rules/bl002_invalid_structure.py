@@ -22,8 +22,10 @@ class InvalidStructure(Rule):
     A Barrier step without `spec.barrierRef`, a `flowControl.barriers` that is not a list, a
     barrier entry without `identifier` or `name`, a stage or step list item that is neither a
     stage, a step, a step group, a `parallel` block nor an `insert`, a key written twice.
-    These parts are checked against a JSON schema shipped with barrierlint (the shapes Harness's
-    own pipeline schema requires of them), in files that use barriers.
+    The model builder reports list shapes, unknown list items and repeated keys as it reads the
+    pipeline; `flowControl` and every Barrier step are validated against a JSON schema shipped
+    with barrierlint (the shapes Harness's own pipeline schema requires of them), so only
+    pipelines that use barriers pay for that check.
 
     ## At run time
     Harness refuses to save the pipeline (schema validation), or a Git-synced pipeline shows as
