@@ -96,7 +96,7 @@ def test_baseline_accepts_old_findings_and_reports_new_ones(project):
     assert run("check", "--baseline", "baseline.json", "pipes").exit_code == 0
     assert run("check", "--baseline", "baseline.json", str(project / "pipes")).exit_code == 0  # absolute path
 
-    release.write_text(release.read_text().replace("barrierRef: db_ready", "barrierRef: db_reddy", 1))
+    release.write_text(release.read_text().replace("barrierRef: db_ready", "barrierRef: db_reddy"))
     result = run("check", "--baseline", "baseline.json", "--format", "json", "pipes")
     assert result.exit_code == 1
     new = {(f["code"], f["message"].split("'")[1]) for f in json.loads(result.stdout)["findings"]}
