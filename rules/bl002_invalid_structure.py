@@ -7,7 +7,7 @@ from typing import Iterator
 
 from barrierlint.model import Origin
 from barrierlint.rule import Rule
-from barrierlint.source import Document, Route, TooLarge, child, plain, scalar
+from barrierlint.source import Document, Kind, Route, TooLarge, child, plain, scalar
 
 SCHEMA = "bl002_structure.schema.json"  # package data next to this module
 REJECTED = "Harness's pipeline schema rejects it when the pipeline is saved"
@@ -79,7 +79,10 @@ def _barrier_parts(project) -> Iterator[tuple[Document, Route, str]]:
         if pipeline.barriers_origin is not None:
             yield pipeline.origin.doc, pipeline.origin.route + ("flowControl",), "flowControl"
         for occurrence in project.occurrences(pipeline):
-            yield occurrence.step.origin.doc, occurrence.step.origin.route, "step"
+            origin = occurrence.step.origin
+            if occurrence.chained or origin.doc.kinds[origin.route[0]] is not Kind.PIPELINE or "templateInputs" in origin.route:
+                continue  # a child's step, a template's, or the values given to a template: not all written here
+            yield origin.doc, origin.route, "step"
 
 
 @lru_cache(maxsize=None)
@@ -92,8 +95,11 @@ def _validator(definition: str):
 
 def _schema_errors(doc: Document, route: Route, definition: str) -> Iterator[tuple[Route, str, str]]:
     """(route, message, fix hint) for every place the schema rejects."""
+    node = doc.node_at(route)
+    if node is None:
+        return  # composed from templates or inputs: not written at this route
     try:
-        data = plain(doc.node_at(route))
+        data = plain(node)
     except TooLarge:
         return  # an alias bomb: the model builder reports documents this large
     missing: dict[Route, list] = {}  # required keys, one message per element
