@@ -80,7 +80,7 @@ def _barrier_parts(project) -> Iterator[tuple[Document, Route, str]]:
             yield pipeline.origin.doc, pipeline.origin.route + ("flowControl",), "flowControl"
         for occurrence in project.occurrences(pipeline):
             origin = occurrence.step.origin
-            if occurrence.chained or origin.doc.kinds[origin.route[0]] is not Kind.PIPELINE or "templateInputs" in origin.route:
+            if occurrence.chained or occurrence.through_template or origin.doc.kinds[origin.route[0]] is not Kind.PIPELINE:
                 continue  # a child's step, a template's, or the values given to a template: not all written here
             yield origin.doc, origin.route, "step"
 

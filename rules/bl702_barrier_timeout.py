@@ -69,7 +69,7 @@ def _problem(occurrence, firstgen: bool) -> tuple[tuple[str, ...], str, str] | N
     """(where to point, what is wrong and what follows, the fix), or None for a good timeout."""
     step, timeout = occurrence.step, occurrence.step.timeout
     if timeout is None:
-        if firstgen or step.template is not None or "templateInputs" in step.origin.route:
+        if firstgen or occurrence.through_template:
             return None  # FirstGen defaults to 10 minutes; the template (unseen) may set it
         if step.origin.doc.node_at(step.origin.route + ("timeout",)):
             return None  # written, but not as text: BL002's
