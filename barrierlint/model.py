@@ -293,6 +293,12 @@ class Occurrence:
         pipeline, if any), then step groups."""
         return " > ".join(e.label for e in self.path if isinstance(e, (Stage, StepGroup)))
 
+    @property
+    def chained(self) -> Stage | None:
+        """The chained `type: Pipeline` stage this step runs under: a child pipeline's step as
+        its parent sees it (its own pipeline, or the inputs the parent gives, are written elsewhere)."""
+        return next((e for e in self.path if isinstance(e, Stage) and e.child is not None), None)
+
 
 def children(item: Item) -> Iterator[tuple[Item, bool]]:
     """Direct sub-items of an element, each with whether it lies in a rollback section."""
