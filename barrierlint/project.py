@@ -53,8 +53,9 @@ class Project:
         """The chained stages of checked pipelines that run this pipeline as their child."""
         return [chain for chain in self.chains if chain.child is pipeline]
 
-    def declaring(self, identifier: str) -> list[Pipeline]:
-        """The checked pipelines that declare a barrier with this identifier."""
+    def declaring(self, identifier: str, besides: Pipeline) -> list[Pipeline]:
+        """The other checked pipelines of the same project (org and project identifiers agree where
+        both are written) that declare a barrier with this identifier."""
         key = ("declaring", 0)
         if key not in self._cache:
             table = defaultdict(list)
@@ -62,7 +63,11 @@ class Project:
                 for name in dict.fromkeys(d.identifier for d in pipeline.barriers if d.identifier):
                     table[name].append(pipeline)
             self._cache[key] = table
-        return self._cache[key].get(identifier, [])
+        return [
+            other
+            for other in self._cache[key].get(identifier, [])
+            if other is not besides and all(a is None or b is None or a == b for a, b in ((other.org, besides.org), (other.project, besides.project)))
+        ]
 
     def occurrences(self, pipeline: Pipeline):
         """The Barrier steps of a pipeline (cached: several rules ask)."""
