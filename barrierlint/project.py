@@ -178,6 +178,9 @@ def build(documents: list[Document], settings: Settings, input_sets: list[Docume
     for doc in documents:
         builder.document(doc)
     builder.chain()
+    for node, (doc, _), target in builder.values:
+        if id(node) not in builder.applied:
+            raise ValueError(f"{doc.path}: the input set answers pipeline '{target or '?'}', which is not among the checked files")
     return project
 
 
@@ -193,6 +196,7 @@ class _Builder:
         self.project = project
         self.values = values
         self.alone: dict[tuple[int, int], Pipeline] = {}  # (document id, root) -> the pipeline run on its own
+        self.applied: set[int] = set()  # input sets that answered a pipeline
         self.count = sum(kind in (Kind.PIPELINE, Kind.PIPELINE_V1) for doc in project.documents for kind in doc.kinds)
 
     def add(self, pipeline: Pipeline | None, missing: list[Missing], key: tuple[int, int]) -> None:
@@ -213,6 +217,8 @@ class _Builder:
             if kind is Kind.PIPELINE and compose:
                 identifier = scalar(child(child(doc.roots[index], "pipeline"), "identifier"))
                 values = next(((node, at) for node, at, target in self.values if applies(identifier, self.count, target)), None)
+                if values is not None:
+                    self.applied.add(id(values[0]))
                 self.add(*self.compose(doc, index, values), key)
             elif kind is Kind.PIPELINE:
                 self.add(built.get(index), [], key)
