@@ -42,15 +42,18 @@ class UndeclaredBarrier(Rule):
     tags = ("correctness",)
 
     def check_pipeline(self, pipeline, project):
-        if pipeline.syntax == "firstgen" or pipeline.template is not None:
-            return  # FirstGen declares nothing; an unresolved pipeline template holds the flowControl
+        if pipeline.syntax == "firstgen" or pipeline.template is not None or (pipeline.syntax == "v1" and pipeline.barriers_origin is None):
+            return  # FirstGen and v1 without a barriers list declare nothing; an unresolved pipeline template holds the flowControl
         declared = [d.identifier for d in pipeline.barriers if d.identifier]
         section = "pipeline.barriers" if pipeline.syntax == "v1" else "pipeline.flowControl.barriers"
+        consequence = "it never matches a declared barrier" if pipeline.syntax == "v1" else (
+            "the legacy engine refuses to start the run and the current one never matches it with a declared barrier"
+        )
         for occurrence in project.occurrences(pipeline):
             ref = occurrence.ref
             if ref is None or is_expression(ref) or "${" in ref or ref.startswith("parent.") or ref in declared:
                 continue
-            if any(other is not pipeline for other in project.declaring(ref)):
+            if project.declaring(ref, pipeline):
                 continue  # declared by another pipeline: BL501 says so
             guess = difflib.get_close_matches(ref, declared, n=1, cutoff=0.6)
             by_name = [d for d in pipeline.barriers if d.name == ref and d.identifier]
@@ -64,8 +67,7 @@ class UndeclaredBarrier(Rule):
             yield self.finding(
                 occurrence.step.barrier_ref_origin,
                 f"barrier '{ref}' used by step '{occurrence.step.label}' in stage '{occurrence.where}' is not declared in "
-                f"{section}; the legacy engine refuses to start the run and the current one never matches it "
-                f"with a declared barrier: {hint}",
+                f"{section}; {consequence}: {hint}",
                 related=related,
                 fix=f"use '{guess[0]}'" if guess else f"declare '{ref}' in {section}",
                 key=ref,
