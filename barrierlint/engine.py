@@ -13,6 +13,7 @@ from typing import Iterable, Iterator
 
 from . import model, source
 from .finding import Finding
+from .report import printable
 from .project import Project, Settings
 from .rule import Rule, select
 
@@ -50,7 +51,7 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = (), errors: list[str
 
     def unlisted(error: OSError) -> None:
         if errors is not None:
-            errors.append(f"{shown(error.filename or '?')}: cannot read folder: {error.strerror or error}")
+            errors.append(f"{printable(error.filename or '?')}: cannot read folder: {error.strerror or error}")
 
     for path in paths:
         if path == "-" or not os.path.isdir(path):
@@ -72,11 +73,6 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = (), errors: list[str
                     yield full, False  # a broken symlink is yielded: reading it reports the error
 
 
-def shown(path: str) -> str:
-    """A path as one printable line: control characters and undecodable bytes escaped."""
-    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in path)
-
-
 def read_inputs(paths: Iterable[str], exclude: Iterable[str], result: Result, max_size: int = Settings.max_file_size) -> list[Input]:
     inputs = []
     for path, explicit in discover(paths, exclude, result.errors):
@@ -84,10 +80,10 @@ def read_inputs(paths: Iterable[str], exclude: Iterable[str], result: Result, ma
         try:
             data = _read(path, max_size)
         except OSError as error:
-            result.errors.append(f"{shown(name)}: cannot read: {error.strerror or error}")
+            result.errors.append(f"{printable(name)}: cannot read: {error.strerror or error}")
             continue
         except source.InputError as error:
-            result.errors.append(f"{shown(name)}: {error}")
+            result.errors.append(f"{printable(name)}: {error}")
             continue
         inputs.append(Input(name, data, explicit))
     return inputs
@@ -123,7 +119,7 @@ def load_documents(inputs: list[Input], result: Result) -> list[source.Document]
             doc = source.load(item.path, item.data) if item.explicit or _maybe_harness(item.data) else None
         except source.InputError as error:
             if item.explicit or b"\0" not in item.data:  # binary files in folder scans are not ours
-                result.errors.append(f"{shown(item.path)}: {error}")
+                result.errors.append(f"{printable(item.path)}: {error}")
             continue
         if doc is None or (not item.explicit and not doc.problems and all(kind is source.Kind.OTHER for kind in doc.kinds)):
             continue  # other YAML in a scanned folder is none of our business
