@@ -164,9 +164,12 @@ def check(
     rules = select(select_rules, ignore_rules)
     result = Result()
     settings = settings or Settings()
-    inputs = read_inputs(paths, exclude, result, settings.max_file_size)
+    return analyse(read_inputs(paths, exclude, result, settings.max_file_size), rules, settings, result)
+
+
+def analyse(inputs: list[Input], rules: Iterable[type[Rule]], settings: Settings, result: Result) -> Result:
+    """Everything after reading: load, model, check (the fuzzers call it with bytes in memory)."""
     documents = load_documents(inputs, result)
     result.files = len(documents)
-    project = build_project(documents, settings)
-    result.findings = run_rules(project, rules)
+    result.findings = run_rules(build_project(documents, settings), rules)
     return result

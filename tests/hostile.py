@@ -57,12 +57,10 @@ def run_process(*args: str, cwd: str | None = None, timeout: float = 120) -> Out
 
 def analyse(data: bytes, path: str = "input.yaml", explicit: bool = True) -> tuple[list, list[str]]:
     """Every stage of a check on bytes in memory, every rule, both reporters: (findings, errors)."""
-    result = engine.Result()
-    documents = engine.load_documents([engine.Input(path, data, explicit)], result)
-    project = engine.build_project(documents, Settings())
-    findings = engine.run_rules(project, select())
-    text = text_report.render(findings, len(documents))
-    json_report.render(findings, len(documents))
+    result = engine.analyse([engine.Input(path, data, explicit)], select(), Settings(), engine.Result())
+    findings = result.findings
+    text = text_report.render(findings, result.files)
+    json_report.render(findings, result.files)
     for line in text.split("\n"):  # values from the YAML never break a line or reach the terminal raw
         assert line.replace("\t", " ").isprintable(), line
     return findings, result.errors

@@ -276,3 +276,16 @@ def test_the_command_survives_a_folder_of_mutated_pipelines(tmp_path):
         (tmp_path / f"mutated_{index:03d}.yaml").write_bytes(dump(data))
     outcome = run_process("check", "--format", "json", str(tmp_path), timeout=300)
     assert outcome.code in (0, 1, 2)
+
+
+def test_the_atheris_target_runs_without_atheris():
+    """The target imports atheris only when fuzzing; its entry point checks any bytes."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "fuzz" / "atheris_target.py"
+    spec = importlib.util.spec_from_file_location("atheris_target", path)
+    target = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(target)
+    for data in (b"", b"\x00\xff", b"[" * 10_000, EVERY_FIELD.encode(), dump(mutate(corpus_data(0), [("bomb", 1, 2)]))):
+        target.test_one_input(data)
