@@ -2,7 +2,7 @@
 atheris. atheris is not a dependency of barrierlint: install it beside it, then run
 
     .venv/bin/pip install atheris
-    .venv/bin/python fuzz/atheris_target.py -atheris_runs=100000 fuzz/corpus ../shared/corpus/real
+    mkdir -p fuzz/corpus && .venv/bin/python fuzz/atheris_target.py -atheris_runs=100000 fuzz/corpus ../shared/corpus/real
 
 (the first folder collects the inputs atheris finds interesting; every further folder seeds it).
 A crash is any exception: the command would end with exit 3 ("internal error"). The default
