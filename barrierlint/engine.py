@@ -11,10 +11,10 @@ import sys
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
-from . import model, source
+from . import source, suppress
 from .finding import Finding
+from .project import Project, Settings, build as resolve
 from .report import printable
-from .project import Project, Settings
 from .rule import Rule, select
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -34,6 +34,7 @@ class Result:
     findings: list[Finding] = field(default_factory=list)
     files: int = 0
     errors: list[str] = field(default_factory=list)  # inputs that could not be read at all
+    suppressed: list[Finding] = field(default_factory=list)  # by comments, configuration or baseline
 
 
 def discover(paths: Iterable[str], exclude: Iterable[str] = (), errors: list[str] | None = None) -> Iterator[tuple[str, bool]]:
@@ -47,7 +48,7 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = (), errors: list[str
 
     def excluded(path: str) -> bool:
         name = os.path.basename(path)
-        return any(fnmatch(name, p) or fnmatch(path, p) for p in patterns)
+        return any(fnmatch(name, p) or fnmatch(path, p) or fnmatch(os.path.abspath(path), p) for p in patterns)
 
     def unlisted(error: OSError) -> None:
         if errors is not None:
@@ -132,11 +133,23 @@ def _maybe_harness(data: bytes) -> bool:
     return any(marker.encode() in data for marker in HARNESS_MARKERS) or data.startswith((b"\xff\xfe", b"\xfe\xff", b"\0\0\xfe\xff"))
 
 
-def build_project(documents: list[source.Document], settings: Settings) -> Project:
-    pipelines = []
-    for doc in documents:
-        pipelines.extend(model.build(doc))
-    return Project(documents, pipelines, settings)
+def build_project(documents: list[source.Document], settings: Settings, input_sets: list[source.Document] = ()) -> Project:
+    return resolve(documents, settings, input_sets)
+
+
+def read_input_sets(paths: Iterable[str]) -> list[source.Document]:
+    """The `--inputs` files: Harness input sets whose values replace `<+input>` fields."""
+    documents = []
+    for path in paths:
+        try:
+            with open(path, "rb") as handle:
+                doc = source.load(path, handle.read())
+        except (OSError, source.InputError) as error:
+            raise ValueError(f"{path}: cannot read the input set: {getattr(error, 'strerror', None) or error}") from None
+        if doc.problems:
+            raise ValueError(f"{path}: {doc.problems[0].message}")
+        documents.append(doc)
+    return documents
 
 
 def run_rules(project: Project, rules: Iterable[type[Rule]]) -> list[Finding]:
@@ -159,17 +172,28 @@ def check(
     ignore_rules: Iterable[str] = (),
     exclude: Iterable[str] = (),
     settings: Settings | None = None,
+    policy: suppress.Policy | None = None,
+    inputs: Iterable[str] = (),
 ) -> Result:
     """Check files and folders; the Python API behind `barrierlint check`."""
     rules = select(select_rules, ignore_rules)
     result = Result()
     settings = settings or Settings()
-    return analyse(read_inputs(paths, exclude, result, settings.max_file_size), rules, settings, result)
+    input_sets = read_input_sets(inputs)
+    return analyse(read_inputs(paths, exclude, result, settings.max_file_size), rules, settings, result, policy, input_sets)
 
 
-def analyse(inputs: list[Input], rules: Iterable[type[Rule]], settings: Settings, result: Result) -> Result:
+def analyse(
+    inputs: list[Input],
+    rules: Iterable[type[Rule]],
+    settings: Settings,
+    result: Result,
+    policy: suppress.Policy | None = None,
+    input_sets: list[source.Document] = (),
+) -> Result:
     """Everything after reading: load, model, check (the fuzzers call it with bytes in memory)."""
     documents = load_documents(inputs, result)
     result.files = len(documents)
-    result.findings = run_rules(build_project(documents, settings), rules)
+    findings = run_rules(build_project(documents, settings, input_sets), rules)
+    result.findings, result.suppressed = suppress.apply(findings, documents, rules, policy or suppress.Policy())
     return result

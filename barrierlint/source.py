@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import codecs
 import enum
+import os
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -245,6 +246,29 @@ def scalar(node: Node | None) -> str | None:
     return node.value if isinstance(node, ScalarNode) else None
 
 
+class TooLarge(ValueError):
+    """A document too large or too deep to hand over as plain data (alias bombs, recursion)."""
+
+
+def plain(node: Node, limit: int = 200_000, depth: int = 120) -> object:
+    """A node as plain data for validators: mappings as dicts, sequences as lists, every scalar
+    as its text (Harness reads `name: 123` as the string "123") and nulls as None. Aliases are
+    expanded, so `limit` (nodes visited) and `depth` bound the work; TooLarge past them."""
+    budget = [limit]
+
+    def convert(item: Node, level: int) -> object:
+        budget[0] -= 1
+        if budget[0] < 0 or level > depth:
+            raise TooLarge("document too large or too deeply nested to validate")
+        if isinstance(item, MappingNode):
+            return {k.value: convert(v, level + 1) for k, v in item.value if isinstance(k, ScalarNode)}
+        if isinstance(item, SequenceNode):
+            return [convert(v, level + 1) for v in item.value]
+        return None if item.tag.endswith(":null") else item.value
+
+    return convert(node, 0)
+
+
 def classify(root: Node) -> Kind:
     """Recognise a document by its top-level shape, cheaply (no walk below the second level)."""
     top = keys(root)
@@ -275,3 +299,67 @@ def classify(root: Node) -> Kind:
         if top & {"phases", "preDeploymentSteps", "postDeploymentSteps", "workflowPhases"}:
             return Kind.FIRSTGEN_WORKFLOW
     return Kind.OTHER
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """A YAML comment: 1-based position of its `#`, its text, and whether code precedes it."""
+
+    line: int
+    column: int
+    text: str
+    own_line: bool
+
+
+_LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def comments(text: str) -> list[Comment]:
+    """Every comment of a YAML text, found in the gaps between tokens (yamllint's method), so a
+    `#` inside a quoted or block scalar, or in `http://x#y`, is never taken for a comment."""
+    lines = _LINE_BREAK.split(text)
+    found: list[Comment] = []
+
+    def gap(start: tuple[int, int], end: tuple[int, int]) -> None:
+        for number in range(start[0], min(end[0], len(lines) - 1) + 1):
+            line = lines[number]
+            first = start[1] if number == start[0] else 0
+            last = end[1] if number == end[0] else len(line)
+            hash_at = line.find("#", first, last)
+            if hash_at >= 0:
+                found.append(Comment(number + 1, hash_at + 1, line[hash_at:].rstrip(), not line[:hash_at].strip()))
+
+    cursor = (0, 0)
+    try:
+        for token in yaml.scan(text, Loader=_Loader):
+            begin = (token.start_mark.line, token.start_mark.column)
+            if begin > cursor:
+                gap(cursor, begin)
+            cursor = max(cursor, (token.end_mark.line, token.end_mark.column))
+    except yaml.YAMLError:
+        return found  # a syntax error (reported as BL001): the comments before it still count
+    gap(cursor, (len(lines) - 1, len(lines[-1])))
+    return found
+
+
+@lru_cache(maxsize=None)
+def repository_root(folder: str) -> str | None:
+    """The nearest folder at or above `folder` holding `.git` (a folder, or a file in worktrees
+    and submodules), or None outside a repository."""
+    folder = os.path.abspath(folder)
+    while not os.path.exists(os.path.join(folder, ".git")):
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+    return folder
+
+
+def repository_path(path: str) -> str:
+    """A file's path relative to its repository root, with `/`: the same on every machine and
+    from every working directory (for fingerprints and baselines)."""
+    if path.startswith("<"):  # <stdin>
+        return path
+    absolute = os.path.abspath(path)
+    root = repository_root(os.path.dirname(absolute))
+    return os.path.relpath(absolute, root).replace(os.sep, "/") if root else path.replace(os.sep, "/")

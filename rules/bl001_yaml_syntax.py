@@ -4,33 +4,38 @@ from barrierlint.model import Origin
 from barrierlint.rule import Rule
 
 
-class InputProblems(Rule):
-    """Reports the problems the loader and the model builder recorded on documents (no `code`
-    here: only the subclasses below are rules)."""
-
-    def check(self, project):
-        for doc in project.documents:
-            for problem in doc.problems:
-                if problem.code == self.code:
-                    yield self.finding(Origin(doc, problem.route or ()), problem.message, span=problem.span)
-
-
-class YamlSyntax(InputProblems):
-    """A file is not valid YAML, so nothing in it can be checked.
+class YamlSyntax(Rule):
+    """A file is not valid YAML.
 
     ## What goes wrong
-    A syntax error (a tab used for indentation, an unclosed bracket or quote, a bad indent, an
-    undefined alias, a character YAML forbids) or a file nested so deeply that reading it would
-    exhaust the stack.
+    A bad indent, a tab, an unclosed quote or bracket, or a stray character makes the file
+    unreadable as YAML. The loader reports the position where parsing stopped.
 
     ## At run time
-    Harness refuses to save or import the pipeline; a pipeline stored in Git fails when the
-    remote file is fetched, so nothing runs.
+    Harness refuses to save or import the file (a Git-synced pipeline shows as invalid), so the
+    pipeline cannot run at all. barrierlint checks nothing after the error either: documents
+    that come after it in the file are not analysed.
 
     ## How to fix
-    Correct the YAML at the reported line and column (an editor with a YAML mode shows it).
+    Correct the YAML at the reported line and column; the line before it is often the culprit
+    (an unclosed quote or bracket, or a wrong indent).
+
+    ## Example
+    ```yaml
+    spec:
+      barrierRef: "db_ready   # BL001: the quote is never closed
+    ```
     """
 
     code = "BL001"
     name = "yaml-syntax"
-    tags = ("correctness",)
+    tags = ("input",)
+
+    def check(self, project):
+        for doc, problem in self.problems(project):
+            yield self.finding(
+                Origin(doc, problem.route or ()),
+                f"{problem.message}; Harness cannot load this file, and nothing after this point was checked",
+                fix="correct the YAML here (an unclosed quote or bracket, or a wrong indent, is often on the line before)",
+                span=problem.span,
+            )

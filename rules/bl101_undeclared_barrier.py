@@ -42,8 +42,8 @@ class UndeclaredBarrier(Rule):
     tags = ("correctness",)
 
     def check_pipeline(self, pipeline, project):
-        if pipeline.syntax == "firstgen":
-            return
+        if pipeline.syntax == "firstgen" or pipeline.template is not None:
+            return  # FirstGen declares nothing; an unresolved pipeline template holds the flowControl
         declared: dict[str, list] = {}  # identifier -> its declarations
         by_name = {}
         for decl in pipeline.barriers:
@@ -55,6 +55,8 @@ class UndeclaredBarrier(Rule):
             ref = occurrence.ref
             if ref is None or is_expression(ref) or "${" in ref or ref.startswith("parent.") or ref in declared:
                 continue
+            if any(other is not pipeline for other in project.declaring(ref)):
+                continue  # declared by another pipeline: BL501 says so
             if ref not in guesses:
                 guesses[ref] = _closest(ref, declared, budget=SUGGESTION_WORK - len(guesses) * len(declared))
             guess = guesses[ref]

@@ -1,6 +1,6 @@
 """Fuzzing with hypothesis: real pipelines (shared/corpus/real) and generated ones, mutated by
 deleting, duplicating, retyping, reordering and aliasing nodes, and by breaking their text.
-Every case must end without an exception (the command's exit 3) and within a time bound.
+Every case must end without an exception (the command's exit 3) and within a bound of CPU time.
 
 CI runs a short, fixed-seed run. The long run (README, "Fuzzing") sets
 BARRIERLINT_FUZZ_EXAMPLES, which also switches to random seeds.
@@ -34,10 +34,10 @@ fuzz = settings(
 
 
 def check_case(data: bytes) -> None:
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: a loaded machine must not fail the bound
     analyse(data)
-    seconds = time.perf_counter() - started
-    assert seconds < CASE_SECONDS, f"one case took {seconds:.1f} s"
+    seconds = time.process_time() - started
+    assert seconds < CASE_SECONDS, f"one case took {seconds:.1f} s of CPU"
 
 
 def dump(data) -> bytes:
@@ -238,7 +238,7 @@ TOKENS = ["\t", "[", "]", "{", "}", "- ", ": ", "? ", "&a ", "*a", "&b [*a, *a] 
 @given(
     index=st.integers(0, 10_000),
     edits=st.lists(
-        st.tuples(st.sampled_from(["insert", "delete", "truncate", "indent", "duplicate-line", "byte"]), st.integers(0, 2**20), st.integers(0, 2**8)),
+        st.tuples(st.sampled_from(["insert", "delete", "truncate", "indent", "duplicate-line", "byte"]), st.integers(0, 2**20), st.integers(0, 255)),
         min_size=1,
         max_size=5,
     ),
