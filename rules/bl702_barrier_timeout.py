@@ -54,7 +54,7 @@ class BarrierTimeout(Rule):
             where = f"in stage '{occurrence.where}'"
             timeout = step.timeout
             if timeout is None:
-                if firstgen or step.template is not None:
+                if firstgen or occurrence.through_template:
                     continue  # FirstGen defaults to 10 minutes; a template may set the timeout
                 yield self.finding(
                     step.origin.at("identifier"),
