@@ -73,6 +73,7 @@ def check(
     write_baseline: bool = typer.Option(False, "--write-baseline", help="Record the current findings in the --baseline file."),
     sarif_category: str = typer.Option("barrierlint", "--sarif-category", help="SARIF automationDetails category."),
     max_file_size: Optional[str] = typer.Option(None, "--max-file-size", help="Refuse larger files (5MB, 500k, 2MiB or bytes) [default: 5MB]."),
+    inputs: Optional[List[str]] = typer.Option(None, "--inputs", help="A Harness input set whose values replace <+input> fields."),
     verify: bool = typer.Option(False, "--verify", help="Confirm each finding in the reference runtime (CONFIRMED, NOT REPRODUCED or INCONCLUSIVE, with the evidence)."),
 ) -> None:
     """Check pipelines and report barrier problems."""
@@ -95,12 +96,13 @@ def check(
             ignore_rules=[*configured.ignore, *_split(ignore)],
             exclude=[*configured.exclude, *_split(exclude)],
             settings=settings,
+            inputs=inputs or (),
             policy=suppress.Policy(configured, baseline, write_baseline, use_ignores=not no_ignores),
         )
         if verify:
             from .runtime.verify import verify as confirm
 
-            result.findings = confirm(result.findings, configured.settings)
+            result.findings = confirm(result.findings, settings)
         for name, path in targets:
             with open(path, "w", encoding="utf-8") as handle:
                 handle.write(report.render(name, result, category=sarif_category))

@@ -11,9 +11,10 @@ import sys
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
-from . import model, source, suppress
+from . import source, suppress
 from .finding import Finding
-from .project import Project, Settings
+from .project import Project, Settings, build as resolve
+from .report import printable
 from .rule import Rule, select
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -51,7 +52,7 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = (), errors: list[str
 
     def unlisted(error: OSError) -> None:
         if errors is not None:
-            errors.append(f"{shown(error.filename or '?')}: cannot read folder: {error.strerror or error}")
+            errors.append(f"{printable(error.filename or '?')}: cannot read folder: {error.strerror or error}")
 
     for path in paths:
         if path == "-" or not os.path.isdir(path):
@@ -73,11 +74,6 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = (), errors: list[str
                     yield full, False  # a broken symlink is yielded: reading it reports the error
 
 
-def shown(path: str) -> str:
-    """A path as one printable line: control characters and undecodable bytes escaped."""
-    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in path)
-
-
 def read_inputs(paths: Iterable[str], exclude: Iterable[str], result: Result, max_size: int = Settings.max_file_size) -> list[Input]:
     inputs = []
     for path, explicit in discover(paths, exclude, result.errors):
@@ -85,10 +81,10 @@ def read_inputs(paths: Iterable[str], exclude: Iterable[str], result: Result, ma
         try:
             data = _read(path, max_size)
         except OSError as error:
-            result.errors.append(f"{shown(name)}: cannot read: {error.strerror or error}")
+            result.errors.append(f"{printable(name)}: cannot read: {error.strerror or error}")
             continue
         except source.InputError as error:
-            result.errors.append(f"{shown(name)}: {error}")
+            result.errors.append(f"{printable(name)}: {error}")
             continue
         inputs.append(Input(name, data, explicit))
     return inputs
@@ -121,13 +117,13 @@ def load_documents(inputs: list[Input], result: Result) -> list[source.Document]
     documents = []
     for item in inputs:
         try:
-            doc = source.load(item.path, item.data) if item.explicit or _maybe_harness(item.data) else None
+            doc = source.load(item.path, item.data) if _maybe_harness(item.data) else None
         except source.InputError as error:
             if item.explicit or b"\0" not in item.data:  # binary files in folder scans are not ours
-                result.errors.append(f"{shown(item.path)}: {error}")
+                result.errors.append(f"{printable(item.path)}: {error}")
             continue
         if doc is None or (not item.explicit and not doc.problems and all(kind is source.Kind.OTHER for kind in doc.kinds)):
-            continue  # other YAML in a scanned folder is none of our business
+            continue  # other YAML is none of our business, even when named (pre-commit names every YAML file)
         documents.append(doc)
     return documents
 
@@ -137,11 +133,23 @@ def _maybe_harness(data: bytes) -> bool:
     return any(marker.encode() in data for marker in HARNESS_MARKERS) or data.startswith((b"\xff\xfe", b"\xfe\xff", b"\0\0\xfe\xff"))
 
 
-def build_project(documents: list[source.Document], settings: Settings) -> Project:
-    pipelines = []
-    for doc in documents:
-        pipelines.extend(model.build(doc))
-    return Project(documents, pipelines, settings)
+def build_project(documents: list[source.Document], settings: Settings, input_sets: list[source.Document] = ()) -> Project:
+    return resolve(documents, settings, input_sets)
+
+
+def read_input_sets(paths: Iterable[str]) -> list[source.Document]:
+    """The `--inputs` files: Harness input sets whose values replace `<+input>` fields."""
+    documents = []
+    for path in paths:
+        try:
+            with open(path, "rb") as handle:
+                doc = source.load(path, handle.read())
+        except (OSError, source.InputError) as error:
+            raise ValueError(f"{path}: cannot read the input set: {getattr(error, 'strerror', None) or error}") from None
+        if doc.problems:
+            raise ValueError(f"{path}: {doc.problems[0].message}")
+        documents.append(doc)
+    return documents
 
 
 def run_rules(project: Project, rules: Iterable[type[Rule]]) -> list[Finding]:
@@ -149,7 +157,9 @@ def run_rules(project: Project, rules: Iterable[type[Rule]]) -> list[Finding]:
     seen: set[tuple] = set()
     for rule_class in rules:
         for finding in rule_class().check(project):
-            identity = (finding.code, finding.path, finding.origin.route, finding.key, finding.message)
+            # one finding per place and subject: a step written once (in a template, a workflow, a
+            # chained child) but run in several places is one thing to fix
+            identity = (finding.code, finding.path, finding.origin.route, finding.key)
             if identity not in seen:
                 seen.add(identity)
                 findings.append(finding)
@@ -165,15 +175,27 @@ def check(
     exclude: Iterable[str] = (),
     settings: Settings | None = None,
     policy: suppress.Policy | None = None,
+    inputs: Iterable[str] = (),
 ) -> Result:
     """Check files and folders; the Python API behind `barrierlint check`."""
     rules = select(select_rules, ignore_rules)
     result = Result()
     settings = settings or Settings()
-    inputs = read_inputs(paths, exclude, result, settings.max_file_size)
+    input_sets = read_input_sets(inputs)
+    return analyse(read_inputs(paths, exclude, result, settings.max_file_size), rules, settings, result, policy, input_sets)
+
+
+def analyse(
+    inputs: list[Input],
+    rules: Iterable[type[Rule]],
+    settings: Settings,
+    result: Result,
+    policy: suppress.Policy | None = None,
+    input_sets: list[source.Document] = (),
+) -> Result:
+    """Everything after reading: load, model, check (the fuzzers call it with bytes in memory)."""
     documents = load_documents(inputs, result)
     result.files = len(documents)
-    project = build_project(documents, settings)
-    findings = run_rules(project, rules)
+    findings = run_rules(build_project(documents, settings, input_sets), rules)
     result.findings, result.suppressed = suppress.apply(findings, documents, rules, policy or suppress.Policy())
     return result
