@@ -102,7 +102,7 @@ def check(
         if verify:
             from .runtime.verify import verify as confirm
 
-            result.findings = confirm(result.findings, settings)
+            result.findings = confirm(result.findings, result.project)
         for name, path in targets:
             with open(path, "w", encoding="utf-8") as handle:
                 handle.write(report.render(name, result, category=sarif_category))
@@ -134,6 +134,7 @@ def run(
     """Simulate a pipeline run in the reference runtime: status of every stage and step, and
     what is blocked where when nothing can move. Exit 0 when the run succeeds, 1 otherwise."""
     from . import engine
+    from .model import build
     from .runtime import ScenarioError, report, scenario as scenarios, simulate
 
     try:
@@ -144,7 +145,7 @@ def run(
     documents = engine.load_documents(engine.read_inputs([pipeline], (), result), result)
     for error in result.errors:
         _fail(error)
-    pipelines = [p for doc in documents for p in engine.model.build(doc)]
+    pipelines = [p for doc in documents for p in build(doc)]
     if not pipelines:
         _fail(f"{pipeline}: no NextGen pipeline to run")
     human = sys.stderr if trace == "-" else sys.stdout

@@ -35,6 +35,7 @@ class Result:
     files: int = 0
     errors: list[str] = field(default_factory=list)  # inputs that could not be read at all
     suppressed: list[Finding] = field(default_factory=list)  # by comments, configuration or baseline
+    project: Project | None = None  # what the rules saw (templates inlined, chained children joined)
 
 
 def discover(paths: Iterable[str], exclude: Iterable[str] = (), errors: list[str] | None = None) -> Iterator[tuple[str, bool]]:
@@ -196,6 +197,7 @@ def analyse(
     """Everything after reading: load, model, check (the fuzzers call it with bytes in memory)."""
     documents = load_documents(inputs, result)
     result.files = len(documents)
-    findings = run_rules(build_project(documents, settings, input_sets), rules)
+    result.project = build_project(documents, settings, input_sets)
+    findings = run_rules(result.project, rules)
     result.findings, result.suppressed = suppress.apply(findings, documents, rules, policy or suppress.Policy())
     return result

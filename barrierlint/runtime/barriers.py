@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from ..model import Occurrence, StepGroup
+from ..model import Occurrence
 from .clock import LATE, Clock, Signal
 from .scenario import Profile
 from .status import ASYNC_WAITING, EXPIRED, NEGATIVE, POSITIVE, Node
@@ -220,13 +220,6 @@ class Barriers:
             if self.profile.late_arrival == "pass":
                 signal.fire(outcome(instance.state))
         return signal
-
-    def waiting(self, node: Node) -> Instance | None:
-        """The standing instance a waiting Barrier step belongs to, if any."""
-        for instance in self.instances.values():
-            if any(n is node for n, _ in instance.waiters):
-                return instance
-        return None
 
 
 def outcome(state: str) -> tuple[str, str]:

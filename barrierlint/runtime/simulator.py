@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from ..finding import route_text
 from ..model import Parallel, Pipeline, Sequence, Stage, Step, StepGroup, is_expression, is_runtime_input, occurrences, parse_duration, stages
-from .barriers import Barriers, Instance, site_of
+from .barriers import OWN_TIMEOUT, Barriers, Instance, site_of
 from .clock import Clock, Process, Signal, all_of, sleep
 from .scenario import Scenario
 from .status import (
@@ -26,7 +26,6 @@ from .status import (
     FAILED,
     IGNORE_FAILED,
     INTERVENTION_WAITING,
-    NEGATIVE,
     RUNNING,
     SKIPPED,
     SUCCEEDED,
@@ -199,11 +198,10 @@ class Simulator:
                 return f"Barrier step cannot be configured with looping strategy. (step '{step.label}' in stage '{occurrence.stage.label}')"
             if ref is None:
                 return f"Barrier step '{step.label}' in stage '{occurrence.stage.label}' has no barrierRef"
-            if is_runtime_input(ref):
-                return (
-                    f"barrierRef of step '{step.label}' in stage '{occurrence.stage.label}' is a runtime input ({ref}); "
-                    "give its value in the scenario under `inputs`"
-                )
+            if is_runtime_input(ref):  # no value given: a barrier of its own, as the static analysis sees it
+                self.refs[id(step)] = f"{ref}@{dotted}"
+                self.trace("input", node=dotted, message=f"barrierRef {ref} has no value in the scenario (`inputs`): a barrier no other step joins")
+                continue
             if is_expression(ref) or "${" in ref:
                 return f"Variable expressions are not allowed in Barrier Reference. Found: {ref}"
         return None
@@ -320,6 +318,9 @@ class Simulator:
         return None
 
     def _item(self, item, parent: Node, rollback: bool):
+        if isinstance(item, Stage):  # a stage of a chained child, joined into its Pipeline stage
+            yield from self._stage_item(item, parent.key)
+            return None
         if isinstance(item, Step):
             return (yield from self._step(item, parent, rollback))
         if isinstance(item, StepGroup):
@@ -392,7 +393,7 @@ class Simulator:
         timeout = _seconds(step.timeout)
         if timeout is not None and timeout < duration:
             yield sleep(self.clock, timeout)
-            return EXPIRED, "Please Check the timeout configuration on the step to extend the duration of the step", "Timeout"
+            return EXPIRED, OWN_TIMEOUT, "Timeout"
         yield sleep(self.clock, duration)
         failure = self._lookup(self.scenario.failures, node)
         if failure is not None and (failure.attempts is None or node.attempt <= failure.attempts):

@@ -20,7 +20,7 @@ from dataclasses import replace
 from typing import Iterable
 
 from ..finding import Finding, route_text
-from ..model import Pipeline, Stage, Step, StepGroup, build, children, occurrences
+from ..model import Pipeline, Stage, Step, StepGroup, children, occurrences
 from .barriers import DOWN
 from .report import blocked_lines
 from .scenario import Profile, Scenario
@@ -32,29 +32,39 @@ LATE_LOOPS = {"BL401", "BL402"}
 REJECTED_AT_START = {"BL403": "looping strategy", "BL601": "Variable expressions"}
 
 
-def verify(findings: Iterable[Finding], settings) -> list[Finding]:
-    """The findings, each with its `verification` property."""
-    pipelines: dict[int, list[Pipeline]] = {}
+def verify(findings: Iterable[Finding], project) -> list[Finding]:
+    """The findings, each with its `verification` property, run on the project's pipelines
+    (templates inlined, chained children joined, as the rules saw them)."""
+    settings = project.settings
     profile = Profile(late_arrival=settings.late_arrival, edition_cap=settings.edition_cap)
+    runnable = [p for p in project.pipelines if p.syntax in ("v0", "v1")]
     verified = []
     for finding in findings:
-        doc = finding.origin.doc
-        if id(doc) not in pipelines:
-            pipelines[id(doc)] = build(doc)
-        route = finding.origin.route
-        pipeline = next((p for p in pipelines[id(doc)] if route[: len(p.origin.route)] == p.origin.route), None)
-        status, evidence = verdict(finding, pipeline, profile)
+        status, evidence = INCONCLUSIVE, "the finding is not inside a NextGen pipeline the simulator can run"
+        for pipeline in _pipelines_of(finding, runnable):  # a chained child also runs inside its parents
+            status, evidence = verdict(finding, pipeline, profile)
+            if status == CONFIRMED:
+                break
         verified.append(finding.with_properties(verification={"status": status, "evidence": evidence}))
     return verified
 
 
-def verdict(finding: Finding, pipeline: Pipeline | None, profile: Profile) -> tuple[str, str]:
+def _pipelines_of(finding: Finding, pipelines: list[Pipeline]) -> list[Pipeline]:
+    """The pipelines a finding points into: by document and route, or through one of their
+    Barrier steps (written in a template or a chained child) at the finding's place."""
+    doc, route = finding.origin.doc, finding.origin.route
+
+    def at(origin) -> bool:
+        return origin.doc is doc and route[: len(origin.route)] == origin.route
+
+    return [p for p in pipelines if at(p.origin) or any(at(o.step.origin) for o in occurrences(p))]
+
+
+def verdict(finding: Finding, pipeline: Pipeline, profile: Profile) -> tuple[str, str]:
     code = finding.code
     checks = {**dict.fromkeys(HANGS, _hang), **dict.fromkeys(LATE_LOOPS, _late_loop), "BL303": _stall, "BL103": _lone}
     if code not in checks and code not in REJECTED_AT_START:
         return INCONCLUSIVE, "this finding predicts no run-time outcome the simulator can observe"
-    if pipeline is None:
-        return INCONCLUSIVE, "the finding is not inside a NextGen pipeline the simulator can run"
     run_all = code not in HANGS or finding.properties.get("verdict") == "may"  # a must-hang holds with every `when` skipped
     scenario = Scenario(profile=profile, when=_outcomes(pipeline, run_all))
     if code in REJECTED_AT_START:
