@@ -282,6 +282,12 @@ class Occurrence:
         return total
 
     @property
+    def through_template(self) -> bool:
+        """True when the step is seen only through the inputs of a template that was not found:
+        what the inputs leave out (a fixed timeout, say) is set in the template itself."""
+        return self.step.template is not None or any(getattr(item, "template", None) is not None for item in self.path)
+
+    @property
     def where(self) -> str:
         """A readable name for the participant: stage (after the chained stage that runs its
         pipeline, if any), then step groups."""

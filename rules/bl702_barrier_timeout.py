@@ -54,7 +54,7 @@ class BarrierTimeout(Rule):
             where = f"in stage '{occurrence.where}'"
             timeout = step.timeout
             if timeout is None:
-                if firstgen or step.template is not None or _in_template(pipeline, occurrence):
+                if firstgen or occurrence.through_template:
                     continue  # FirstGen defaults to 10 minutes; a template may set the timeout
                 yield self.finding(
                     step.origin.at("identifier"),
@@ -83,11 +83,6 @@ class BarrierTimeout(Rule):
                     fix="use a timeout of at least 10s, a little above the expected arrival skew, e.g. `15m`",
                     key=step.label,
                 )
-
-
-def _in_template(pipeline, occurrence) -> bool:
-    """Inside a template that was not inlined: only its inputs are visible, not its timeouts."""
-    return pipeline.template is not None or any(getattr(e, "template", None) is not None for e in occurrence.path)
 
 
 def _seconds(timeout: str, firstgen: bool) -> float | None:
