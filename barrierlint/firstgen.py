@@ -144,10 +144,21 @@ def _step(r: _Reader, node: Node, route: Route, scope: int) -> Step:
         name=name,
         type="Barrier",
         origin=Origin(r.doc, route),
-        timeout=r.text(properties.get("timeoutMillis"), route + ("properties", "timeoutMillis"), "timeoutMillis"),  # milliseconds
+        timeout=_duration(r.text(properties.get("timeoutMillis"), route + ("properties", "timeoutMillis"), "timeoutMillis")),
         barrier_ref=BarrierRef(identifier, scope=scope) if identifier is not None else None,
         barrier_ref_origin=ref_origin,
     )
+
+
+def _duration(millis: str | None) -> str | None:
+    """`timeoutMillis` as the model's duration (600000 -> 10m); anything else stays as written."""
+    if millis is None or not millis.strip().isdigit():
+        return millis
+    value = int(millis)
+    for unit, size in (("h", 3_600_000), ("m", 60_000), ("s", 1000)):
+        if value and value % size == 0:
+            return f"{value // size}{unit}"
+    return f"{value}ms"
 
 
 def _loop(r: _Reader, fields: dict, route: Route, workflow: tuple[Document, int]) -> Strategy | None:

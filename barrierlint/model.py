@@ -293,6 +293,12 @@ class Occurrence:
         pipeline, if any), then step groups."""
         return " > ".join(e.label for e in self.path if isinstance(e, (Stage, StepGroup)))
 
+    @property
+    def chained(self) -> Stage | None:
+        """The chained `type: Pipeline` stage this step runs under: a child pipeline's step as
+        its parent sees it (its own pipeline, or the inputs the parent gives, are written elsewhere)."""
+        return next((e for e in self.path if isinstance(e, Stage) and e.child is not None), None)
+
 
 def children(item: Item) -> Iterator[tuple[Item, bool]]:
     """Direct sub-items of an element, each with whether it lies in a rollback section."""
@@ -584,7 +590,7 @@ def _barrier_decl(r: _Reader, node: Node, route: Route) -> BarrierDecl | None:
 
 
 def _stage_items(r: _Reader, node: Node | None, route: Route, depth: int) -> tuple[Item, ...]:
-    if r.too_deep(route, depth):
+    if node is None or r.too_deep(route, depth):
         return ()
     result: list[Item] = []
     for sub, sub_route in r.items(node, route, "stages"):
@@ -660,7 +666,7 @@ def _stage(r: _Reader, node: Node, route: Route, depth: int) -> Stage | None:
 
 
 def _step_items(r: _Reader, node: Node | None, route: Route, depth: int) -> tuple[Item, ...]:
-    if r.too_deep(route, depth):
+    if node is None or r.too_deep(route, depth):
         return ()
     result: list[Item] = []
     for sub, sub_route in r.items(node, route, "steps"):
