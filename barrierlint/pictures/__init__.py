@@ -1,0 +1,36 @@
+"""Pictures of barrier synchronization: diagrams of a pipeline and timelines of a simulated run.
+
+`layout` computes lanes, cells and barrier bars once; one module per format draws them
+(`mermaid`, `dot`, `svg`, `html`). `timeline` draws a simulated run as swimlanes and as a
+Chrome trace. Everything is built with the standard library: no network, no external scripts.
+"""
+
+from __future__ import annotations
+
+DIAGRAM_FORMATS = ("mermaid", "dot", "svg", "html")
+
+
+def render_diagram(layout, fmt: str) -> str:
+    """The diagram of a computed layout in one of DIAGRAM_FORMATS."""
+    from importlib import import_module
+
+    if fmt not in DIAGRAM_FORMATS:
+        raise ValueError(f"unknown picture format '{fmt}' (choose from {', '.join(DIAGRAM_FORMATS)})")
+    return import_module(f"{__name__}.{fmt}").render(layout)
+
+
+def diagram(path: str, fmt: str, pipeline_id: str | None = None) -> str:
+    """`barrierlint graph`: the diagram of the pipeline in a file, with its deadlocks marked."""
+    from ..engine import load_pipeline
+    from .layout import layout
+
+    project, pipeline = load_pipeline(path, pipeline_id)
+    return render_diagram(layout(pipeline, _analysis(pipeline, project)), fmt)
+
+
+def _analysis(pipeline, project):
+    try:
+        from ..graph import analyze
+    except ImportError:  # the ordering analysis is not on this branch yet
+        return None
+    return analyze(pipeline, project)
