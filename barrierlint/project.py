@@ -19,6 +19,7 @@ class Settings:
 
     edition_cap: int = 100  # account edition concurrency cap: FREE 20, TEAM 50, ENTERPRISE 100
     late_arrival: str = "wait"  # engine profile: a copy arriving after release waits ("wait") or passes ("pass")
+    max_file_size: int = 5_000_000  # bytes; larger files are refused with a one-line error
 
 
 @dataclass
@@ -40,8 +41,11 @@ class Project:
         resolved, or barrier references only known at run time."""
         key = ("incomplete", id(pipeline))
         if key not in self._cache:
+            children = [s.child.inputs for s in stages(pipeline) if s.child is not None and s.child.inputs is not None]
             self._cache[key] = pipeline.template is not None or _uses_template(pipeline) or any(
-                o.ref is not None and (is_expression(o.ref) or "${" in o.ref) for o in self.occurrences(pipeline)
+                o.ref is not None and (is_expression(o.ref) or "${" in o.ref)
+                for unit in [pipeline, *children]
+                for o in occurrences(unit)
             )
         return self._cache[key]
 
