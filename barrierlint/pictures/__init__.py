@@ -22,15 +22,8 @@ def render_diagram(layout, fmt: str) -> str:
 def diagram(path: str, fmt: str, pipeline_id: str | None = None) -> str:
     """`barrierlint graph`: the diagram of the pipeline in a file, with its deadlocks marked."""
     from ..engine import load_pipeline
+    from ..graph import analysis
     from .layout import layout
 
     project, pipeline = load_pipeline(path, pipeline_id)
-    return render_diagram(layout(pipeline, _analysis(pipeline, project)), fmt)
-
-
-def _analysis(pipeline, project):
-    try:
-        from ..graph import analyze
-    except ImportError:  # the ordering analysis is not on this branch yet
-        return None
-    return analyze(pipeline, project)
+    return render_diagram(layout(pipeline, analysis(pipeline, project)), fmt)

@@ -59,7 +59,8 @@ def _frame(lines: list[str], layout: Layout, frame: Frame, indent: str) -> None:
 def _node(cell: Cell) -> str:
     tooltip = _quote(", ".join(cell.steps) if cell.kind == "work" else f"waits at {cell.bar.title}")
     if cell.kind == "barrier":
-        return f"[label={_quote(cell.ref)}, shape=box, style=filled, {_barrier_colour(cell.bar.deadlock, cell.blocked)}, tooltip={tooltip}]"
+        label = ("rollback: " if cell.rollback else "") + cell.ref
+        return f"[label={_quote(label)}, shape=box, style=filled, {_barrier_colour(cell.bar.deadlock, cell.blocked)}, tooltip={tooltip}]"
     if cell.rollback:
         fill, stroke = draw.COLOURS["rollback"]
         return f'[label={_quote("rollback: " + cell.label)}, style="rounded,filled,dashed", fillcolor="{fill}", color="{stroke}", tooltip={tooltip}]'

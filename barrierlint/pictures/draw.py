@@ -70,6 +70,10 @@ def line(parent: ET.Element, x1: float, y1: float, x2: float, y2: float, stroke:
     return ET.SubElement(parent, "line", attrs)
 
 
+def circle(parent: ET.Element, x: float, y: float, r: float, fill: str) -> ET.Element:
+    return ET.SubElement(parent, "circle", cx=_n(x), cy=_n(y), r=_n(r), fill=fill)
+
+
 def text(parent: ET.Element, x: float, y: float, content: str, cls: str | None = None, *, anchor: str = "start", room: float | None = None) -> ET.Element:
     """A label, cut with an ellipsis to fit `room` pixels (the full text stays in a tooltip)."""
     attrs = {"x": _n(x), "y": _n(y), "text-anchor": anchor}
@@ -93,7 +97,7 @@ def legend(parent: ET.Element, x: float, y: float, entries: list[tuple[str, str,
         fill, stroke = COLOURS[kind]
         rect(parent, x, y - 9, 14, 11, fill, stroke, dashed=dashed, radius=2)
         text(parent, x + 19, y, label, "note")
-        x += 34 + len(label) * NOTE_WIDTH
+        x += 34 + len(label) * 5.0
     return x
 
 

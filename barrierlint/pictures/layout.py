@@ -67,6 +67,8 @@ class Bar:
 
     @property
     def title(self) -> str:
+        if not self.declared:
+            return f"{self.ref} (not declared)"
         return f"{self.ref} ({self.name})" if self.name else self.ref
 
 
@@ -408,6 +410,6 @@ def _mark_deadlocks(result: Layout, analysis) -> None:
         for ref in barriers:
             if ref in by_ref:
                 by_ref[ref].deadlock = True
-        result.witnesses.append(Witness(barriers, tuple(deadlock.witness), bool(deadlock.must)))
+        result.witnesses.append(Witness(barriers, deadlock.witness, deadlock.verdict == "must"))
     for cell in result.cells:
         cell.blocked = cell.kind == "barrier" and cell.origin.route in analysis.blocked

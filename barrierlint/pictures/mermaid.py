@@ -35,21 +35,22 @@ def _frame(lines: list[str], layout: Layout, frame: Frame, indent: str) -> None:
         lines.append(f'{indent}subgraph P{layout.blocks.index(frame.block)}["{_text(frame.block.label)}"]')
     else:
         lane = frame.lane
+        own = [cell for cell in layout.cells if cell.lane is lane and layout.node(cell) == cell.id]
+        if not own and not frame.children:
+            return  # a lane whose only cell is a whole bar: the bar node stands for it
         title = " · ".join((lane.label,) + lane.description)
         lines.append(f'{indent}subgraph {lane.id}["{_text(title)}"]')
         lines.append(f"{indent}  direction LR")
-        for cell in layout.cells:
-            if cell.lane is lane and layout.node(cell) == cell.id:
-                lines.append(f"{indent}  {cell.id}{_shape(cell)}")
+        lines.extend(f"{indent}  {cell.id}{_shape(cell)}" for cell in own)
     for child in frame.children:
         _frame(lines, layout, child, indent + "  ")
     lines.append(f"{indent}end")
 
 
 def _shape(cell: Cell) -> str:
+    label = ("rollback: " if cell.rollback else "") + (cell.ref if cell.kind == "barrier" else cell.label)
     if cell.kind == "barrier":
-        return f'{{{{"{_text(cell.ref)}"}}}}'
-    label = ("rollback: " if cell.rollback else "") + cell.label
+        return f'{{{{"{_text(label)}"}}}}'
     return f'["{_text(label)}"]'
 
 

@@ -118,10 +118,10 @@ def _cell(parent: ET.Element, cell: Cell, grid: _Grid) -> None:
     x, y = grid.x(cell.column), grid.y(grid.row[cell.lane]) + (LANE_H - CELL_H) / 2
     if cell.kind == "barrier":
         bar = cell.bar
-        kind = "deadlock" if bar.deadlock or cell.blocked else "barrier"
+        kind = "failed" if cell.blocked else "deadlock" if bar.deadlock else "rollback" if cell.rollback else "barrier"
         fill, stroke = draw.COLOURS[kind]
-        if kind == "barrier" and cell.rollback:
-            fill = draw.COLOURS["rollback"][1]
+        if kind == "rollback":
+            fill = stroke  # a barrier step in rollback: dark like a barrier, in the rollback colour
         classes = "cell barrier" + (" blocked" if cell.blocked else "") + (" rollback" if cell.rollback else "")
         tooltip = f"Barrier step {cell.origin.route[-1] if cell.origin.route else ''} waits at {bar.title}"
         if cell.blocked:
@@ -129,9 +129,15 @@ def _cell(parent: ET.Element, cell: Cell, grid: _Grid) -> None:
         if not bar.declared:
             tooltip += "\nthis barrier is not declared in flowControl.barriers"
         g = draw.group(parent, classes, tooltip, **{"data-barrier": cell.ref, "data-lane": cell.lane.label})
-        draw.rect(g, x, y, CELL_W, CELL_H, fill, stroke, radius=CELL_H / 2, width=2.5 if cell.blocked else 1, dashed=not bar.declared)
-        label = ("⏸ " if cell.blocked else "") + cell.ref
-        draw.text(g, x + CELL_W / 2, y + 16, label, "cell-text" if kind == "deadlock" else "bar-text", anchor="middle", room=CELL_W - 10)
+        if cell.rollback:  # whatever its state, a rollback position keeps the rollback outline
+            stroke = draw.COLOURS["rollback"][1]
+        draw.rect(g, x, y, CELL_W, CELL_H, fill, stroke, radius=CELL_H / 2, width=2.5 if cell.blocked or cell.rollback else 1, dashed=cell.rollback)
+        light = kind in ("failed", "deadlock")
+        label = cell.ref if bar.declared else f"{cell.ref} ?"
+        draw.text(g, x + CELL_W / 2, y + 16, label, "cell-text" if light else "bar-text", anchor="middle", room=CELL_W - 14)
+        if cell.blocked:
+            draw.circle(g, x + CELL_W - 2, y + 2, 7, stroke)
+            draw.text(g, x + CELL_W - 2, y + 6, "!", "bar-text", anchor="middle")
         return
     kind = "rollback" if cell.rollback else "work"
     fill, stroke = draw.COLOURS[kind]
@@ -147,7 +153,7 @@ def _witness_lines(layout: Layout) -> list[str]:
     for witness in layout.witnesses:
         kind = "deadlock" if witness.must else "possible deadlock"
         lines.append(f"{kind} at {', '.join(witness.barriers)}:")
-        lines.extend("  " + line for line in witness.lines)
+        lines.extend(f"· {line}" for line in witness.lines)
     return lines
 
 
@@ -163,9 +169,11 @@ def _footer(root: ET.Element, layout: Layout, y: float) -> None:
             ("rollback steps", "rollback", True),
             ("parallel group", "parallel", False),
             ("loop", "loop", True),
-            ("deadlock / blocked", "deadlock", False),
+            ("barrier in a deadlock", "deadlock", False),
+            ("blocked: waits forever", "failed", False),
         ],
     )
     witness = draw.group(root, "witnesses")
     for i, content in enumerate(_witness_lines(layout)):
-        draw.text(witness, MARGIN, y + 20 + i * WITNESS_LINE_H, content, "witness")
+        indent = 10 if content.startswith("·") else 0
+        draw.text(witness, MARGIN + indent, y + 20 + i * WITNESS_LINE_H, content, "witness")
