@@ -73,6 +73,7 @@ def check(
     write_baseline: bool = typer.Option(False, "--write-baseline", help="Record the current findings in the --baseline file."),
     sarif_category: str = typer.Option("barrierlint", "--sarif-category", help="SARIF automationDetails category."),
     max_file_size: Optional[str] = typer.Option(None, "--max-file-size", help="Refuse larger files (5MB, 500k, 2MiB or bytes) [default: 5MB]."),
+    inputs: Optional[List[str]] = typer.Option(None, "--inputs", help="A Harness input set whose values replace <+input> fields."),
 ) -> None:
     """Check pipelines and report barrier problems."""
     import dataclasses
@@ -94,6 +95,7 @@ def check(
             ignore_rules=[*configured.ignore, *_split(ignore)],
             exclude=[*configured.exclude, *_split(exclude)],
             settings=settings,
+            inputs=inputs or (),
             policy=suppress.Policy(configured, baseline, write_baseline, use_ignores=not no_ignores),
         )
         for name, path in targets:

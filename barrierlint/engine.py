@@ -11,9 +11,9 @@ import sys
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
-from . import model, source, suppress
+from . import source, suppress
 from .finding import Finding
-from .project import Project, Settings
+from .project import Project, Settings, build as resolve
 from .rule import Rule, select
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -137,11 +137,23 @@ def _maybe_harness(data: bytes) -> bool:
     return any(marker.encode() in data for marker in HARNESS_MARKERS) or data.startswith((b"\xff\xfe", b"\xfe\xff", b"\0\0\xfe\xff"))
 
 
-def build_project(documents: list[source.Document], settings: Settings) -> Project:
-    pipelines = []
-    for doc in documents:
-        pipelines.extend(model.build(doc))
-    return Project(documents, pipelines, settings)
+def build_project(documents: list[source.Document], settings: Settings, input_sets: list[source.Document] = ()) -> Project:
+    return resolve(documents, settings, input_sets)
+
+
+def read_input_sets(paths: Iterable[str]) -> list[source.Document]:
+    """The `--inputs` files: Harness input sets whose values replace `<+input>` fields."""
+    documents = []
+    for path in paths:
+        try:
+            with open(path, "rb") as handle:
+                doc = source.load(path, handle.read())
+        except (OSError, UnicodeDecodeError) as error:
+            raise ValueError(f"{path}: cannot read the input set: {getattr(error, 'strerror', None) or error}") from None
+        if doc.problems:
+            raise ValueError(f"{path}: {doc.problems[0].message}")
+        documents.append(doc)
+    return documents
 
 
 def run_rules(project: Project, rules: Iterable[type[Rule]]) -> list[Finding]:
@@ -165,15 +177,16 @@ def check(
     exclude: Iterable[str] = (),
     settings: Settings | None = None,
     policy: suppress.Policy | None = None,
+    inputs: Iterable[str] = (),
 ) -> Result:
     """Check files and folders; the Python API behind `barrierlint check`."""
     rules = select(select_rules, ignore_rules)
     result = Result()
     settings = settings or Settings()
-    inputs = read_inputs(paths, exclude, result, settings.max_file_size)
-    documents = load_documents(inputs, result)
+    input_sets = read_input_sets(inputs)
+    documents = load_documents(read_inputs(paths, exclude, result, settings.max_file_size), result)
     result.files = len(documents)
-    project = build_project(documents, settings)
+    project = build_project(documents, settings, input_sets)
     findings = run_rules(project, rules)
     result.findings, result.suppressed = suppress.apply(findings, documents, rules, policy or suppress.Policy())
     return result

@@ -12,6 +12,7 @@ The shapes are those of Harness NextGen v0 YAML (`pipeline.stages`, `parallel`, 
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -93,6 +94,43 @@ class TemplateRef:
     ref: str
     version: str | None
     origin: Origin
+
+
+class BarrierRef(str):
+    """A barrier reference as written, compared by the barrier it names.
+
+    Shown as written (`parent.sync`, `start verify`), but equal only to references of the same
+    barrier: one in another scope (a FirstGen parallel group, a chained child's own execution)
+    is another barrier, and a child's `parent.X` is its parent's `X`. Rules that group
+    occurrences by `ref` therefore see the engine's barrier instances, not spellings.
+    """
+
+    def __new__(cls, written: str, identifier: str | None = None, scope: object = None) -> "BarrierRef":
+        ref = super().__new__(cls, written)
+        name = written if identifier is None else identifier
+        ref.key = name if scope is None else (scope, name)
+        return ref
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, BarrierRef):
+            return self.key == other.key
+        return self.key == other if isinstance(other, str) else NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __reduce__(self):
+        return _barrier_ref, (str(self), self.key)
+
+
+def _barrier_ref(written: str, key: object) -> BarrierRef:
+    ref = BarrierRef(written)
+    ref.key = key
+    return ref
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -245,9 +283,9 @@ class Occurrence:
 
     @property
     def where(self) -> str:
-        """A readable name for the participant: stage, then step groups."""
-        names = [self.stage.label] + [g.label for g in self.path if isinstance(g, StepGroup)]
-        return " > ".join(names)
+        """A readable name for the participant: stage (after the chained stage that runs its
+        pipeline, if any), then step groups."""
+        return " > ".join(e.label for e in self.path if isinstance(e, (Stage, StepGroup)))
 
 
 def children(item: Item) -> Iterator[tuple[Item, bool]]:
@@ -286,6 +324,27 @@ def occurrences(pipeline: Pipeline) -> list[Occurrence]:
     return found
 
 
+def rewrite(element, change):
+    """Rebuild an element tree bottom-up: `change` sees every element, origin and value object
+    (children already rebuilt) and returns its replacement, or None to drop it from its list.
+    Untouched subtrees are shared, not copied."""
+    if isinstance(element, tuple):
+        items = [rewrite(item, change) for item in element]
+        if all(new is old for new, old in zip(items, element)):
+            return element
+        return tuple(new for new in items if new is not None)
+    if isinstance(element, Origin) or not hasattr(element, "__dataclass_fields__"):
+        return change(element)
+    updates = {}
+    for name in element.__dataclass_fields__:
+        value = getattr(element, name)
+        if isinstance(value, (tuple, Origin)) or hasattr(value, "__dataclass_fields__") and not isinstance(value, Document):
+            new = rewrite(value, change)
+            if new is not value:
+                updates[name] = new
+    return change(dataclasses.replace(element, **updates) if updates else element)
+
+
 def stages(pipeline: Pipeline) -> Iterator[Stage]:
     """Every stage, in document order, parallel branches included."""
     stack = list(reversed(pipeline.stages))
@@ -313,6 +372,12 @@ def parse_duration(text: str | None) -> float | None:
 
 def is_expression(text: str | None) -> bool:
     return text is not None and "<+" in text
+
+
+def awaits_parent(ref: str | None) -> bool:
+    """A `parent.X` reference not joined to a parent's barrier (a child pipeline seen on its
+    own): its partners run in another pipeline. Joined ones are `BarrierRef`s named X."""
+    return ref is not None and ref.startswith("parent.") and getattr(ref, "key", str(ref)) == str(ref)
 
 
 def is_runtime_input(text: str | None) -> bool:
