@@ -171,3 +171,12 @@ def test_pictures_are_self_contained():
         content = diagram("tests/pictures/release.yaml", fmt)
         assert "<script" not in content and "http://" not in content.replace("http://www.w3.org/2000/svg", "")
         assert "https://" not in content
+
+
+def test_readme_picture_is_fresh():
+    """README.md shows docs/release-train.svg; regenerate it with the command in README.md."""
+    picture = ROOT / "docs" / "release-train.svg"
+    assert "docs/release-train.svg" in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert picture.read_text(encoding="utf-8") == diagram("tests/pictures/release.yaml", "svg"), (
+        "stale: barrierlint graph tests/pictures/release.yaml -o docs/release-train.svg"
+    )

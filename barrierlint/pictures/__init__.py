@@ -27,3 +27,23 @@ def diagram(path: str, fmt: str, pipeline_id: str | None = None) -> str:
 
     project, pipeline = load_pipeline(path, pipeline_id)
     return render_diagram(layout(pipeline, analysis(pipeline, project)), fmt)
+
+
+def run_pictures(runs: list, timeline: str | None = None, trace_json: str | None = None) -> dict[str, str]:
+    """`barrierlint run --timeline FILE.svg|FILE.html --trace-json FILE`: file name -> content.
+
+    `runs` are the reference runtime's `Run` results; raises ValueError for an unknown suffix.
+    """
+    from . import chrome, swimlanes
+    from .timeline import from_runs
+
+    drawn = from_runs(runs)
+    files = {}
+    if timeline is not None:
+        suffix = timeline.rpartition(".")[2].lower()
+        if suffix not in ("svg", "html"):
+            raise ValueError(f"{timeline}: the timeline is drawn as .svg or .html")
+        files[timeline] = swimlanes.render_svg(drawn) if suffix == "svg" else swimlanes.render_html(drawn)
+    if trace_json is not None:
+        files[trace_json] = chrome.render(drawn)
+    return files
