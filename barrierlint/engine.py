@@ -121,13 +121,13 @@ def load_documents(inputs: list[Input], result: Result) -> list[source.Document]
     documents = []
     for item in inputs:
         try:
-            doc = source.load(item.path, item.data) if item.explicit or _maybe_harness(item.data) else None
+            doc = source.load(item.path, item.data) if _maybe_harness(item.data) else None
         except source.InputError as error:
             if item.explicit or b"\0" not in item.data:  # binary files in folder scans are not ours
                 result.errors.append(f"{shown(item.path)}: {error}")
             continue
         if doc is None or (not item.explicit and not doc.problems and all(kind is source.Kind.OTHER for kind in doc.kinds)):
-            continue  # other YAML in a scanned folder is none of our business
+            continue  # other YAML is none of our business, even when named (pre-commit names every YAML file)
         documents.append(doc)
     return documents
 

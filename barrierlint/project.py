@@ -27,6 +27,7 @@ class Settings:
     edition_cap: int = 100  # account edition concurrency cap: FREE 20, TEAM 50, ENTERPRISE 100
     late_arrival: str = "wait"  # engine profile: a copy arriving after release waits ("wait") or passes ("pass")
     max_file_size: int = 5_000_000  # bytes; larger files are refused with a one-line error
+    unspawned_loops: str = "pending"  # engine profile: a position under a loop that never spawns never arrives, or "arrived"
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ class UndeclaredBarrier(Rule):
         if pipeline.syntax == "firstgen" or pipeline.template is not None:
             return  # FirstGen declares nothing; an unresolved pipeline template holds the flowControl
         declared = [d.identifier for d in pipeline.barriers if d.identifier]
+        section = "pipeline.barriers" if pipeline.syntax == "v1" else "pipeline.flowControl.barriers"
         for occurrence in project.occurrences(pipeline):
             ref = occurrence.ref
             if ref is None or is_expression(ref) or "${" in ref or ref.startswith("parent.") or ref in declared:
@@ -58,14 +59,14 @@ class UndeclaredBarrier(Rule):
             elif guess:
                 hint = f"did you mean '{guess[0]}'?"
             else:
-                hint = "declare it under pipeline.flowControl.barriers"
+                hint = f"declare it under {section}"
             related = [Related(d.origin, f"barrier '{d.identifier}' is declared here") for d in pipeline.barriers if d.identifier in guess]
             yield self.finding(
                 occurrence.step.barrier_ref_origin,
                 f"barrier '{ref}' used by step '{occurrence.step.label}' in stage '{occurrence.where}' is not declared in "
-                f"flowControl.barriers; the legacy engine refuses to start the run and the current one never matches it "
+                f"{section}; the legacy engine refuses to start the run and the current one never matches it "
                 f"with a declared barrier: {hint}",
                 related=related,
-                fix=f"use '{guess[0]}'" if guess else f"declare '{ref}' in pipeline.flowControl.barriers",
+                fix=f"use '{guess[0]}'" if guess else f"declare '{ref}' in {section}",
                 key=ref,
             )
