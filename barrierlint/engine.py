@@ -14,6 +14,7 @@ from typing import Iterable, Iterator
 from . import source, suppress
 from .finding import Finding
 from .project import Project, Settings, build as resolve
+from .report import printable
 from .rule import Rule, select
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -51,7 +52,7 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = (), errors: list[str
 
     def unlisted(error: OSError) -> None:
         if errors is not None:
-            errors.append(f"{shown(error.filename or '?')}: cannot read folder: {error.strerror or error}")
+            errors.append(f"{printable(error.filename or '?')}: cannot read folder: {error.strerror or error}")
 
     for path in paths:
         if path == "-" or not os.path.isdir(path):
@@ -73,11 +74,6 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = (), errors: list[str
                     yield full, False  # a broken symlink is yielded: reading it reports the error
 
 
-def shown(path: str) -> str:
-    """A path as one printable line: control characters and undecodable bytes escaped."""
-    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in path)
-
-
 def read_inputs(paths: Iterable[str], exclude: Iterable[str], result: Result, max_size: int = Settings.max_file_size) -> list[Input]:
     inputs = []
     for path, explicit in discover(paths, exclude, result.errors):
@@ -85,10 +81,10 @@ def read_inputs(paths: Iterable[str], exclude: Iterable[str], result: Result, ma
         try:
             data = _read(path, max_size)
         except OSError as error:
-            result.errors.append(f"{shown(name)}: cannot read: {error.strerror or error}")
+            result.errors.append(f"{printable(name)}: cannot read: {error.strerror or error}")
             continue
         except source.InputError as error:
-            result.errors.append(f"{shown(name)}: {error}")
+            result.errors.append(f"{printable(name)}: {error}")
             continue
         inputs.append(Input(name, data, explicit))
     return inputs
@@ -124,7 +120,7 @@ def load_documents(inputs: list[Input], result: Result) -> list[source.Document]
             doc = source.load(item.path, item.data) if _maybe_harness(item.data) else None
         except source.InputError as error:
             if item.explicit or b"\0" not in item.data:  # binary files in folder scans are not ours
-                result.errors.append(f"{shown(item.path)}: {error}")
+                result.errors.append(f"{printable(item.path)}: {error}")
             continue
         if doc is None or (not item.explicit and not doc.problems and all(kind is source.Kind.OTHER for kind in doc.kinds)):
             continue  # other YAML is none of our business, even when named (pre-commit names every YAML file)
@@ -148,7 +144,7 @@ def read_input_sets(paths: Iterable[str]) -> list[source.Document]:
         try:
             with open(path, "rb") as handle:
                 doc = source.load(path, handle.read())
-        except (OSError, UnicodeDecodeError) as error:
+        except (OSError, source.InputError) as error:
             raise ValueError(f"{path}: cannot read the input set: {getattr(error, 'strerror', None) or error}") from None
         if doc.problems:
             raise ValueError(f"{path}: {doc.problems[0].message}")
@@ -161,7 +157,9 @@ def run_rules(project: Project, rules: Iterable[type[Rule]]) -> list[Finding]:
     seen: set[tuple] = set()
     for rule_class in rules:
         for finding in rule_class().check(project):
-            identity = (finding.code, finding.path, finding.origin.route, finding.key, finding.message)
+            # one finding per place and subject: a step written once (in a template, a workflow, a
+            # chained child) but run in several places is one thing to fix
+            identity = (finding.code, finding.path, finding.origin.route, finding.key)
             if identity not in seen:
                 seen.add(identity)
                 findings.append(finding)
@@ -184,10 +182,21 @@ def check(
     result = Result()
     settings = settings or Settings()
     input_sets = read_input_sets(inputs)
-    documents = load_documents(read_inputs(paths, exclude, result, settings.max_file_size), result)
+    return analyse(read_inputs(paths, exclude, result, settings.max_file_size), rules, settings, result, policy, input_sets)
+
+
+def analyse(
+    inputs: list[Input],
+    rules: Iterable[type[Rule]],
+    settings: Settings,
+    result: Result,
+    policy: suppress.Policy | None = None,
+    input_sets: list[source.Document] = (),
+) -> Result:
+    """Everything after reading: load, model, check (the fuzzers call it with bytes in memory)."""
+    documents = load_documents(inputs, result)
     result.files = len(documents)
-    project = build_project(documents, settings, input_sets)
-    findings = run_rules(project, rules)
+    findings = run_rules(build_project(documents, settings, input_sets), rules)
     result.findings, result.suppressed = suppress.apply(findings, documents, rules, policy or suppress.Policy())
     return result
 

@@ -590,7 +590,7 @@ def _barrier_decl(r: _Reader, node: Node, route: Route) -> BarrierDecl | None:
 
 
 def _stage_items(r: _Reader, node: Node | None, route: Route, depth: int) -> tuple[Item, ...]:
-    if r.too_deep(route, depth):
+    if node is None or r.too_deep(route, depth):
         return ()
     result: list[Item] = []
     for sub, sub_route in r.items(node, route, "stages"):
@@ -666,7 +666,7 @@ def _stage(r: _Reader, node: Node, route: Route, depth: int) -> Stage | None:
 
 
 def _step_items(r: _Reader, node: Node | None, route: Route, depth: int) -> tuple[Item, ...]:
-    if r.too_deep(route, depth):
+    if node is None or r.too_deep(route, depth):
         return ()
     result: list[Item] = []
     for sub, sub_route in r.items(node, route, "steps"):

@@ -55,8 +55,9 @@ class Project:
         """The chained stages of checked pipelines that run this pipeline as their child."""
         return [chain for chain in self.chains if chain.child is pipeline]
 
-    def declaring(self, identifier: str) -> list[Pipeline]:
-        """The checked pipelines that declare a barrier with this identifier."""
+    def declaring(self, identifier: str, besides: Pipeline) -> list[Pipeline]:
+        """The other checked pipelines of the same project (org and project identifiers agree where
+        both are written) that declare a barrier with this identifier."""
         key = ("declaring", 0)
         if key not in self._cache:
             table = defaultdict(list)
@@ -64,7 +65,11 @@ class Project:
                 for name in dict.fromkeys(d.identifier for d in pipeline.barriers if d.identifier):
                     table[name].append(pipeline)
             self._cache[key] = table
-        return self._cache[key].get(identifier, [])
+        return [
+            other
+            for other in self._cache[key].get(identifier, [])
+            if other is not besides and all(a is None or b is None or a == b for a, b in ((other.org, besides.org), (other.project, besides.project)))
+        ]
 
     def occurrences(self, pipeline: Pipeline):
         """The Barrier steps of a pipeline (cached: several rules ask)."""
@@ -175,6 +180,9 @@ def build(documents: list[Document], settings: Settings, input_sets: list[Docume
     for doc in documents:
         builder.document(doc)
     builder.chain()
+    for node, (doc, _), target in builder.values:
+        if id(node) not in builder.applied:
+            raise ValueError(f"{doc.path}: the input set answers pipeline '{target or '?'}', which is not among the checked files")
     return project
 
 
@@ -190,6 +198,7 @@ class _Builder:
         self.project = project
         self.values = values
         self.alone: dict[tuple[int, int], Pipeline] = {}  # (document id, root) -> the pipeline run on its own
+        self.applied: set[int] = set()  # input sets that answered a pipeline
         self.count = sum(kind in (Kind.PIPELINE, Kind.PIPELINE_V1) for doc in project.documents for kind in doc.kinds)
 
     def add(self, pipeline: Pipeline | None, missing: list[Missing], key: tuple[int, int]) -> None:
@@ -210,6 +219,8 @@ class _Builder:
             if kind is Kind.PIPELINE and compose:
                 identifier = scalar(child(child(doc.roots[index], "pipeline"), "identifier"))
                 values = next(((node, at) for node, at, target in self.values if applies(identifier, self.count, target)), None)
+                if values is not None:
+                    self.applied.add(id(values[0]))
                 self.add(*self.compose(doc, index, values), key)
             elif kind is Kind.PIPELINE:
                 self.add(built.get(index), [], key)

@@ -51,7 +51,7 @@ class BarrierTimeout(Rule):
         for occurrence in project.occurrences(pipeline):
             if occurrence.chained:
                 continue  # a child pipeline's step: checked with the child, or only partly visible in inputs
-            found = _problem(occurrence, firstgen)
+            found = _problem(occurrence, firstgen, pipeline.template is not None)
             if found is None:
                 continue
             key, problem, fix = found
@@ -65,11 +65,11 @@ class BarrierTimeout(Rule):
             )
 
 
-def _problem(occurrence, firstgen: bool) -> tuple[tuple[str, ...], str, str] | None:
+def _problem(occurrence, firstgen: bool, templated: bool) -> tuple[tuple[str, ...], str, str] | None:
     """(where to point, what is wrong and what follows, the fix), or None for a good timeout."""
     step, timeout = occurrence.step, occurrence.step.timeout
     if timeout is None:
-        if firstgen or occurrence.through_template:
+        if firstgen or templated or occurrence.through_template:
             return None  # FirstGen defaults to 10 minutes; the template (unseen) may set it
         if step.origin.doc.node_at(step.origin.route + ("timeout",)):
             return None  # written, but not as text: BL002's

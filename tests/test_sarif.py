@@ -17,15 +17,15 @@ from expectations import FIXTURES, ROOT, Case, cases
 from helpers import run, sarif_errors
 
 
-def _sarif(paths, select=(), ignore=()) -> dict:
-    result = engine.check([str(p) for p in paths], select_rules=select, ignore_rules=ignore)
+def _sarif(paths, select=(), ignore=(), inputs=()) -> dict:
+    result = engine.check([str(p) for p in paths], select_rules=select, ignore_rules=ignore, inputs=inputs)
     return json.loads(sarif.render(result.findings, result.suppressed))
 
 
 @pytest.mark.parametrize("case", cases(), ids=lambda case: case.name)
 def test_every_fixture_validates(case: Case, monkeypatch):
     monkeypatch.chdir(ROOT)
-    log = _sarif([case.root.relative_to(ROOT)], case.select, case.ignore)
+    log = _sarif([case.root.relative_to(ROOT)], case.select, case.ignore, case.inputs)
     assert not sarif_errors(log)
     assert len(log["runs"][0]["results"]) >= len(case.expected)
 
