@@ -192,6 +192,44 @@ def explain(rule: str = typer.Argument(..., help="A rule code or name, e.g. BL10
     typer.echo(f"{found.code} {found.name} ({found.severity})\n\n{found.doc()}\n\n{help_uri(found)}")
 
 
+class Picture(str, Enum):
+    mermaid = "mermaid"
+    dot = "dot"
+    svg = "svg"
+    html = "html"
+
+
+@app.command()
+def graph(
+    path: str = typer.Argument(..., help="A pipeline file; - reads standard input."),
+    picture: Optional[Picture] = typer.Option(None, "--format", "-f", help="Picture format (default: from the --output suffix, else mermaid)."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the picture to this file instead of standard output."),
+    pipeline_id: Optional[str] = typer.Option(None, "--pipeline", help="Which pipeline, when the file holds several."),
+) -> None:
+    """Draw a pipeline's barrier synchronization: a lane per stage, a bar per barrier, deadlocks in red."""
+    from .pictures import diagram
+
+    if picture is None:
+        suffix = (output or "").rpartition(".")[2].lower()
+        picture = Picture(suffix) if suffix in Picture.__members__ else Picture.mermaid
+    try:
+        content = diagram(path, picture.value, pipeline_id)
+    except ValueError as error:
+        _fail(str(error))
+    _write(output, content)
+
+
+def _write(output: Optional[str], content: str) -> None:
+    if output is None:
+        sys.stdout.write(content)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(content)
+    except OSError as error:
+        _fail(f"{output}: cannot write: {error.strerror or error}")
+
+
 def main() -> None:
     for stream in (sys.stdout, sys.stderr):  # undecodable file names print escaped, never crash
         stream.reconfigure(errors="backslashreplace")

@@ -201,3 +201,24 @@ def analyse(
     findings = run_rules(result.project, rules)
     result.findings, result.suppressed = suppress.apply(findings, documents, rules, policy or suppress.Policy())
     return result
+
+
+def load_pipeline(path: str, identifier: str | None = None, settings: Settings | None = None) -> tuple[Project, model.Pipeline]:
+    """The project of one file and the pipeline in it (the one named `identifier` if several).
+
+    Raises ValueError with a one-line message when the file is unreadable or holds no such pipeline.
+    """
+    result = Result()
+    documents = load_documents(read_inputs([path], (), result), result)
+    if result.errors:
+        raise ValueError(result.errors[0])
+    project = build_project(documents, settings or Settings())
+    found = [p for p in project.pipelines if identifier is None or p.identifier == identifier]
+    if not found:
+        problems = [p.message for doc in documents for p in doc.problems]
+        reason = f" ({problems[0]})" if problems else ""
+        raise ValueError(f"{path}: no pipeline{f' {identifier!r}' if identifier else ''} found{reason}")
+    if len(found) > 1:
+        names = ", ".join(p.label for p in found)
+        raise ValueError(f"{path}: holds several pipelines ({names}); choose one with --pipeline")
+    return project, found[0]

@@ -14,7 +14,7 @@ from typing import Any
 from yaml.nodes import MappingNode, Node
 
 from . import firstgen, model, v1
-from .inputs import Composition, applies
+from .inputs import Composition, applies, input_set
 from .model import BarrierRef, Origin, Pipeline, Stage, StepGroup, Step, children, is_expression, occurrences, stages
 from .source import Document, Kind, Route, child, scalar
 from .templates import Missing, Resolver
@@ -187,8 +187,6 @@ def build(documents: list[Document], settings: Settings, input_sets: list[Docume
 
 
 def _values(doc: Document):
-    from .inputs import input_set
-
     for node, route, for_pipeline in input_set(doc):
         yield node, (doc, route), for_pipeline
 

@@ -94,10 +94,10 @@ def write(tmp_path, name: str, data: str | bytes) -> str:
         ("pipeline:\n\tidentifier: p\n", 2, "a tab: YAML indents with spaces only"),
         ("pipeline:\n  stages:\n  -\tstage: {}\n", 3, "a tab: YAML indents with spaces only"),
         ("pipeline: *nowhere\n", 1, "found undefined alias"),
-        ("a: &x 1\nb: &x 2\n", 2, "found duplicate anchor"),
+        ("pipeline:\n  a: &x 1\n  b: &x 2\n", 3, "found duplicate anchor"),
         ("pipeline:\n  name: bell \x07\n", 2, "U+0007 is not allowed"),
         ("pipeline: {identifier: p}\n--- [\n", 3, "did not find expected node content"),
-        ("%YAML 9.9\n---\na: 1\n", 1, "found incompatible YAML document"),
+        ("%YAML 9.9\n---\npipeline: 1\n", 1, "found incompatible YAML document"),
     ],
     ids=["unclosed-bracket", "unclosed-quote", "bad-indent", "tab-indent", "tab-after-dash", "undefined-alias",
          "duplicate-anchor", "control-character", "second-document", "yaml-version"],
@@ -236,7 +236,7 @@ def test_nesting_100000_levels_deep_is_refused_without_crashing(tmp_path, name):
     shallow = list(yaml.compose_all(NESTED[name](20), Loader=yaml.CSafeLoader))[-1]
     assert _depth(shallow) >= 20, "the input is nested YAML"
     depth = 100_000 if name != "block-mappings" else 3_000  # (indentation grows quadratically)
-    path = write(tmp_path, f"{name}.yaml", NESTED[name](depth))
+    path = write(tmp_path, f"{name}.yaml", "# a pipeline: deep\n" + NESTED[name](depth))  # looks like Harness, so it is read
     write(tmp_path, "ok.yaml", UNDECLARED)
     outcome = run_process("check", "--format", "json", path, str(tmp_path / "ok.yaml"), timeout=60)
     findings = json.loads(outcome.out)["findings"]
@@ -342,7 +342,7 @@ def test_recursive_aliases_end(tmp_path, text):
 
 
 def test_a_pathological_10MB_file_is_refused_or_finishes_within_seconds(tmp_path):
-    deep = write(tmp_path, "deep.yaml", "[" * 5_000_000 + "]" * 5_000_000)
+    deep = write(tmp_path, "deep.yaml", "# pipeline:\n" + "[" * 5_000_000 + "]" * 5_000_000)
     started = time.monotonic()
     code, findings, errors = check_json(deep)
     assert code == 2 and time.monotonic() - started < 5

@@ -20,8 +20,10 @@ UNUSED = (FIXTURES / "BL102" / "unused.yaml").read_bytes()  # 1 x BL102
 
 @pytest.fixture
 def repo(tmp_path, monkeypatch) -> Path:
-    """A repository with a pipeline in .harness/ and one in legacy/, checked from its root."""
-    (tmp_path / ".git").mkdir()
+    """A repository with a pipeline in .harness/ and one in legacy/, checked from its root (one
+    level down, so configuration written above it stays inside this test's own folder)."""
+    tmp_path = tmp_path / "repo"
+    (tmp_path / ".git").mkdir(parents=True)
     for name, data in {".harness/undeclared.yaml": UNDECLARED, ".harness/unused.yaml": UNUSED, "legacy/old.yaml": UNDECLARED}.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_bytes(data)

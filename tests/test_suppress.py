@@ -78,7 +78,7 @@ def project(tmp_path, monkeypatch) -> Path:
     (tmp_path / ".git").mkdir()
     (tmp_path / "pipes").mkdir()
     (tmp_path / "pipes" / "release.yaml").write_bytes(UNDECLARED.read_bytes())
-    (tmp_path / ".barrierlint.yaml").write_text("select: [BL101, BL102, BL103]\n")  # other rules may report here too
+    (tmp_path / ".barrierlint.yaml").write_text("select: [BL101, BL102]\n")  # other rules may report here too
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
