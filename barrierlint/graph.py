@@ -51,7 +51,8 @@ it is the must case); let the pipeline run with no failures and no timeouts firi
 quiescence, `blocked` is the set of `occurrence.step.origin.route` of the Barrier steps that
 have started and wait at a barrier that will never release (the frontier), plus, under
 late_arrival "wait", the Barrier steps at which late loop copies wait for a barrier that was
-released before they arrived. Steps that never start are not in it.
+released before they arrived. Steps that never start are not in it; a run that the engine
+rejects at start (a Barrier step with its own `strategy`) blocks nothing.
 """
 
 from __future__ import annotations
@@ -210,7 +211,7 @@ def analyze(pipeline: Pipeline, project: "Project | None" = None, *, outcomes: d
         deadlocks=tuple(must) + tuple(may),
         late_loops=tuple(loops),
         stalls=tuple(high.stalls()),
-        blocked=low.blocked(),
+        blocked=frozenset() if any(o.step.strategy for o in found) else low.blocked(),  # BL403: the run never starts
         late_arrival=settings.late_arrival,
     )
 
