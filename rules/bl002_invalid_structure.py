@@ -7,7 +7,7 @@ from typing import Iterator
 
 from barrierlint.model import Origin
 from barrierlint.rule import Rule
-from barrierlint.source import Document, Route, TooLarge, child, plain, scalar
+from barrierlint.source import Document, Kind, Route, TooLarge, child, plain, scalar
 
 SCHEMA = "bl002_structure.schema.json"  # package data next to this module
 REJECTED = "Harness's pipeline schema rejects it when the pipeline is saved"
@@ -22,8 +22,10 @@ class InvalidStructure(Rule):
     A Barrier step without `spec.barrierRef`, a `flowControl.barriers` that is not a list, a
     barrier entry without `identifier` or `name`, a stage or step list item that is neither a
     stage, a step, a step group, a `parallel` block nor an `insert`, a key written twice.
-    These parts are checked against a JSON schema shipped with barrierlint (the shapes Harness's
-    own pipeline schema requires of them), in files that use barriers.
+    The model builder reports list shapes, unknown list items and repeated keys as it reads the
+    pipeline; `flowControl` and every Barrier step are validated against a JSON schema shipped
+    with barrierlint (the shapes Harness's own pipeline schema requires of them), so only
+    pipelines that use barriers pay for that check.
 
     ## At run time
     Harness refuses to save the pipeline (schema validation), or a Git-synced pipeline shows as
@@ -60,54 +62,61 @@ class InvalidStructure(Rule):
                 fix="correct this element as the message says",
                 span=problem.span,
             )
-        for doc, index in _validated_roots(project):
+        for doc, route, definition in _barrier_parts(project):
             known = read_problems.get(id(doc), [])
-            for route, message, fix in _schema_errors(doc, index):
-                if any(route[: len(p)] == p for p in known):
+            for error_route, message, fix in _schema_errors(doc, route, definition):
+                if any(error_route[: len(p)] == p for p in known):
                     continue  # the model builder already reported this node or an enclosing one
-                yield self.finding(Origin(doc, route), message, fix=fix)
+                yield self.finding(Origin(doc, error_route), message, fix=fix)
 
 
-def _validated_roots(project) -> list[tuple[Document, int]]:
-    """Documents holding pipelines that use barriers (only these pay for jsonschema)."""
-    roots = {}
+def _barrier_parts(project) -> Iterator[tuple[Document, Route, str]]:
+    """What the schema checks: each v0 pipeline's flowControl and each of its Barrier steps, as
+    (document, route, schema definition). Pipelines without barriers never load jsonschema."""
     for pipeline in project.pipelines:
-        if pipeline.syntax != "v0" or not (pipeline.barriers_origin or project.occurrences(pipeline)):
+        if pipeline.syntax != "v0":
             continue
-        doc = pipeline.origin.doc
-        roots[(id(doc), pipeline.origin.route[0])] = (doc, pipeline.origin.route[0])
-    return list(roots.values())
+        if pipeline.barriers_origin is not None:
+            yield pipeline.origin.doc, pipeline.origin.route + ("flowControl",), "flowControl"
+        for occurrence in project.occurrences(pipeline):
+            origin = occurrence.step.origin
+            if occurrence.chained or occurrence.through_template or origin.doc.kinds[origin.route[0]] is not Kind.PIPELINE:
+                continue  # a child's step, a template's, or the values given to a template: not all written here
+            yield origin.doc, origin.route, "step"
 
 
-@lru_cache(maxsize=1)
-def _validator():
+@lru_cache(maxsize=None)
+def _validator(definition: str):
     from jsonschema import Draft202012Validator
 
     schema = json.loads(resources.files(__package__).joinpath(SCHEMA).read_text(encoding="utf-8"))
-    return Draft202012Validator(schema)
+    return Draft202012Validator(schema["$defs"][definition])
 
 
-def _schema_errors(doc: Document, index: int) -> Iterator[tuple[Route, str, str]]:
+def _schema_errors(doc: Document, route: Route, definition: str) -> Iterator[tuple[Route, str, str]]:
     """(route, message, fix hint) for every place the schema rejects."""
+    node = doc.node_at(route)
+    if node is None:
+        return  # composed from templates or inputs: not written at this route
     try:
-        data = plain(doc.roots[index])
+        data = plain(node)
     except TooLarge:
-        return  # the model builder reports documents this large
+        return  # an alias bomb: the model builder reports documents this large
     missing: dict[Route, list] = {}  # required keys, one message per element
-    for error in _validator().iter_errors(data):
-        route = (index, *error.absolute_path)
+    for error in _validator(definition).iter_errors(data):
+        error_route = route + tuple(error.absolute_path)
         if error.validator == "required":
-            missing.setdefault(route, []).append(error)
-        else:
-            title = error.schema.get("title", "this value")
-            fix = f"write {title} as {_NOUNS.get(error.validator_value)}" if error.validator == "type" else f"give {title} a value"
-            yield route, f"{_describe(error)}{_context(doc, route[:-1])}: {error.schema.get('description', REJECTED)}", fix
-    for route, errors in missing.items():
+            missing.setdefault(error_route, []).append(error)
+            continue
+        title = error.schema.get("title", "this value")
+        fix = f"write {title} as {_NOUNS.get(error.validator_value)}" if error.validator == "type" else f"give {title} a value"
+        yield error_route, f"{_describe(error)}{_context(doc, error_route[:-1])}: {error.schema.get('description', REJECTED)}", fix
+    for error_route, errors in missing.items():
         keys = [_missing(error) for error in errors]
         consequence = next((d for key in keys if (d := _property(errors[0], key).get("description"))), REJECTED)
         absent = " and no ".join(f"'{key}'" for key in keys)
         fix = "add " + " and ".join(f"'{key}'" for key in keys)
-        yield route, f"{_describe(errors[0])} has no {absent}{_context(doc, route[:-1])}: {consequence}", fix
+        yield error_route, f"{_describe(errors[0])} has no {absent}{_context(doc, error_route[:-1])}: {consequence}", fix
 
 
 def _missing(error) -> str | None:
