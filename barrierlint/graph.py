@@ -51,7 +51,8 @@ it is the must case); let the pipeline run with no failures and no timeouts firi
 quiescence, `blocked` is the set of `occurrence.step.origin.route` of the Barrier steps that
 have started and wait at a barrier that will never release (the frontier), plus, under
 late_arrival "wait", the Barrier steps at which late loop copies wait for a barrier that was
-released before they arrived. Steps that never start are not in it.
+released before they arrived. Steps that never start are not in it; a run that the engine
+rejects at start (a Barrier step with its own `strategy`) blocks nothing.
 """
 
 from __future__ import annotations
@@ -210,7 +211,7 @@ def analyze(pipeline: Pipeline, project: "Project | None" = None, *, outcomes: d
         deadlocks=tuple(must) + tuple(may),
         late_loops=tuple(loops),
         stalls=tuple(high.stalls()),
-        blocked=low.blocked(),
+        blocked=frozenset() if any(o.step.strategy for o in found) else low.blocked(),  # BL403: the run never starts
         late_arrival=settings.late_arrival,
     )
 
@@ -551,26 +552,36 @@ class _Graph:
 
     def reuse(self, barrier: int, component: set[int], verdict: str) -> Deadlock | None:
         """A position of this barrier that comes after another one of it, found by a forward
-        search inside the component that contracts no barrier."""
+        search inside the component that contracts no barrier: first inside one stage (BL201),
+        then anywhere (BL301), so the kind does not depend on the order of branches."""
+        found = self.later(barrier, component, within_stage=True) or self.later(barrier, component, within_stage=False)
+        if found is None:
+            return None
+        return self.deadlock([barrier], component, {self.item[barrier]: found}, verdict)
+
+    def later(self, barrier: int, component: set[int], within_stage: bool):
         ref = self.item[barrier]
         seen = {n: (self.pass_of[n], frozenset()) for n in component if self.kind[n] == "pass" and self.item[n].ref == ref}
         stack, late = list(seen), []
         while stack:
             node = stack.pop()
+            if within_stage and self.kind[node] == "exit" and isinstance(self.item[node], Stage):
+                continue
             origin, kinds = seen[node]
             for nxt in self.forward(node):
                 if nxt in seen or nxt not in component:
                     continue
                 seen[nxt] = (origin, kinds | {self.edge_kind.get((node, nxt), "po")})
                 if self.kind[nxt] in ("occ", "resolve") and self.item[nxt].ref == ref:
-                    late.append(nxt)
+                    if not (within_stage and self.item[nxt].in_rollback):  # a rollback mix is BL301's
+                        late.append(nxt)
                 else:
                     stack.append(nxt)
         if not late:
             return None
         first = min(late, key=lambda n: self.item[n].step.origin.route)
         origin, kinds = seen[first]
-        return self.deadlock([barrier], component, {ref: (self.item[first], self.item[origin], kinds)}, verdict)
+        return self.item[first], self.item[origin], kinds
 
     def cycle(self, component: set[int], preds, verdict: str) -> Deadlock:
         """The wait-for witness of a cycle through several barriers (research/analysis-anchors.md
