@@ -44,6 +44,12 @@ class UndeclaredBarrier(Rule):
     def check_pipeline(self, pipeline, project):
         if pipeline.syntax == "firstgen" or pipeline.template is not None:
             return  # FirstGen declares nothing; an unresolved pipeline template holds the flowControl
+        declared: dict[str, list] = {}  # identifier -> its declarations
+        by_name = {}
+        for decl in pipeline.barriers:
+            if decl.identifier:
+                declared.setdefault(decl.identifier, []).append(decl)
+                by_name.setdefault(decl.name, decl)
         guesses: dict[str, str | None] = {}
         section = "pipeline.barriers" if pipeline.syntax == "v1" else "pipeline.flowControl.barriers"
         for occurrence in project.occurrences(pipeline):
