@@ -236,7 +236,7 @@ def test_nesting_100000_levels_deep_is_refused_without_crashing(tmp_path, name):
     shallow = list(yaml.compose_all(NESTED[name](20), Loader=yaml.CSafeLoader))[-1]
     assert _depth(shallow) >= 20, "the input is nested YAML"
     depth = 100_000 if name != "block-mappings" else 3_000  # (indentation grows quadratically)
-    path = write(tmp_path, f"{name}.yaml", NESTED[name](depth))
+    path = write(tmp_path, f"{name}.yaml", "# pipeline:\n" + NESTED[name](depth))  # read as a Harness file
     write(tmp_path, "ok.yaml", UNDECLARED)
     outcome = run_process("check", "--format", "json", path, str(tmp_path / "ok.yaml"), timeout=60)
     findings = json.loads(outcome.out)["findings"]
@@ -342,7 +342,7 @@ def test_recursive_aliases_end(tmp_path, text):
 
 
 def test_a_pathological_10MB_file_is_refused_or_finishes_within_seconds(tmp_path):
-    deep = write(tmp_path, "deep.yaml", "[" * 5_000_000 + "]" * 5_000_000)
+    deep = write(tmp_path, "deep.yaml", "# pipeline:\n" + "[" * 5_000_000 + "]" * 5_000_000)
     started = time.monotonic()
     code, findings, errors = check_json(deep)
     assert code == 2 and time.monotonic() - started < 5
