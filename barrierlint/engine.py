@@ -118,7 +118,8 @@ def load_documents(inputs: list[Input], result: Result) -> list[source.Document]
     documents = []
     for item in inputs:
         try:
-            doc = source.load(item.path, item.data) if _maybe_harness(item.data) else None
+            named_binary = item.explicit and b"\0" in item.data  # source.load says what it is
+            doc = source.load(item.path, item.data) if named_binary or _maybe_harness(item.data) else None
         except source.InputError as error:
             if item.explicit or b"\0" not in item.data:  # binary files in folder scans are not ours
                 result.errors.append(f"{printable(item.path)}: {error}")
