@@ -130,6 +130,8 @@ def run(
     pipeline: str = typer.Argument(..., help="A pipeline YAML file; - reads standard input."),
     scenario: Optional[str] = typer.Option(None, "--scenario", "-s", help="Scenario YAML: durations, failures, `when` outcomes, engine profile."),
     trace: Optional[str] = typer.Option(None, "--trace", help="Write the event trace as JSON lines to this file (- for standard output)."),
+    timeline: Optional[str] = typer.Option(None, "--timeline", help="Draw the run as a swimlane timeline: FILE.svg or FILE.html."),
+    trace_json: Optional[str] = typer.Option(None, "--trace-json", help="Write the run in Chrome's trace event format (opens in Perfetto)."),
 ) -> None:
     """Simulate a pipeline run in the reference runtime: status of every stage and step, and
     what is blocked where when nothing can move. Exit 0 when the run succeeds, 1 otherwise."""
@@ -157,6 +159,15 @@ def run(
         else:
             with open(trace, "w", encoding="utf-8") as handle:
                 handle.write(lines)
+    if timeline or trace_json:
+        from .pictures import run_pictures
+
+        try:
+            pictures = run_pictures(runs, timeline, trace_json)
+        except ValueError as error:
+            _fail(str(error))
+        for name, content in pictures.items():
+            _write(name, content)
     for r in runs:
         human.write(report.render(r))
     raise typer.Exit(EXIT_CLEAN if all(r.status == "SUCCEEDED" for r in runs) else EXIT_FINDINGS)

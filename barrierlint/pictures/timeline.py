@@ -10,6 +10,7 @@ reference runtime's `Run` objects (`barrierlint.runtime.simulate`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from ..runtime.simulator import clock_text
 
 # span kinds
 LANE, WORK, WAIT, ROLLBACK = "lane", "work", "wait", "rollback"
@@ -55,14 +56,6 @@ class Timeline:
     marks: list[Mark] = field(default_factory=list)
     end: float = 0.0
     status: str = ""
-
-
-def clock_text(seconds: float) -> str:
-    """00:02:00, or 1d 02:00:00 past a day (virtual time since the run started)."""
-    whole = int(seconds)
-    days, rest = divmod(whole, 86400)
-    text = f"{rest // 3600:02d}:{rest % 3600 // 60:02d}:{rest % 60:02d}"
-    return f"{days}d {text}" if days else text
 
 
 def from_runs(runs: list) -> Timeline:
