@@ -305,8 +305,8 @@ class _Graph:
         graph.add_edges_from((u, v, {"kind": k}) for (u, v), k in self.edge_kind.items())
         self.graph = graph
         loops = [c for c in nx.strongly_connected_components(graph) if len(c) > 1]
-        self.looped = {n for c in loops for n in c}  # includes dependsOn cycles, which hold no barrier
         self.cyclic = [c for c in loops if any(self.kind[n] == "barrier" for n in c)]
+        self.looping = {n for c in loops for n in c}  # also dependsOn cycles, which hold no barrier
         sources = [n for c in self.cyclic for n in c] + [late for late, _, _ in self.late] + self.never
         self.stuck = set().union(*nx.bfs_layers(graph, sources)) if sources else set()  # never completes
 
@@ -693,7 +693,7 @@ class _Graph:
         exits = sorted({e for n, e in self.owner_exit.items() if self.item[n].ref in refs})
         bit = {e: 1 << i for i, e in enumerate(exits)}
         mask: dict[int, int] = {}
-        for node in nx.topological_sort(self.graph.subgraph(n for n in self.graph if n not in self.looped)):
+        for node in nx.topological_sort(self.graph.subgraph(n for n in self.graph if n not in self.looping)):
             value = bit.get(node, 0)
             for u in self.graph.pred[node]:
                 value |= mask.get(u, 0)
