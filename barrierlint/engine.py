@@ -13,6 +13,7 @@ from typing import Iterable, Iterator
 
 from . import source, suppress
 from .finding import Finding
+from .memory import collector_paused
 from .project import Project, Settings, build as resolve
 from .report import printable
 from .rule import Rule, select
@@ -196,12 +197,13 @@ def analyse(
     input_sets: list[source.Document] = (),
 ) -> Result:
     """Everything after reading: load, model, check (the fuzzers call it with bytes in memory)."""
-    documents = load_documents(inputs, result)
-    result.files = len(documents)
-    result.project = build_project(documents, settings, input_sets)
-    findings = run_rules(result.project, rules)
-    result.findings, result.suppressed = suppress.apply(findings, documents, rules, policy or suppress.Policy())
-    return result
+    with collector_paused():
+        documents = load_documents(inputs, result)
+        result.files = len(documents)
+        result.project = build_project(documents, settings, input_sets)
+        findings = run_rules(result.project, rules)
+        result.findings, result.suppressed = suppress.apply(findings, documents, rules, policy or suppress.Policy())
+        return result
 
 
 def load_pipeline(path: str, identifier: str | None = None, settings: Settings | None = None) -> tuple[Project, model.Pipeline]:

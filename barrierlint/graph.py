@@ -57,11 +57,11 @@ rejects at start (a Barrier step with its own `strategy`) blocks nothing.
 
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Iterable, Iterator
 
 from .model import Occurrence, Parallel, Pipeline, Sequence, Stage, Step, StepGroup, Strategy, awaits_parent, children, is_expression, occurrences, parse_duration
+from .memory import collector_paused
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -189,14 +189,9 @@ def analyze(pipeline: Pipeline, project: "Project | None" = None, *, outcomes: d
     if not literal:
         return Analysis(pipeline, late_arrival=settings.late_arrival)
     decided = dict(outcomes or {})
-    collecting = gc.isenabled()
-    gc.disable()  # the graph allocates many small containers; scanning the model's YAML nodes each time costs 10x
-    try:
+    with collector_paused():  # the graph allocates many small containers while the YAML nodes stay alive
         low = _Graph(pipeline, literal, decided, settings, run_undecided=False)
         high = _Graph(pipeline, literal, decided, settings, run_undecided=True) if low.undecided else low
-    finally:
-        if collecting:
-            gc.enable()
     must = low.deadlocks("must")
     must_barriers = {b for d in must for b in d.barriers}
     may = [d for d in high.deadlocks("may") if not must_barriers.intersection(d.barriers)] if high is not low else []

@@ -9,12 +9,12 @@ enclosing step group or stage (which then rolls back and fails).
 
 from __future__ import annotations
 
-import gc
 import re
 from functools import lru_cache
 from dataclasses import dataclass, field
 
 from ..finding import route_text
+from ..memory import collector_paused
 from ..model import Parallel, Pipeline, Sequence, Stage, Step, StepGroup, is_expression, is_runtime_input, occurrences, parse_duration, stages
 from .barriers import OWN_TIMEOUT, Barriers, Instance, site_of
 from .clock import Clock, Process, Signal, all_of, sleep
@@ -98,13 +98,8 @@ class Run:
 def simulate(pipeline: Pipeline, scenario: Scenario | None = None) -> Run:
     """Run a pipeline. The garbage collector pauses meanwhile: a run makes many small objects
     while the document's YAML nodes stay alive, and every collection would walk all of them."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         return Simulator(pipeline, scenario or Scenario()).run()
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def clock_text(seconds: float) -> str:
