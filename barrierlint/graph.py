@@ -395,16 +395,18 @@ class _Graph:
         entry = self.node("entry", item)
         self.edge(pred, entry, link)
         last = entry
+        copy_end = None  # where one participating copy of a loop finishes (its own rollback positions resolve there)
         if item.strategy is None or item.strategy.copies != 0:
             for sub in item.steps:
                 last = self.element(sub, last, "po")
             if item.strategy is not None:
+                copy_end = last
                 last = self.loop(item, entry, last)
         exit_ = self.node("exit", item)
         self.edge(last, exit_, "po")
         self.current_scope = outer
         for step in _barrier_steps(item.rollback_steps):
-            self.resolve(step, exit_, "rollback", item)
+            self.resolve(step, exit_ if copy_end is None else copy_end, "rollback", item)
         for step, kind in self.deferred.pop(id(item), ()):
             self.resolve(step, exit_, kind, item)
         return self.record(item, entry, exit_)

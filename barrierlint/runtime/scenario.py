@@ -30,9 +30,9 @@ class Profile:
     late_arrival: str = "wait"  # a step arriving after its barrier resolved waits for its own timeout, or passes
     poll_interval: float = 0.0  # 0: every status change re-evaluates; 60: the engine's iterator
     edition_cap: int = 100  # account edition concurrency cap (FREE 20, TEAM 50, ENTERPRISE 100)
-    # a position under a loop that never spawned (its stage was skipped first): "arrived" with its
-    # skipped stage, or "pending" as the engine's code suggests (harness-semantics.md §3.9, Q6)
-    unspawned_loops: str = "arrived"
+    # a position under a loop that never spawned (its stage was skipped first): "pending" as the
+    # engine's code suggests (harness-semantics.md §3.9, Q6), like the static analysis, or "arrived"
+    unspawned_loops: str = "pending"
 
 
 @dataclass(frozen=True)

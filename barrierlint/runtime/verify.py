@@ -36,7 +36,7 @@ def verify(findings: Iterable[Finding], project) -> list[Finding]:
     """The findings, each with its `verification` property, run on the project's pipelines
     (templates inlined, chained children joined, as the rules saw them)."""
     settings = project.settings
-    profile = Profile(late_arrival=settings.late_arrival, edition_cap=settings.edition_cap)
+    profile = Profile(late_arrival=settings.late_arrival, edition_cap=settings.edition_cap, unspawned_loops=settings.unspawned_loops)
     runnable = [p for p in project.pipelines if p.syntax in ("v0", "v1")]
     verified = []
     for finding in findings:
