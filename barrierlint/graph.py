@@ -703,7 +703,7 @@ class _Graph:
                 need |= bit[self.owner_exit[n]]
             early = [self.item[n] for n, k in enumerate(self.kind) if k == "occ" and self.item[n].ref == ref and n in mask and mask[n] & need != need]
             if early:
-                owners = tuple(dict.fromkeys(self.item[self.owner_exit[n]] for n in holders))
+                owners = tuple(dict.fromkeys(self.owner_of[id(self.item[n].step)] for n in holders))
                 result.append(RollbackStall(ref, tuple(self.item[n] for n in holders), owners, tuple(early)))
         return result
 
