@@ -153,12 +153,7 @@ def run(
     human = sys.stderr if trace == "-" else sys.stdout
     runs = [simulate(p, chosen) for p in pipelines]
     if trace:
-        lines = "".join(report.trace_lines(r) for r in runs)
-        if trace == "-":
-            sys.stdout.write(lines)
-        else:
-            with open(trace, "w", encoding="utf-8") as handle:
-                handle.write(lines)
+        _write(None if trace == "-" else trace, "".join(report.trace_lines(r) for r in runs))
     if timeline or trace_json:
         from .pictures import run_pictures
 
