@@ -57,6 +57,7 @@ rejects at start (a Barrier step with its own `strategy`) blocks nothing.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Iterable, Iterator
 
@@ -100,6 +101,7 @@ class Wait:
     blocker: Occurrence | None  # the arrived participant that `missing` is stuck behind
     kinds: frozenset[str]  # edge kinds between blocker and missing
     line: str
+    owner: "Stage | StepGroup | None" = None  # whose finishing a rollbackSteps `missing` waits for
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -235,7 +237,9 @@ def timeout_text(occurrence: Occurrence) -> str:
 
 def consequence(waiting: Iterable[Occurrence]) -> str:
     """What happens at run time to participants that wait at barriers that never release."""
-    steps = [f"'{o.where}' at '{o.ref}' after {timeout_text(o)}" for o in dict.fromkeys(waiting)]
+    waiting = list(dict.fromkeys(waiting))
+    shared = {where for where, count in Counter(o.where for o in waiting).items() if count > 1}  # name the steps there
+    steps = [f"'{o.where}'{f' (step {o.step.label!r})' if o.where in shared else ''} at '{o.ref}' after {timeout_text(o)}" for o in waiting]
     if not steps:
         return "nothing ever arrives: the stages involved never run to completion"
     return (
@@ -551,12 +555,15 @@ class _Graph:
         """A position of this barrier that comes after another one of it, found by a forward
         search inside the component that contracts no barrier: first inside one stage (BL201),
         then anywhere (BL301), so the kind does not depend on the order of branches."""
-        found = self.later(barrier, component, within_stage=True) or self.later(barrier, component, within_stage=False)
-        if found is None:
+        everywhere = self.later(barrier, component, within_stage=False)
+        if everywhere is None:
             return None
-        return self.deadlock([barrier], component, {self.item[barrier]: found}, verdict)
+        found = self.later(barrier, component, within_stage=True) or everywhere
+        return self.deadlock([barrier], component, {self.item[barrier]: found[:3]}, verdict, late=everywhere[3])
 
     def later(self, barrier: int, component: set[int], within_stage: bool):
+        """(first late position, the position it comes after, edge kinds between them, every
+        late position node) for positions of this barrier reached from one of its passes."""
         ref = self.item[barrier]
         seen = {n: (self.pass_of[n], frozenset()) for n in component if self.kind[n] == "pass" and self.item[n].ref == ref}
         stack, late = list(seen), []
@@ -578,7 +585,7 @@ class _Graph:
             return None
         first = min(late, key=lambda n: self.item[n].step.origin.route)
         origin, kinds = seen[first]
-        return self.item[first], self.item[origin], kinds
+        return self.item[first], self.item[origin], kinds, frozenset(late)
 
     def cycle(self, component: set[int], preds, verdict: str) -> Deadlock:
         """The wait-for witness of a cycle through several barriers (research/analysis-anchors.md
@@ -620,12 +627,19 @@ class _Graph:
         waits = {x: edges[x][y] for x, y in self._cycle(edges, waiting)}
         return self.deadlock(barriers, component, waits, verdict)
 
-    def deadlock(self, barriers: list[int], component: set[int], waits: dict, verdict: str) -> Deadlock:
+    def deadlock(self, barriers: list[int], component: set[int], waits: dict, verdict: str, late: frozenset | None = None) -> Deadlock:
+        """`late`: for a reused barrier, the positions that come after another of its own; the
+        others arrive and wait when this problem is the only one (a component may hold several,
+        and another one may keep them from arriving on the whole run)."""
         preds = self.graph.pred
         refs = tuple(self.item[b] for b in barriers)
-        waiting = {r: tuple(self.item[p] for p in sorted(preds[b]) if p not in component and self.kind[p] == "occ") for r, b in zip(refs, barriers)}
-        missing = [self.item[p] for b in barriers for p in sorted(preds[b]) if p in component]
-        cycle = tuple(Wait(x, waiting[x], q, b, kinds, _line(x, waiting[x], q, b, kinds, self)) for x, (q, b, kinds) in waits.items())
+        never = late if late is not None else component
+        waiting = {r: tuple(self.item[p] for p in sorted(preds[b]) if p not in never and self.kind[p] == "occ") for r, b in zip(refs, barriers)}
+        missing = [self.item[p] for b in barriers for p in sorted(preds[b]) if p in never]
+        cycle = tuple(
+            Wait(x, waiting[x], q, b, kinds, _line(x, waiting[x], q, b, kinds, self), self.owner_of.get(id(q.step)) if q.in_rollback else None)
+            for x, (q, b, kinds) in waits.items()
+        )
         if len(waits) > 1:
             kind = "cycle"
         else:
@@ -748,7 +762,10 @@ def _line(barrier: str, waiting, missing: Occurrence, blocker: Occurrence | None
     tail = f", and {there}" if there else ""
     if missing.in_rollback:
         owner = graph.owner_of.get(id(missing.step), missing.stage).label
-        return f"{head}, whose rollbackSteps position counts as arrived only when '{owner}' finishes{tail}"
+        return (
+            f"{_name(waiting)} wait{'s' if len({o.where for o in waiting}) == 1 else ''} at '{barrier}' for step "
+            f"'{missing.step.label}' in the rollbackSteps of '{owner}', which counts as arrived only when '{owner}' finishes{tail}"
+        )
     if "slot" in kinds:
         return f"{head}, which comes after a loop whose late copies never finish{tail}"
     if "resolve" in kinds and id(missing.step) in graph.deferred_steps:
@@ -762,8 +779,8 @@ def _line(barrier: str, waiting, missing: Occurrence, blocker: Occurrence | None
         return f"{head}, which cannot start before '{blocker.stage.label}' finishes{tail}"
     if blocker.ref == barrier:
         return (
-            f"{head}, whose Barrier step '{missing.step.label}' comes after the Barrier step '{blocker.step.label}' "
-            f"for the same barrier in '{blocker.where}', which cannot pass before '{missing.step.label}' arrives"
+            f"{head}, whose Barrier step '{missing.step.label}' starts only after step '{blocker.step.label}' of "
+            f"'{blocker.where}' has passed '{barrier}', and that step cannot pass before '{missing.step.label}' arrives"
         )
     if missing.where == blocker.where:
         return f"{head}, which reaches '{barrier}' only after '{blocker.ref}'"
