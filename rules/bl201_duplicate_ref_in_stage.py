@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from barrierlint.finding import Related
 from barrierlint.graph import analysis
-from barrierlint.model import Parallel
+from barrierlint.model import Parallel, Stage, StepGroup
 from barrierlint.rules._ordering import DeadlockRule
 
 
@@ -67,11 +67,31 @@ class DuplicateRefInStage(DeadlockRule):
 
     def headline(self, deadlock, primary):
         first = deadlock.cycle[0].blocker
+        later, earlier = _step_name(primary, first), _step_name(first, primary)
         return (
-            f"barrier '{primary.ref}' is used twice on one path of '{primary.where}': Barrier step "
-            f"'{primary.step.label}' starts only after '{first.step.label}' has passed '{primary.ref}', and "
-            f"'{first.step.label}' cannot pass before '{primary.step.label}' arrives"
+            f"barrier '{primary.ref}' is used twice on one path of '{_common(first, primary)}': Barrier step "
+            f"{later} starts only after {earlier} has passed '{primary.ref}', and {earlier} cannot pass before "
+            f"{later} arrives"
         )
 
     def fix_hint(self, deadlock, primary):
         return f"give Barrier step '{primary.step.label}' a barrier of its own (declare it in flowControl.barriers), or remove it"
+
+
+def _common(one, other) -> str:
+    """The innermost stage or step group that holds both occurrences, as 'stage > group'."""
+    shared = []
+    for a, b in zip(one.path, other.path):
+        if a is not b:
+            break
+        if isinstance(a, (Stage, StepGroup)):
+            shared.append(a.label)
+    return " > ".join(shared) or one.stage.label
+
+
+def _step_name(occurrence, other) -> str:
+    """The step's label, with where it is when the other step has the same label (two uses of
+    one step group template, say)."""
+    if occurrence.step.label != other.step.label or occurrence.where == other.where:
+        return f"'{occurrence.step.label}'"
+    return f"'{occurrence.step.label}' in '{occurrence.where}'"
