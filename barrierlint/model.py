@@ -901,14 +901,18 @@ def _spawner(r: _Reader, spec: dict[str, Node], route: Route) -> Strategy | None
         r.tick(env_route + ("values",), len(env_section["values"].value))
         for sub in env_section["values"].value:
             defs = r.child(sub, env_route, "infrastructureDefinitions")
+            every = r.child(sub, env_route, "deployToAll")
+            if isinstance(defs, ScalarNode) and is_expression(defs.value) or isinstance(every, ScalarNode) and every.value.lower() == "true":
+                infra = None  # the infrastructures are chosen at run time, or all of the environment's
+                break
             infra += len(defs.value) if isinstance(defs, SequenceNode) and defs.value else 1
     group = r.mapping(spec.get("environmentGroup"), route + ("environmentGroup",), "environmentGroup")
-    if not services and not infra and group is None:
-        return None
+    if services == 0 and infra == 0 and group is None:
+        return None  # (None: the values are an expression, so the count is known only at run time)
     svc_parallel = _flag(r, r.child(svc_section.get("metadata"), route, "parallel"), route + ("services", "metadata", "parallel"))
     env_parallel = _flag(r, r.child(env_section.get("metadata"), env_route, "parallel"), env_route + ("metadata", "parallel"))
-    n_svc = services if services else 1
-    n_env = infra if infra else 1
+    n_svc = 1 if services == 0 else services
+    n_env = 1 if infra == 0 else infra
     if group is not None:
         n_env, env_parallel = (None, None)  # the group's environments are resolved on the server
         group_parallel = _flag(r, r.child(group.get("metadata"), route, "parallel"), route + ("environmentGroup", "metadata", "parallel"))
@@ -932,10 +936,10 @@ def _spawner(r: _Reader, spec: dict[str, Node], route: Route) -> Strategy | None
     if copies is not None and copies <= 1 and limit is None:
         return None
     parts = []
-    if services:
-        parts.append(f"{services} services")
-    if infra:
-        parts.append(f"{infra} environment/infrastructure targets")
+    if services != 0:
+        parts.append(f"{services} services" if services else "services chosen at run time")
+    if infra != 0:
+        parts.append(f"{infra} environment/infrastructure targets" if infra else "environment/infrastructure targets chosen at run time")
     if group is not None:
         parts.append("an environment group")
     description = "multi-deployment of " + " x ".join(parts)
