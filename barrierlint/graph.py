@@ -135,7 +135,7 @@ class LateLoop:
     element: Stage | StepGroup
     strategy: Strategy
     copies: int | None  # None: only known at run time
-    started: int  # copies that start at once (and register as participants)
+    started: int | None  # copies that start at once (and register as participants); None: maxConcurrency is an expression
     limit: str  # what limits them: "maxConcurrency 2", "the edition cap of 20", "metadata.parallel: false"
     first: tuple[Occurrence, ...]  # the Barrier steps a late copy reaches first
     verdict: str
@@ -466,14 +466,16 @@ class _Graph:
         at_once, limit = concurrency(strategy, self.settings.edition_cap)
         known_late = strategy.copies is not None and at_once < strategy.copies
         limited = strategy.max_concurrency is not None and 0 < strategy.max_concurrency < self.settings.edition_cap
-        if not known_late and not (strategy.copies is None and limited):
+        expression = strategy.max_concurrency_expression  # maxConcurrency known only when the run starts
+        guessed = not known_late and expression is not None and (strategy.copies is None or strategy.copies > 1)
+        if not known_late and not (strategy.copies is None and limited) and not guessed:
             return last
         first = self.first_barriers(entry, last)
         if not first:
             return last
         info = LateLoop(
-            item, strategy, strategy.copies, at_once, limit, tuple(self.item[n] for n in first),
-            verdict="must" if known_late else "may", conditions=self.conditions([entry, *first]),
+            item, strategy, strategy.copies, None if guessed else at_once, f"maxConcurrency {expression}" if guessed else limit,
+            tuple(self.item[n] for n in first), verdict="must" if known_late else "may", conditions=self.conditions([entry, *first]),
         )
         self.late_info.append(info)
         if not known_late or self.settings.late_arrival != "wait":

@@ -120,6 +120,8 @@ def _alone(scenario: Scenario, pipeline: Pipeline, barriers: set) -> Scenario:
 
 
 def _late_loop(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tuple[str, str]:
+    if "started" in finding.properties and finding.properties["started"] is None:
+        return INCONCLUSIVE, "maxConcurrency is an expression: how many copies start at once is known only when the run starts"
     started = finding.properties.get("started") or 1
     if finding.properties.get("copies") is None:
         scenario = replace(scenario, copies=started + 1)  # the size is an expression: one copy too many
