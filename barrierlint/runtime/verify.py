@@ -20,7 +20,7 @@ from dataclasses import replace
 from typing import Iterable
 
 from ..finding import Finding, route_text
-from ..model import Pipeline, Stage, Step, StepGroup, children, occurrences
+from ..model import Pipeline, Stage, Step, StepGroup, Strategy, children, occurrences, rewrite
 from .barriers import DOWN
 from .report import blocked_lines
 from .scenario import Profile, Scenario
@@ -120,8 +120,10 @@ def _alone(scenario: Scenario, pipeline: Pipeline, barriers: set) -> Scenario:
 
 
 def _late_loop(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tuple[str, str]:
-    if "started" in finding.properties and finding.properties["started"] is None:
-        return INCONCLUSIVE, "maxConcurrency is an expression: how many copies start at once is known only when the run starts"
+    note = ""
+    if "started" in finding.properties and finding.properties["started"] is None:  # maxConcurrency is an expression
+        pipeline = rewrite(pipeline, lambda e: replace(e, max_concurrency=1) if isinstance(e, Strategy) and e.max_concurrency_expression else e)
+        note = " (maxConcurrency, an expression, taken as 1)"
     started = finding.properties.get("started") or 1
     if finding.properties.get("copies") is None:
         scenario = replace(scenario, copies=started + 1)  # the size is an expression: one copy too many
@@ -135,7 +137,7 @@ def _late_loop(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tupl
                 outcome = "waits there until its own timeout" if scenario.profile.late_arrival == "wait" else "passes at once"
                 return CONFIRMED, (
                     f"{node.label} arrives at {instance.ref} at {clock_text(time)}, after it was {instance.state} at "
-                    f"{clock_text(instance.resolved_at)}, and {outcome} (late_arrival={scenario.profile.late_arrival})"
+                    f"{clock_text(instance.resolved_at)}, and {outcome} (late_arrival={scenario.profile.late_arrival}){note}"
                 )
     return NOT_REPRODUCED, f"no copy arrived after a release; the run ended {run.status} at {clock_text(run.ended)}"
 
