@@ -76,6 +76,7 @@ class Document:
     kinds: list[Kind] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     _indexes: dict[int, dict[str, Node]] = field(default_factory=dict, repr=False)
+    _keys: dict[int, dict[str, Node]] = field(default_factory=dict, repr=False)
 
     def add_problem(self, problem: Problem) -> None:
         """Record a problem; a flood (an alias copied thousands of times) stops at MAX_PROBLEMS."""
@@ -105,9 +106,30 @@ class Document:
         while route:
             node = self.node_at(route)
             if node is not None:
-                return node_span(node)
+                return node_span(self._written(route))
             route = route[:-1]
         return Span(1, 1, 1, 1)
+
+    def _written(self, route: Route) -> Node:
+        """The node of an existing route, or where the route meets an alias: an alias shares the
+        anchored node, whose position is the anchor's, so a finding on the second use of an
+        anchored step (or an aliased identifier) points at the key that holds the alias, or at
+        the list that holds it, not at the first use."""
+        node = self.roots[route[0]]
+        for step in route[1:]:
+            if isinstance(node, MappingNode):
+                value = self._index(node)[step]
+                if not _inside(value, node):
+                    keys = self._keys.get(id(node))
+                    if keys is None:
+                        keys = self._keys[id(node)] = {k.value: k for k, _ in node.value if isinstance(k, ScalarNode)}
+                    return keys[step]
+            else:
+                value = node.value[step]
+                if not _inside(value, node):
+                    return node
+            node = value
+        return node
 
     def _index(self, node: MappingNode) -> dict[str, Node]:
         """A mapping's values by key (the last of duplicates wins, as in the model), built once
@@ -123,6 +145,11 @@ class Document:
 
     def line(self, number: int) -> str:
         return self.lines[number - 1] if 0 < number <= len(self.lines) else ""
+
+
+def _inside(node: Node, parent: Node) -> bool:
+    """False when a child node is written elsewhere than its parent (it is an alias)."""
+    return parent.start_mark.index <= node.start_mark.index and node.end_mark.index <= parent.end_mark.index
 
 
 def node_span(node: Node) -> Span:
