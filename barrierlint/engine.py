@@ -7,6 +7,7 @@ module owns that flow and nothing else; formats belong to reporters, semantics t
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
@@ -132,8 +133,16 @@ def load_documents(inputs: list[Input], result: Result) -> list[source.Document]
 
 
 def _maybe_harness(data: bytes) -> bool:
-    """Cheap test on a scanned file's bytes; files with a byte-order mark (UTF-16) are decoded first."""
-    return any(marker.encode() in data for marker in HARNESS_MARKERS) or data.startswith((b"\xff\xfe", b"\xfe\xff", b"\0\0\xfe\xff"))
+    """Cheap test on a scanned file's bytes; files with a byte-order mark (UTF-16) are decoded first.
+    Keys may be quoted (`"pipeline":`) or spaced (`pipeline :`); the plain markers are tried first."""
+    return (
+        any(marker.encode() in data for marker in HARNESS_MARKERS)
+        or data.startswith((b"\xff\xfe", b"\xfe\xff", b"\0\0\xfe\xff"))
+        or _QUOTED_MARKER.search(data) is not None
+    )
+
+
+_QUOTED_MARKER = re.compile(rb"(?:pipeline|template|inputSet)[\"']?[ \t]*:")
 
 
 def build_project(documents: list[source.Document], settings: Settings, input_sets: list[source.Document] = ()) -> Project:
