@@ -20,10 +20,10 @@ from dataclasses import replace
 from typing import Iterable
 
 from ..finding import Finding, route_text
-from ..model import Pipeline, Stage, Step, StepGroup, Strategy, children, occurrences, rewrite
+from ..model import FailureStrategy, Pipeline, Stage, Step, StepGroup, Strategy, children, occurrences, rewrite
 from .barriers import DOWN
 from .report import blocked_lines
-from .scenario import Profile, Scenario
+from .scenario import Failure, Profile, Scenario
 from .simulator import Run, clock_text, simulate
 
 CONFIRMED, NOT_REPRODUCED, INCONCLUSIVE = "CONFIRMED", "NOT REPRODUCED", "INCONCLUSIVE"
@@ -67,6 +67,8 @@ def verdict(finding: Finding, pipeline: Pipeline, profile: Profile) -> tuple[str
         return INCONCLUSIVE, "this finding predicts no run-time outcome the simulator can observe"
     run_all = code not in HANGS or finding.properties.get("verdict") == "may"  # a must-hang holds with every `when` skipped
     scenario = Scenario(profile=profile, when=_outcomes(pipeline, run_all))
+    if "rollback_owner" in finding.properties:
+        return _rollback_hang(finding, pipeline, scenario)
     if code in REJECTED_AT_START:
         run = simulate(pipeline, scenario)
         if run.rejected and REJECTED_AT_START[code] in run.rejected:
@@ -111,6 +113,33 @@ def _hang(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tuple[str
         return NOT_REPRODUCED, f"the run ended {run.status} at {clock_text(run.ended)} with no Barrier step left waiting"
     missing = ", ".join(sorted(predicted - blocked))
     return NOT_REPRODUCED, f"quiescent at {clock_text(run.quiescence.time)}: " + "; ".join(blocked_lines(run)) + f" (predicted waiting but not blocked: {missing})"
+
+
+def _rollback_hang(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tuple[str, str]:
+    """A hang inside a rollbackSteps section shows only when its owner rolls back: make the
+    owner's first step fail, with a rollback failure strategy on the owner."""
+    owner = next((e for e in _normal_flow(pipeline.stages) if route_text(e.origin.route) == finding.properties["rollback_owner"] and e.origin.doc is finding.origin.doc), None)
+    first = next((e for e in _normal_flow(owner.steps) if isinstance(e, Step) and not e.is_barrier), None) if owner is not None else None
+    if first is None:
+        return INCONCLUSIVE, "the owner of the rollbackSteps runs only in another rollback, or has no step (other than Barrier steps) to fail"
+    action = "StageRollback" if isinstance(owner, Stage) else "StepGroupRollback"
+    rolls_back = (FailureStrategy(("AllErrors",), action, owner.origin),)
+    pipeline = rewrite(pipeline, lambda e: replace(e, failure_strategies=rolls_back) if e is owner else e)
+    run = simulate(pipeline, replace(scenario, failures={first.origin.route: Failure()}, stop_at_quiescence=True))
+    blocked = {route_text(route) for route in run.blocked}
+    note = f"with '{first.label}' failing and '{owner.label}' rolling back ({action})"
+    if run.quiescence is not None and set(finding.properties.get("waiting") or ()) <= blocked and blocked:
+        return CONFIRMED, f"quiescent at {clock_text(run.quiescence.time)}, {note}: " + "; ".join(blocked_lines(run))
+    return NOT_REPRODUCED, f"{note}, the run ended {run.status} at {clock_text(run.ended)}"
+
+
+def _normal_flow(items) -> Iterable:
+    """Every element of `items` and below, in document order, outside rollback sections."""
+    stack = list(reversed(items))
+    while stack:
+        item = stack.pop()
+        yield item
+        stack.extend(reversed([sub for sub, rollback in children(item) if not rollback]))
 
 
 def _alone(scenario: Scenario, pipeline: Pipeline, barriers: set) -> Scenario:
