@@ -46,7 +46,7 @@ class CrossPipelineReference(Rule):
             declared = {d.identifier for d in pipeline.barriers if d.identifier}
             for occurrence in project.occurrences(pipeline):
                 ref = occurrence.ref
-                if ref is None or is_expression(ref) or "${" in ref:
+                if not ref or is_expression(ref) or "${" in ref:
                     continue
                 chained = next((e for e in occurrence.path if isinstance(e, Stage) and e.child is not None), None)
                 if chained is not None:
