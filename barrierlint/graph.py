@@ -373,6 +373,8 @@ class _Graph:
         if route in self.decided:
             return bool(self.decided[route])
         when = getattr(item, "when", None)
+        if when is not None and when.never:
+            return False
         return None if when is not None and when.conditional else True
 
     def element(self, item, pred: int, link: str) -> int:

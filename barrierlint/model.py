@@ -46,10 +46,18 @@ class When:
 
     @property
     def conditional(self) -> bool:
-        """True when the element may be skipped on a run where everything so far succeeded."""
+        """True when the element may be skipped on a run where everything so far succeeded, and
+        may run (a literal `false` condition is `never` instead)."""
+        if self.never:
+            return False
         if self.status not in (None, "Success", "All"):
             return True
         return self.condition is not None and self.condition.strip().lower() != "true"
+
+    @property
+    def never(self) -> bool:
+        """True when the condition is the literal `false`: the element is always skipped."""
+        return self.condition is not None and self.condition.strip().lower() == "false"
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -470,6 +470,8 @@ class Simulator:
         if chosen is not None:
             return chosen
         when = element.when
+        if when is not None and when.never:
+            return False
         status = when.status if when else None
         failed = self.pipeline_failed if stage_level else rollback
         if status in (None, "Success") and failed and (stage_level or status == "Success"):
