@@ -54,10 +54,11 @@ class SequentialReuse(DeadlockRule):
                 f"barrier '{primary.ref}' is used by '{first.where}' and later by '{primary.where}', which a `when` may "
                 f"skip, but a skip counts as arrived only when execution reaches it, after '{first.where}' passed"
             )
+        skipped = ", even when a `when` skips it (a skip counts as arrived only when execution reaches it)" if "resolve" in wait.kinds else ""
         return (
             f"barrier '{primary.ref}' is used by '{first.where}' and by '{primary.where}', which can never run at the "
             f"same time: '{primary.where}' can start only after '{first.where}' has passed '{primary.ref}', so "
-            f"'{first.where}' waits there for it until the timeouts fire"
+            f"'{first.where}' waits there for it until the timeouts fire{skipped}"
         )
 
     def fix_hint(self, deadlock, primary):
