@@ -105,8 +105,9 @@ class CrossPipelineReference(Rule):
         yield self.finding(
             occurrence.step.barrier_ref_origin,
             f"barrier '{ref}' used by step '{occurrence.step.label}' in stage '{occurrence.where}' is declared in pipeline "
-            f"{_named(owner)}, not in '{pipeline.label}': barriers belong to one pipeline run, so this step never meets the "
-            f"steps of '{owner.label}' and passes alone{hint}",
+            f"{_named(owner)}, not in {_named(pipeline) if owner.label == pipeline.label else repr(pipeline.label)}: barriers "
+            f"belong to one pipeline run, so this step never meets the steps of '{owner.label}'"
+            f"{' and passes alone' if _alone(project, pipeline, occurrence) else ''}{hint}",
             related=[Related(d.origin, f"declared in pipeline '{owner.label}'") for d in owner.barriers if d.identifier == ref],
             fix=f"use 'parent.{ref}'" if parent else f"declare '{ref}' in pipeline '{pipeline.label}'",
             key=ref,
@@ -116,3 +117,9 @@ class CrossPipelineReference(Rule):
 def _named(pipeline) -> str:
     path = pipeline.origin.doc.path
     return f"'{pipeline.label}' ({path})" if pipeline.label != path else path
+
+
+def _alone(project, pipeline, occurrence) -> bool:
+    """True when the step is the only participant of its reference in its own pipeline."""
+    copies = [o.copies for o in project.occurrences(pipeline) if o.ref == occurrence.ref]
+    return None not in copies and sum(copies) == 1
