@@ -10,7 +10,7 @@ from typing import ClassVar, Iterable
 
 from barrierlint.finding import Finding, Related
 from barrierlint.graph import Deadlock, LateLoop, analysis, consequence, timeout_text
-from barrierlint.model import Occurrence
+from barrierlint.model import Occurrence, Stage
 from barrierlint.rule import Rule
 from barrierlint.finding import route_text
 
@@ -102,7 +102,7 @@ class LateLoopRule(Rule):
     def report(self, loop: LateLoop, late_arrival: str) -> Finding:
         barriers = list(dict.fromkeys(o.ref for o in loop.first))
         listed = names(barriers)
-        what = "stage" if loop.element is loop.first[0].stage else "step group"
+        what = "stage" if isinstance(loop.element, Stage) else "step group"
         label = loop.element.label
         at_once = f"only {loop.started} at once ({loop.limit})"
         together = (

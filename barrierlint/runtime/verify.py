@@ -160,9 +160,10 @@ def _late_loop(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tupl
     if (rejected := _started(run)) is not None:
         return INCONCLUSIVE, rejected
     loop_route = finding.origin.route
+    barriers = set(finding.properties.get("barriers") or ())
     for instance in run.instances.values():
         for node, time in instance.late:
-            if _under_loop(node, loop_route):
+            if _under_loop(node, loop_route) or (instance.ref in barriers and _chained(node, finding.origin.doc)):
                 outcome = "waits there until its own timeout" if scenario.profile.late_arrival == "wait" else "passes at once"
                 return CONFIRMED, (
                     f"{node.label} arrives at {instance.ref} at {clock_text(time)}, after it was {instance.state} at "
@@ -179,6 +180,14 @@ def _under_loop(node, loop_route: tuple) -> bool:
             return True
         node = node.parent
     return False
+
+
+def _chained(node, doc) -> bool:
+    """True when a node runs in a chained child written in another file: the simulator runs the
+    child's stages without a parent link to the (looped) Pipeline stage."""
+    while node.parent is not None:
+        node = node.parent
+    return isinstance(node.element, Stage) and node.element.origin.doc is not doc
 
 
 def _stall(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tuple[str, str]:
