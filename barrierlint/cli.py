@@ -66,11 +66,23 @@ def check(
     raise typer.Exit(EXIT_FINDINGS if result.findings else EXIT_CLEAN)
 
 
+class RulesFormat(str, Enum):
+    text = "text"
+    markdown = "markdown"
+
+
 @app.command()
-def rules() -> None:
+def rules(
+    output_format: RulesFormat = typer.Option(RulesFormat.text, "--format", "-f", help="text, or a markdown table (README)."),
+) -> None:
     """List every rule with its code, name, default severity and summary."""
     from .rule import all_rules
 
+    if output_format is RulesFormat.markdown:
+        from .report import rule_table
+
+        sys.stdout.write(rule_table.render(all_rules()))
+        return
     for rule in all_rules():
         typer.echo(f"{rule.code}  {rule.name:<32} {str(rule.severity):<8} {rule.summary()}")
 

@@ -470,8 +470,6 @@ def _barrier_decl(r: _Reader, node: Node, route: Route) -> BarrierDecl | None:
         r.problem(route, "flowControl barrier entry is empty")
         return None
     identifier = r.text(fields.get("identifier"), route + ("identifier",), "barrier identifier")
-    if identifier is None:
-        r.problem(route, "flowControl barrier has no identifier")
     return BarrierDecl(identifier, r.text(fields.get("name"), route + ("name",), "barrier name"), Origin(r.doc, route))
 
 

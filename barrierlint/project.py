@@ -40,8 +40,11 @@ class Project:
         resolved, or barrier references only known at run time."""
         key = ("incomplete", id(pipeline))
         if key not in self._cache:
+            children = [s.child.inputs for s in stages(pipeline) if s.child is not None and s.child.inputs is not None]
             self._cache[key] = pipeline.template is not None or _uses_template(pipeline) or any(
-                o.ref is not None and (is_expression(o.ref) or "${" in o.ref) for o in self.occurrences(pipeline)
+                o.ref is not None and (is_expression(o.ref) or "${" in o.ref)
+                for unit in [pipeline, *children]
+                for o in occurrences(unit)
             )
         return self._cache[key]
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, ClassVar, Iterable, Iterator
 
 from .finding import Finding, Related, Severity
 from .model import Origin, Pipeline
+from .source import Document, Problem
 
 if TYPE_CHECKING:
     from .project import Project
@@ -45,6 +46,13 @@ class Rule:
 
     def check_pipeline(self, pipeline: Pipeline, project: "Project") -> Iterable[Finding]:
         return ()
+
+    def problems(self, project: "Project") -> Iterator[tuple[Document, Problem]]:
+        """The input problems the loader and the model builder recorded under this rule's code."""
+        for doc in project.documents:
+            for problem in doc.problems:
+                if problem.code == self.code:
+                    yield doc, problem
 
     def finding(
         self,

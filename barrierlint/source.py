@@ -140,6 +140,29 @@ def scalar(node: Node | None) -> str | None:
     return node.value if isinstance(node, ScalarNode) else None
 
 
+class TooLarge(ValueError):
+    """A document too large or too deep to hand over as plain data (alias bombs, recursion)."""
+
+
+def plain(node: Node, limit: int = 200_000, depth: int = 120) -> object:
+    """A node as plain data for validators: mappings as dicts, sequences as lists, every scalar
+    as its text (Harness reads `name: 123` as the string "123") and nulls as None. Aliases are
+    expanded, so `limit` (nodes visited) and `depth` bound the work; TooLarge past them."""
+    budget = [limit]
+
+    def convert(item: Node, level: int) -> object:
+        budget[0] -= 1
+        if budget[0] < 0 or level > depth:
+            raise TooLarge("document too large or too deeply nested to validate")
+        if isinstance(item, MappingNode):
+            return {k.value: convert(v, level + 1) for k, v in item.value if isinstance(k, ScalarNode)}
+        if isinstance(item, SequenceNode):
+            return [convert(v, level + 1) for v in item.value]
+        return None if item.tag.endswith(":null") else item.value
+
+    return convert(node, 0)
+
+
 def classify(root: Node) -> Kind:
     """Recognise a document by its top-level shape, cheaply (no walk below the second level)."""
     top = keys(root)

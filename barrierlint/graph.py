@@ -1,0 +1,736 @@
+r"""The happens-before graph of a pipeline, and what it says about its barriers.
+
+One networkx DiGraph `G` per pipeline (integer nodes, built only when the pipeline has Barrier
+steps). An edge `u -> v` means "v cannot happen before u has happened". Every element gets an
+entry and an exit node; parallel blocks get a fork and a join; every Barrier step occurrence is
+one `occ` node (the participant arrives) followed by a `pass` node (it goes on), and all
+occurrences of one `barrierRef` meet in one `barrier` node: the contraction of the engine's one
+barrier instance per reference and execution. No edge ever joins two occurrences directly, so
+the graph is linear in the size of the YAML.
+
+    stages:  [A] -seq-> fork -> [B] -> join -seq-> [C]
+                            \-> [D] -/
+    stage B: entry -po-> occ(b1) -arrive-> (X) -release-> pass(b1) -po-> occ(b2) ... -> exit
+    stage D: entry -po-> occ(d1) -arrive-> (X) -release-> pass(d1) -po-> exit
+    rollbackSteps of B using X:    exit(B) -rollback-> resolve -arrive-> (X)
+    `when` skipped element E:      entry(E) -skip-> [no body]; entry(E) -resolve-> resolve -> (X)
+    loop whose late copies hang:   last(body) -slot-> late -> exit(loop)
+    dependsOn:                     exit(dep) -dependsOn-> entry(stage)
+
+Node kinds: start, entry, exit, fork, join, skip, occ, pass, resolve, barrier, late. Node
+attributes: `kind`, `item` (the model element, or the `Occurrence` for occ/pass/resolve, or the
+reference for a barrier node). Edge attribute `kind`: seq, po, fork, join, dependsOn, skip,
+resolve, rollback, slot, arrive, release. Containment: every node's `scope` attribute is the
+innermost undecided `when`-conditional element it lies in (None outside any).
+
+Semantics modelled (research/harness-semantics.md §3): a barrier releases when every position
+has arrived; a skipped element's positions arrive when execution reaches the element; a
+rollbackSteps position never starts on a successful run and counts as arrived when the stage or
+step group holding that rollbackSteps section finishes; a loop (matrix, repeat, parallelism,
+multi-service/environment spawner) registers only the copies that start immediately,
+`min(copies, effective concurrency)` where the effective concurrency is `maxConcurrency` if
+`0 < maxConcurrency < edition cap`, else the edition cap (`Settings.edition_cap`); copies
+started later are no participants and reach every barrier after its release (late_arrival
+"wait": they wait there until their own timeout; "pass": they pass at once). One
+representative copy per loop is exact for cycles: every copy carries the same references.
+References that are expressions or `parent.X` are not participants of this pipeline's barriers.
+
+Verdicts. The graph is a marked graph (no choice), so the pipeline deadlocks iff a strongly
+connected component that holds a barrier node is cyclic, whatever the durations, and the
+nodes that never complete are exactly the descendants of those components (and of active late
+nodes). `when` conditions are sandwiched: `min` skips every undecided conditional element,
+`max` runs them all; a cycle in `min` deadlocks on every run ("must"), a cycle only in `max`
+deadlocks when the conditional elements it passes through run ("may", `conditions`).
+
+`Analysis.blocked` (the contract with the reference runtime; a disagreement is a bug in one
+of the two): fix every conditional element's outcome, `outcomes[route]` where given and
+*skipped* otherwise (for a pipeline without undecided conditions this is the run; otherwise
+it is the must case); let the pipeline run with no failures and no timeouts firing. At
+quiescence, `blocked` is the set of `occurrence.step.origin.route` of the Barrier steps that
+have started and wait at a barrier that will never release (the frontier), plus, under
+late_arrival "wait", the Barrier steps at which late loop copies wait for a barrier that was
+released before they arrived. Steps that never start are not in it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterable, Iterator
+
+from .model import Occurrence, Parallel, Pipeline, Sequence, Stage, Step, StepGroup, Strategy, children, is_expression, occurrences, parse_duration
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from .project import Project, Settings
+
+ENGINE_DEFAULT_TIMEOUT = "10h"
+POLL_SECONDS = 60
+_SAME_PARTICIPANT = frozenset({"po", "fork", "join", "resolve", "slot"})  # edges that stay inside one stage
+
+
+# -- results -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Condition:
+    """A `when`-conditional element that must run for a may-verdict to hold."""
+
+    element: Stage | StepGroup | Step
+
+    @property
+    def text(self) -> str:
+        when = self.element.when
+        what = "stage" if isinstance(self.element, Stage) else "step group" if isinstance(self.element, StepGroup) else "step"
+        detail = [f"{k} {v}" for k, v in (("status", when and when.status), ("condition", when and when.condition)) if v]
+        return f"{what} '{self.element.label}' runs" + (f" (when: {', '.join(detail)})" if detail else "")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Wait:
+    """One edge of a wait-for witness: who waits at `barrier` for `missing`, and why it is late."""
+
+    barrier: str
+    waiting: tuple[Occurrence, ...]  # participants that arrived at `barrier` and wait
+    missing: Occurrence  # a position of `barrier` that never arrives
+    blocker: Occurrence | None  # the arrived participant that `missing` is stuck behind
+    kinds: frozenset[str]  # edge kinds between blocker and missing
+    line: str
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Deadlock:
+    """A cyclic strongly connected component of the graph that holds barriers."""
+
+    kind: str  # reuse-in-participant (BL201) | sequential-reuse (BL301) | cycle (BL302)
+    barriers: tuple[str, ...]  # in order of first use
+    occurrences: tuple[Occurrence, ...]  # every position of those barriers, document order
+    waiting: tuple[Occurrence, ...]  # the positions that arrive and wait (this problem alone)
+    missing: tuple[Occurrence, ...]  # the positions that never arrive
+    cycle: tuple[Wait, ...]  # the wait-for cycle, one edge per line of the witness
+    verdict: str  # must | may
+    conditions: tuple[Condition, ...] = ()
+
+    @property
+    def witness(self) -> tuple[str, ...]:
+        return tuple(wait.line for wait in self.cycle)
+
+    @property
+    def participants(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(o.where for o in self.occurrences))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class LateLoop:
+    """A loop whose later copies are no participants and reach its barriers after release."""
+
+    element: Stage | StepGroup
+    strategy: Strategy
+    copies: int | None  # None: only known at run time
+    started: int  # copies that start at once (and register as participants)
+    limit: str  # what limits them: "maxConcurrency 2", "the edition cap of 20", "metadata.parallel: false"
+    first: tuple[Occurrence, ...]  # the Barrier steps a late copy reaches first
+    verdict: str
+    conditions: tuple[Condition, ...] = ()
+
+    @property
+    def serial_deployment(self) -> bool:
+        return self.limit.startswith("metadata.parallel")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class RollbackStall:
+    """A barrier whose normal-flow participants wait until stages holding it in rollbackSteps finish."""
+
+    barrier: str
+    rollback: tuple[Occurrence, ...]  # rollbackSteps positions that hold the barrier
+    owners: tuple[Stage | StepGroup, ...]  # whose finishing releases them
+    waiting: tuple[Occurrence, ...]  # normal-flow positions that can arrive before an owner finishes
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis:
+    pipeline: Pipeline
+    occurrences: tuple[Occurrence, ...] = ()
+    graph: "nx.DiGraph | None" = None  # the max variant (every undecided condition runs)
+    deadlocks: tuple[Deadlock, ...] = ()
+    late_loops: tuple[LateLoop, ...] = ()
+    stalls: tuple[RollbackStall, ...] = ()
+    blocked: frozenset = frozenset()
+    late_arrival: str = "wait"
+
+
+# -- entry points --------------------------------------------------------------------------
+
+
+def analysis(pipeline: Pipeline, project: "Project") -> Analysis:
+    """The cached analysis of a pipeline (rules call this; one graph per pipeline and run)."""
+    key = ("analysis", id(pipeline))
+    if key not in project._cache:
+        project._cache[key] = analyze(pipeline, project)
+    return project._cache[key]
+
+
+def analyze(pipeline: Pipeline, project: "Project | None" = None, *, outcomes: dict | None = None) -> Analysis:
+    """Build the graph of a pipeline and find its deadlocks, late loops, rollback stalls and the
+    blocked set. `outcomes` maps `origin.route` of a conditional element to True (runs) or False
+    (skipped); undecided conditional elements are sandwiched (see the module docstring)."""
+    from .project import Settings
+
+    settings = project.settings if project is not None else Settings()
+    found = project.occurrences(pipeline) if project is not None else occurrences(pipeline)
+    literal = tuple(o for o in found if _literal(o.ref))
+    if not literal:
+        return Analysis(pipeline, late_arrival=settings.late_arrival)
+    decided = dict(outcomes or {})
+    low = _Graph(pipeline, literal, decided, settings, run_undecided=False)
+    high = _Graph(pipeline, literal, decided, settings, run_undecided=True) if low.undecided else low
+    must = low.deadlocks("must")
+    must_barriers = {b for d in must for b in d.barriers}
+    may = [d for d in high.deadlocks("may") if not must_barriers.intersection(d.barriers)] if high is not low else []
+    must_loops = {id(loop.element) for loop in low.late_loops}
+    loops = list(low.late_loops)
+    if high is not low:
+        loops += [_replace(loop, verdict="may") for loop in high.late_loops if id(loop.element) not in must_loops]
+    return Analysis(
+        pipeline=pipeline,
+        occurrences=literal,
+        graph=high.graph,
+        deadlocks=tuple(must) + tuple(may),
+        late_loops=tuple(loops),
+        stalls=tuple(high.stalls()),
+        blocked=low.blocked(),
+        late_arrival=settings.late_arrival,
+    )
+
+
+def _replace(loop: LateLoop, **changes) -> LateLoop:
+    from dataclasses import replace
+
+    return replace(loop, **changes)
+
+
+def _literal(ref: str | None) -> bool:
+    return bool(ref) and not is_expression(ref) and "${" not in ref and not ref.startswith("parent.")
+
+
+def concurrency(strategy: Strategy, cap: int) -> tuple[int, str]:
+    """How many copies of a loop run at once, and what limits them: the user's value if
+    `0 < value < cap`, else the account edition cap (research/harness-semantics.md §3.12)."""
+    limit = strategy.max_concurrency
+    if limit is not None and 0 < limit < cap:
+        return limit, "metadata.parallel: false" if strategy.kind == "multi-deployment" else f"maxConcurrency {limit}"
+    return cap, f"the account edition cap of {cap} concurrent copies"
+
+
+def timeout_text(occurrence: Occurrence) -> str:
+    timeout = occurrence.step.timeout
+    if timeout is None:
+        return f"{ENGINE_DEFAULT_TIMEOUT} (engine default: no timeout set)"
+    if parse_duration(timeout) is None:
+        return f"its timeout '{timeout}'"
+    return timeout
+
+
+def consequence(waiting: Iterable[Occurrence]) -> str:
+    """What happens at run time to participants that wait at barriers that never release."""
+    steps = [f"'{o.where}' at '{o.ref}' after {timeout_text(o)}" for o in dict.fromkeys(waiting)]
+    if not steps:
+        return "nothing ever arrives: the stages involved never run to completion"
+    return (
+        "the waiting Barrier steps expire after their own timeouts (" + "; ".join(steps) + "); the first expiry "
+        f"times its barrier out, and within the next {POLL_SECONDS} s poll every participant still waiting there "
+        "expires with it and follows its failure strategy"
+    )
+
+
+# -- construction --------------------------------------------------------------------------
+
+
+def _barrier_steps(items: Iterable) -> Iterator[Step]:
+    """Every Barrier step in a subtree, rollback sections included."""
+    stack = list(items)
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Step):
+            if item.is_barrier:
+                yield item
+        else:
+            stack.extend(sub for sub, _ in children(item))
+
+
+class _Graph:
+    """One variant of the graph: undecided conditional elements all run, or all are skipped."""
+
+    def __init__(self, pipeline: Pipeline, found: tuple[Occurrence, ...], decided: dict, settings: "Settings", run_undecided: bool):
+        import networkx as nx
+
+        self.decided, self.run_undecided, self.settings = decided, run_undecided, settings
+        self.by_step = {id(o.step): o for o in found}
+        self.rank = {}  # reference -> order of first use
+        for o in found:
+            self.rank.setdefault(o.ref, len(self.rank))
+        self.live = {id(item) for o in found for item in o.path}
+        self.kind: list[str] = []
+        self.item: list = []
+        self.scope: list = []  # innermost undecided conditional element per node
+        self.succ: list[list[int]] = []
+        self.barrier_node: dict[str, int] = {}
+        self.pass_of: dict[int, int] = {}  # pass node -> its occ node
+        self.pass_by_occ: dict[int, int] = {}
+        self.edge_kind: dict[tuple[int, int], str] = {}
+        self.entry_of: dict[int, int] = {}  # id(stage) -> entry node
+        self.exit_of: dict[str, int] = {}  # stage identifier -> exit node
+        self.parent_scope: dict[int, object] = {}  # id(conditional element) -> enclosing one
+        self.owner_exit: dict[int, int] = {}  # rollback resolve node -> exit node of its owner
+        self.owner_of: dict[int, Stage | StepGroup] = {}  # id(rollback Barrier step) -> its owner
+        self.undecided = False
+        self.current_scope = None
+        self.late: list[tuple[int, int, LateLoop]] = []  # (late node, body last node, loop)
+        self.late_info: list[LateLoop] = []
+        self._pipeline(pipeline)
+        graph = nx.DiGraph()
+        graph.add_nodes_from((n, {"kind": k, "item": i, "scope": s}) for n, (k, i, s) in enumerate(zip(self.kind, self.item, self.scope)))
+        graph.add_edges_from((u, v, {"kind": k}) for (u, v), k in self.edge_kind.items())
+        self.graph = graph
+        self.cyclic = [
+            c for c in nx.strongly_connected_components(graph) if len(c) > 1 and any(self.kind[n] == "barrier" for n in c)
+        ]
+        sources = [n for c in self.cyclic for n in c] + [late for late, _, _ in self.late]
+        self.stuck = self._reach(sources)
+
+    # nodes and edges
+
+    def node(self, kind: str, item) -> int:
+        self.kind.append(kind)
+        self.item.append(item)
+        self.scope.append(self.current_scope)
+        self.succ.append([])
+        return len(self.kind) - 1
+
+    def edge(self, u: int, v: int, kind: str) -> None:
+        self.succ[u].append(v)
+        self.edge_kind[u, v] = kind
+
+    def barrier(self, ref: str) -> int:
+        if ref not in self.barrier_node:
+            self.barrier_node[ref] = self.node("barrier", ref)
+        return self.barrier_node[ref]
+
+    def resolve(self, step: Step, after: int, kind: str) -> None:
+        occurrence = self.by_step.get(id(step))
+        if occurrence is not None:
+            node = self.node("resolve", occurrence)
+            self.edge(after, node, kind)
+            self.edge(node, self.barrier(occurrence.ref), "arrive")
+            if kind == "rollback":
+                self.owner_exit[node] = after
+
+    # elements
+
+    def _pipeline(self, pipeline: Pipeline) -> None:
+        start = self.node("start", pipeline)
+        current = start
+        for item in pipeline.stages:
+            if isinstance(item, Stage) and item.depends_on is not None:
+                current = self.element(item, start, "dependsOn")
+            else:
+                current = self.element(item, current, "seq")
+        for stage in _stages(pipeline.stages):
+            if stage.depends_on and id(stage) in self.entry_of:
+                for dependency in stage.depends_on:
+                    if dependency in self.exit_of:
+                        self.edge(self.exit_of[dependency], self.entry_of[id(stage)], "dependsOn")
+
+    def runs(self, item) -> bool | None:
+        """True/False when decided; None when the element is conditional and undecided."""
+        route = item.origin.route
+        if route in self.decided:
+            return bool(self.decided[route])
+        when = getattr(item, "when", None)
+        return None if when is not None and when.conditional else True
+
+    def element(self, item, pred: int, link: str) -> int:
+        """Build one element after node `pred`; return the node after which what follows starts."""
+        if isinstance(item, Step):
+            return self.step(item, pred, link)
+        if not isinstance(item, Stage) and id(item) not in self.live:
+            return pred
+        if isinstance(item, (Parallel, Sequence)):
+            return self.block(item, pred, link)
+        runs = self.runs(item)
+        if runs is None:
+            self.undecided = True
+        if runs is False or (runs is None and not self.run_undecided):
+            node = self.node("skip", item)
+            self.edge(pred, node, link)
+            for step in _barrier_steps(children_items(item)):
+                self.resolve(step, node, "resolve")
+            return self.record(item, node, node)
+        outer = self.current_scope
+        if runs is None:
+            self.parent_scope[id(item)] = outer
+            self.current_scope = item
+        entry = self.node("entry", item)
+        self.edge(pred, entry, link)
+        last = entry
+        if item.strategy is None or item.strategy.copies != 0:
+            for sub in item.steps:
+                last = self.element(sub, last, "po")
+            if item.strategy is not None:
+                last = self.loop(item, entry, last)
+        exit_ = self.node("exit", item)
+        self.edge(last, exit_, "po")
+        self.current_scope = outer
+        for step in _barrier_steps(item.rollback_steps):
+            self.owner_of[id(step)] = item
+            self.resolve(step, exit_, "rollback")
+        return self.record(item, entry, exit_)
+
+    def record(self, item, entry: int, exit_: int) -> int:
+        if isinstance(item, Stage):
+            self.entry_of[id(item)] = entry
+            if item.identifier:
+                self.exit_of[item.identifier] = exit_
+        return exit_
+
+    def block(self, item, pred: int, link: str) -> int:
+        if isinstance(item, Sequence):
+            for sub in item.items:
+                pred = self.element(sub, pred, link)
+                link = "po"
+            return pred
+        fork = self.node("fork", item)
+        self.edge(pred, fork, link)
+        join = self.node("join", item)
+        for branch in item.branches:
+            self.edge(self.element(branch, fork, "fork"), join, "join")
+        return join
+
+    def step(self, step: Step, pred: int, link: str) -> int:
+        occurrence = self.by_step.get(id(step))
+        if occurrence is None:
+            return pred
+        runs = self.runs(step)
+        if runs is None:
+            self.undecided = True
+        if runs is False or (runs is None and not self.run_undecided):
+            self.resolve(step, pred, "resolve")
+            return pred
+        outer = self.current_scope
+        if runs is None:
+            self.parent_scope[id(step)] = outer
+            self.current_scope = step
+        arrive = self.node("occ", occurrence)
+        self.edge(pred, arrive, link)
+        self.edge(arrive, self.barrier(occurrence.ref), "arrive")
+        go = self.node("pass", occurrence)
+        self.edge(self.barrier(occurrence.ref), go, "release")
+        self.pass_of[go] = arrive
+        self.pass_by_occ[arrive] = go
+        self.current_scope = outer
+        return go
+
+    def loop(self, item: Stage | StepGroup, entry: int, last: int) -> int:
+        """The copies that start late: a `late` node that never completes under "wait"."""
+        strategy = item.strategy
+        at_once, limit = concurrency(strategy, self.settings.edition_cap)
+        known_late = strategy.copies is not None and at_once < strategy.copies
+        limited = strategy.max_concurrency is not None and 0 < strategy.max_concurrency < self.settings.edition_cap
+        if not known_late and not (strategy.copies is None and limited):
+            return last
+        first = self.first_barriers(entry, last)
+        if not first:
+            return last
+        info = LateLoop(
+            item, strategy, strategy.copies, at_once, limit, tuple(self.item[n] for n in first),
+            verdict="must" if known_late else "may", conditions=self.conditions([entry, *first]),
+        )
+        self.late_info.append(info)
+        if not known_late or self.settings.late_arrival != "wait":
+            return last
+        late = self.node("late", item)
+        self.edge(last, late, "slot")
+        self.late.append((late, last, info))
+        return late
+
+    def first_barriers(self, entry: int, last: int) -> list[int]:
+        """The Barrier steps a copy of the body reaches before any other Barrier step."""
+        found, seen, stack = set(), {entry}, [entry]
+        while stack:
+            node = stack.pop()
+            for nxt in self.succ[node]:
+                if nxt in seen or not entry < nxt <= last or self.kind[nxt] in ("barrier", "resolve"):
+                    continue
+                seen.add(nxt)
+                if self.kind[nxt] == "occ":
+                    found.add(nxt)
+                else:
+                    stack.append(nxt)
+        return sorted(found)
+
+    # analysis
+
+    def _reach(self, sources: Iterable[int]) -> set[int]:
+        seen = set(sources)
+        stack = list(seen)
+        while stack:
+            for nxt in self.succ[stack.pop()]:
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+        return seen
+
+    def conditions(self, nodes: Iterable[int]) -> tuple[Condition, ...]:
+        found = {}
+        for node in nodes:
+            element = self.scope[node]
+            while element is not None and id(element) not in found:
+                found[id(element)] = element
+                element = self.parent_scope.get(id(element))
+        return tuple(Condition(e) for e in sorted(found.values(), key=lambda e: e.origin.route))
+
+    @property
+    def late_loops(self) -> list[LateLoop]:
+        return self.late_info
+
+    def blocked(self) -> frozenset:
+        routes = set()
+        for node, kind in enumerate(self.kind):
+            if kind == "occ" and node not in self.stuck and self.barrier_node[self.item[node].ref] in self.stuck:
+                routes.add(self.item[node].step.origin.route)
+        for _, body_last, info in self.late:
+            if body_last not in self.stuck:
+                routes.update(o.step.origin.route for o in info.first)
+        return frozenset(routes)
+
+    def deadlocks(self, verdict: str) -> list[Deadlock]:
+        found = [d for component in self.cyclic for d in self.explain(component, verdict)]
+        return sorted(found, key=lambda d: (self.rank[d.barriers[0]], d.kind))
+
+    def explain(self, component: set[int], verdict: str) -> list[Deadlock]:
+        """The problems of one cyclic component, each as if it were the only one: every barrier
+        whose own positions are ordered (reuse), then any cycle that remains once each reused
+        barrier is split into one barrier per position."""
+        barriers = sorted((n for n in component if self.kind[n] == "barrier"), key=lambda n: self.rank[self.item[n]])
+        found = [d for d in (self.reuse(b, component, verdict) for b in barriers) if d is not None]
+        if not found:
+            return [self.cycle(component, self.graph.pred, verdict)]
+        import networkx as nx
+
+        reused = {self.barrier_node[d.barriers[0]] for d in found}
+        split = self.graph.subgraph(component).copy()
+        split.remove_nodes_from(reused)
+        for node in component:
+            if self.kind[node] == "pass" and self.barrier_node[self.item[node].ref] in reused:
+                split.add_edge(self.pass_of[node], node, kind="po")
+        for sub in nx.strongly_connected_components(split):
+            if len(sub) > 1 and any(self.kind[n] == "barrier" for n in sub):
+                found.append(self.cycle(sub, split.pred, verdict))
+        return found
+
+    def forward(self, node: int) -> list[int]:
+        """Happens-before successors without the contraction: an arrival leads to its own pass."""
+        kind = self.kind[node]
+        if kind == "occ":
+            return [self.pass_by_occ[node]]
+        return [] if kind in ("resolve", "barrier") else self.succ[node]
+
+    def reuse(self, barrier: int, component: set[int], verdict: str) -> Deadlock | None:
+        """A position of this barrier that comes after another one of it, found by a forward
+        search inside the component that contracts no barrier."""
+        ref = self.item[barrier]
+        seen = {n: (self.pass_of[n], frozenset()) for n in component if self.kind[n] == "pass" and self.item[n].ref == ref}
+        stack, late = list(seen), []
+        while stack:
+            node = stack.pop()
+            origin, kinds = seen[node]
+            for nxt in self.forward(node):
+                if nxt in seen or nxt not in component:
+                    continue
+                seen[nxt] = (origin, kinds | {self.edge_kind.get((node, nxt), "po")})
+                if self.kind[nxt] in ("occ", "resolve") and self.item[nxt].ref == ref:
+                    late.append(nxt)
+                else:
+                    stack.append(nxt)
+        if not late:
+            return None
+        first = min(late, key=lambda n: self.item[n].step.origin.route)
+        origin, kinds = seen[first]
+        return self.deadlock([barrier], component, {ref: (self.item[first], self.item[origin], kinds)}, verdict)
+
+    def cycle(self, component: set[int], preds, verdict: str) -> Deadlock:
+        """The wait-for witness of a cycle through several barriers (research/analysis-anchors.md
+        §3.6): walk back from every missing position through the component to an arrived one."""
+        memo: dict[int, tuple[int | None, frozenset]] = {}
+
+        def blocker(start: int) -> tuple[int | None, frozenset]:
+            path, node = [], start
+            while node not in memo:
+                if self.kind[node] == "pass":
+                    arrived = self.pass_of[node]
+                    if arrived not in component:
+                        memo[node] = (arrived, frozenset())
+                        break
+                    path.append((node, "po"))
+                    node = arrived
+                    continue
+                inside = sorted((preds[node][u]["kind"] != "po", u) for u in preds[node] if u in component)
+                if not inside:
+                    memo[node] = (None, frozenset())
+                    break
+                path.append((node, preds[node][inside[0][1]]["kind"]))
+                node = inside[0][1]
+            found, kinds = memo[node]
+            for step, kind in reversed(path):
+                kinds = kinds | {kind}
+                memo[step] = (found, kinds)
+            return memo[start]
+
+        barriers = sorted((n for n in component if self.kind[n] == "barrier"), key=lambda n: self.rank[self.item[n]])
+        edges: dict[str, dict] = {}
+        for b in barriers:
+            for p in sorted(preds[b]):
+                if p in component:
+                    found, kinds = blocker(p)
+                    target = self.item[found].ref if found is not None else None
+                    edges.setdefault(self.item[b], {}).setdefault(target, (self.item[p], self.item[found] if found is not None else None, kinds))
+        waiting = [self.item[b] for b in barriers if any(p not in component and self.kind[p] == "occ" for p in preds[b])]
+        waits = {x: edges[x][y] for x, y in self._cycle(edges, waiting)}
+        return self.deadlock(barriers, component, waits, verdict)
+
+    def deadlock(self, barriers: list[int], component: set[int], waits: dict, verdict: str) -> Deadlock:
+        preds = self.graph.pred
+        refs = tuple(self.item[b] for b in barriers)
+        waiting = {r: tuple(self.item[p] for p in sorted(preds[b]) if p not in component and self.kind[p] == "occ") for r, b in zip(refs, barriers)}
+        missing = [self.item[p] for b in barriers for p in sorted(preds[b]) if p in component]
+        cycle = tuple(Wait(x, waiting[x], q, b, kinds, _line(x, waiting[x], q, b, kinds, self)) for x, (q, b, kinds) in waits.items())
+        if len(waits) > 1:
+            kind = "cycle"
+        else:
+            only = cycle[0]
+            same_stage = only.blocker is not None and only.missing.stage is only.blocker.stage and not only.missing.in_rollback
+            kind = "reuse-in-participant" if same_stage and only.kinds <= _SAME_PARTICIPANT else "sequential-reuse"
+        everything = sorted((n for b in barriers for n in preds[b]), key=lambda n: self.item[n].step.origin.route)
+        return Deadlock(
+            kind=kind,
+            barriers=refs,
+            occurrences=tuple(self.item[n] for n in everything),
+            waiting=tuple(o for r in refs for o in waiting[r]),
+            missing=tuple(missing),
+            cycle=cycle,
+            verdict=verdict,
+            conditions=self.conditions(component) if verdict == "may" else (),
+        )
+
+    @staticmethod
+    def _cycle(edges: dict, starts: list[str]) -> list[tuple[str, str]]:
+        """A short cycle of the wait-for graph: walk to a repeated barrier, then the shortest way back."""
+        if not starts:
+            starts = list(edges)
+        node, seen = starts[0], set()
+        while node not in seen and node in edges:
+            seen.add(node)
+            node = next((t for t in edges[node] if t is not None), None)
+        if node is None or node not in edges:
+            first = starts[0]
+            return [(first, next(iter(edges[first])))]
+        # breadth-first from `node` back to itself
+        back = {node: None}
+        frontier = [node]
+        while frontier:
+            following = []
+            for current in frontier:
+                for target in edges.get(current, {}):
+                    if target is None:
+                        continue
+                    if target == node:
+                        path = [(current, target)]
+                        while back[current] is not None:
+                            path.append((back[current], current))
+                            current = back[current]
+                        return list(reversed(path))
+                    if target not in back:
+                        back[target] = current
+                        following.append(target)
+            frontier = following
+        return [(node, node)]
+
+    def stalls(self) -> list[RollbackStall]:
+        """Barriers held by rollbackSteps positions whose owners can finish after a normal
+        participant arrived (a bitmask of owner exits propagated over a topological order)."""
+        import networkx as nx
+
+        rollback_refs = {self.item[n].ref for n in self.owner_exit}
+        normal = {self.item[n].ref for n, k in enumerate(self.kind) if k == "occ"}
+        refs = (rollback_refs & normal) - {self.item[n] for c in self.cyclic for n in c if self.kind[n] == "barrier"}
+        if not refs:
+            return []
+        exits = sorted({e for n, e in self.owner_exit.items() if self.item[n].ref in refs})
+        bit = {e: 1 << i for i, e in enumerate(exits)}
+        cyclic = {n for c in self.cyclic for n in c}
+        mask: dict[int, int] = {}
+        for node in nx.topological_sort(self.graph.subgraph(n for n in self.graph if n not in cyclic)):
+            value = bit.get(node, 0)
+            for u in self.graph.pred[node]:
+                value |= mask.get(u, 0)
+            mask[node] = value
+        result = []
+        for ref in sorted(refs, key=self.rank.get):
+            holders = [n for n, e in self.owner_exit.items() if self.item[n].ref == ref]
+            need = 0
+            for n in holders:
+                need |= bit[self.owner_exit[n]]
+            early = [self.item[n] for n, k in enumerate(self.kind) if k == "occ" and self.item[n].ref == ref and n in mask and mask[n] & need != need]
+            if early:
+                owners = tuple(dict.fromkeys(self.item[self.owner_exit[n]] for n in holders))
+                result.append(RollbackStall(ref, tuple(self.item[n] for n in holders), owners, tuple(early)))
+        return result
+
+
+def children_items(item) -> list:
+    return [sub for sub, _ in children(item)]
+
+
+def _stages(items) -> Iterator[Stage]:
+    for item in items:
+        if isinstance(item, Stage):
+            yield item
+        elif isinstance(item, Parallel):
+            yield from _stages(item.branches)
+        elif isinstance(item, Sequence):
+            yield from _stages(item.items)
+
+
+def _name(occurrences: Iterable[Occurrence]) -> str:
+    names = list(dict.fromkeys(f"'{o.where}'" for o in occurrences))
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else (names[0] if names else "nobody")
+
+
+def _line(barrier: str, waiting, missing: Occurrence, blocker: Occurrence | None, kinds: frozenset, graph: _Graph) -> str:
+    """One witness line: who waits at `barrier` for whom, and why that one never arrives."""
+    head = f"{_name(waiting)} wait{'s' if len({o.where for o in waiting}) == 1 else ''} at '{barrier}' for '{missing.where}'"
+    if blocker is None:
+        return head
+    there = f"'{blocker.where}' is waiting at '{blocker.ref}'"
+    if blocker in waiting:
+        there = ""
+    tail = f", and {there}" if there else ""
+    if missing.in_rollback:
+        owner = graph.owner_of.get(id(missing.step), missing.stage).label
+        return f"{head}, whose rollbackSteps position counts as arrived only when '{owner}' finishes{tail}"
+    if "slot" in kinds:
+        return f"{head}, which comes after a loop whose late copies never finish{tail}"
+    if "resolve" in kinds:
+        return f"{head}, which is skipped by its `when` but counts as arrived only when execution reaches it{tail}"
+    if kinds & {"seq", "dependsOn"}:
+        return f"{head}, which cannot start before '{blocker.stage.label}' finishes{tail}"
+    if blocker.ref == barrier:
+        return (
+            f"{head}, whose Barrier step '{missing.step.label}' comes after the Barrier step '{blocker.step.label}' "
+            f"for the same barrier in '{blocker.where}', which cannot pass before '{missing.step.label}' arrives"
+        )
+    if missing.where == blocker.where:
+        return f"{head}, which reaches '{barrier}' only after '{blocker.ref}'"
+    return f"{head}, which reaches '{barrier}' only after '{blocker.where}' passes '{blocker.ref}'"
+

@@ -1,0 +1,157 @@
+"""What the ordering rules share: turning a graph `Analysis` entry into a finding.
+
+The graph (barrierlint/graph.py) finds and explains the problems; each rule module picks its own
+kind of problem and words it. Not a rule itself (no `code`), so the registry skips it.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Iterable
+
+from barrierlint.finding import Finding, Related
+from barrierlint.graph import Deadlock, LateLoop, analysis, consequence, timeout_text
+from barrierlint.model import Occurrence
+from barrierlint.rule import Rule
+from barrierlint.finding import route_text
+
+
+def names(values) -> str:
+    """'a', 'b' and 'c'."""
+    quoted = [f"'{v}'" for v in dict.fromkeys(values)]
+    return ", ".join(quoted[:-1]) + " and " + quoted[-1] if len(quoted) > 1 else "".join(quoted)
+
+
+def verdict_text(verdict: str, conditions) -> str:
+    if verdict == "must":
+        return "this hangs on every run"
+    return "this hangs on runs where " + " and ".join(c.text for c in conditions)
+
+
+def _role(occurrence: Occurrence, deadlock: Deadlock) -> str:
+    if occurrence in deadlock.waiting:
+        return f"'{occurrence.where}' arrives at '{occurrence.ref}' and waits (step '{occurrence.step.label}')"
+    if occurrence.in_rollback:
+        return f"'{occurrence.where}' holds '{occurrence.ref}' in rollbackSteps: it arrives only when its owner finishes"
+    if occurrence in deadlock.missing:
+        return f"'{occurrence.where}' never arrives at '{occurrence.ref}' (step '{occurrence.step.label}')"
+    return f"'{occurrence.where}' uses '{occurrence.ref}' here (step '{occurrence.step.label}')"
+
+
+def _at(occurrence: Occurrence):
+    return occurrence.step.barrier_ref_origin or occurrence.step.origin
+
+
+class DeadlockRule(Rule):
+    """Base of BL201, BL301 and BL302: one finding per deadlock of the kinds a rule owns."""
+
+    kinds: ClassVar[tuple[str, ...]]
+
+    def check_pipeline(self, pipeline, project):
+        for deadlock in analysis(pipeline, project).deadlocks:
+            if deadlock.kind in self.kinds:
+                yield self.report(deadlock)
+
+    def primary(self, deadlock: Deadlock) -> Occurrence:
+        """The Barrier step the user must edit: the position that comes too late."""
+        return deadlock.cycle[0].missing
+
+    def headline(self, deadlock: Deadlock, primary: Occurrence) -> str:
+        raise NotImplementedError
+
+    def fix_hint(self, deadlock: Deadlock, primary: Occurrence) -> str:
+        raise NotImplementedError
+
+    def report(self, deadlock: Deadlock) -> Finding:
+        primary = self.primary(deadlock)
+        flows = {}
+        for occurrence in deadlock.occurrences:
+            flows.setdefault(occurrence.where, []).append(Related(_at(occurrence), _role(occurrence, deadlock)))
+        message = (
+            f"{self.headline(deadlock, primary)}; {verdict_text(deadlock.verdict, deadlock.conditions)}: "
+            f"{consequence(deadlock.waiting)}"
+        )
+        return self.finding(
+            _at(primary),
+            message,
+            related=[Related(_at(o), _role(o, deadlock)) for o in deadlock.occurrences if o is not primary],
+            witness=deadlock.witness,
+            flows=flows.values(),
+            fix=self.fix_hint(deadlock, primary),
+            key=",".join(deadlock.barriers),
+            verdict=deadlock.verdict,
+            conditions=[c.text for c in deadlock.conditions],
+            condition_routes=[route_text(c.element.origin.route) for c in deadlock.conditions],
+            barriers=list(deadlock.barriers),
+            participants=list(deadlock.participants),
+            waiting=[route_text(o.step.origin.route) for o in deadlock.waiting],
+            timeouts={o.where: timeout_text(o) for o in deadlock.waiting},
+        )
+
+
+class LateLoopRule(Rule):
+    """Base of BL401 and BL402: one finding per loop whose late copies miss its barriers."""
+
+    serial_deployment: ClassVar[bool]
+
+    def check_pipeline(self, pipeline, project):
+        result = analysis(pipeline, project)
+        for loop in result.late_loops:
+            if loop.serial_deployment == self.serial_deployment:
+                yield self.report(loop, result.late_arrival)
+
+    def report(self, loop: LateLoop, late_arrival: str) -> Finding:
+        barriers = list(dict.fromkeys(o.ref for o in loop.first))
+        listed = names(barriers)
+        what = "stage" if loop.element is loop.first[0].stage else "step group"
+        if loop.copies is None:
+            late = f"the copies after the first {loop.started}"
+            size = f"{loop.strategy.description} (the number of copies is known only at run time)"
+        else:
+            late = f"copies {loop.started + 1}-{loop.copies}" if loop.copies > loop.started + 1 else f"copy {loop.copies}"
+            size = loop.strategy.description
+        s = "s" if late.startswith("copy ") else ""
+        if late_arrival == "wait":
+            outcome = (
+                f"wait{s} there until {'its' if s else 'their'} own timeout ({', '.join(dict.fromkeys(timeout_text(o) for o in loop.first))}) and "
+                f"expire{s}, so the {what} never completes and what comes after it never starts "
+                "(engine profile late_arrival=wait)"
+            )
+        else:
+            outcome = f"pass{'es' if s else ''} at once without synchronizing with anyone (engine profile late_arrival=pass)"
+        message = (
+            f"{what} '{loop.element.label}' runs {size} but only {loop.started} at once ({loop.limit}); only the copies "
+            f"that start immediately are participants of {listed}, so {late} start{s} after earlier copies finish, arrive{s} "
+            f"after {listed} released, and {outcome}"
+        )
+        if loop.verdict == "may":
+            message += f"; {verdict_text('may', loop.conditions) if loop.conditions else 'this depends on values known only at run time'}"
+        origin = loop.strategy.concurrency_origin or loop.strategy.origin
+        return self.finding(
+            origin,
+            message,
+            related=[Related(_at(o), f"a late copy of '{loop.element.label}' reaches '{o.ref}' here after its release") for o in loop.first],
+            witness=[
+                f"copies 1-{loop.started} of '{loop.element.label}' start together and are the participants of {listed}",
+                f"{late} start{s} only when a running copy finishes, after {listed} released",
+                f"{late} arrive{s} at {listed} late and {outcome}",
+            ],
+            flows=[[Related(_at(o), f"late copy arrives at '{o.ref}' after its release") for o in loop.first]],
+            fix=self.fix_hint(loop),
+            key=loop.element.label,
+            verdict=loop.verdict,
+            conditions=[c.text for c in loop.conditions],
+            barriers=barriers,
+            copies=loop.copies,
+            started=loop.started,
+            late_arrival=late_arrival,
+        )
+
+    def fix_hint(self, loop: LateLoop) -> str:
+        raise NotImplementedError
+
+
+def first_use(occurrences: Iterable[Occurrence]) -> dict[str, int]:
+    rank: dict[str, int] = {}
+    for occurrence in occurrences:
+        rank.setdefault(occurrence.ref, len(rank))
+    return rank

@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Iterator
+
+from barrierlint.model import Origin
+from barrierlint.rule import Rule
+from barrierlint.source import Document, Route, TooLarge, child, plain, scalar
+
+SCHEMA = "bl002_structure.schema.json"  # package data next to this module
+REJECTED = "Harness's pipeline schema rejects it when the pipeline is saved"
+_NOUNS = {"object": "a mapping", "array": "a list", "string": "a string"}
+_ELEMENTS = {"stage": "stage", "stepGroup": "step group", "step": "step"}
+
+
+class InvalidStructure(Rule):
+    """A part of the pipeline that barrier analysis reads has the wrong shape.
+
+    ## What goes wrong
+    A Barrier step without `spec.barrierRef`, a `flowControl.barriers` that is not a list, a
+    barrier entry without `identifier` or `name`, a stage or step list item that is neither a
+    stage, a step, a step group, a `parallel` block nor an `insert`, a key written twice.
+    These parts are checked against a JSON schema shipped with barrierlint (the shapes Harness's
+    own pipeline schema requires of them), in files that use barriers.
+
+    ## At run time
+    Harness refuses to save the pipeline (schema validation), or a Git-synced pipeline shows as
+    invalid and cannot run. barrierlint analyses the rest of the pipeline without the part it
+    could not read, so other barrier findings may be missing until this is fixed.
+
+    ## How to fix
+    Give the element the shape the message names: every `flowControl.barriers` entry needs an
+    `identifier` and a `name`; every Barrier step needs `identifier`, `name` and
+    `spec.barrierRef` (the identifier of a declared barrier).
+
+    ## Example
+    ```yaml
+    - step:
+        identifier: wait
+        name: wait
+        type: Barrier
+        spec: {}   # BL002: Barrier step spec has no 'barrierRef'
+    ```
+    """
+
+    code = "BL002"
+    name = "invalid-structure"
+    tags = ("input",)
+
+    def check(self, project):
+        read_problems: dict[int, list[Route]] = {}
+        for doc, problem in self.problems(project):
+            if problem.route is not None:
+                read_problems.setdefault(id(doc), []).append(problem.route)
+            yield self.finding(
+                Origin(doc, problem.route or ()),
+                problem.message + _context(doc, problem.route or ()),
+                fix="correct this element as the message says",
+                span=problem.span,
+            )
+        for doc, index in _validated_roots(project):
+            known = read_problems.get(id(doc), [])
+            for route, message, fix in _schema_errors(doc, index):
+                if any(route[: len(p)] == p for p in known):
+                    continue  # the model builder already reported this node or an enclosing one
+                yield self.finding(Origin(doc, route), message, fix=fix)
+
+
+def _validated_roots(project) -> list[tuple[Document, int]]:
+    """Documents holding pipelines that use barriers (only these pay for jsonschema)."""
+    roots = {}
+    for pipeline in project.pipelines:
+        if pipeline.syntax != "v0" or not (pipeline.barriers_origin or project.occurrences(pipeline)):
+            continue
+        doc = pipeline.origin.doc
+        roots[(id(doc), pipeline.origin.route[0])] = (doc, pipeline.origin.route[0])
+    return list(roots.values())
+
+
+@lru_cache(maxsize=1)
+def _validator():
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads(resources.files(__package__).joinpath(SCHEMA).read_text(encoding="utf-8"))
+    return Draft202012Validator(schema)
+
+
+def _schema_errors(doc: Document, index: int) -> Iterator[tuple[Route, str, str]]:
+    """(route, message, fix hint) for every place the schema rejects."""
+    try:
+        data = plain(doc.roots[index])
+    except TooLarge:
+        return  # the model builder reports documents this large
+    missing: dict[Route, list] = {}  # required keys, one message per element
+    for error in _validator().iter_errors(data):
+        route = (index, *error.absolute_path)
+        if error.validator == "required":
+            missing.setdefault(route, []).append(error)
+        else:
+            title = error.schema.get("title", "this value")
+            fix = f"write {title} as {_NOUNS.get(error.validator_value)}" if error.validator == "type" else f"give {title} a value"
+            yield route, f"{_describe(error)}{_context(doc, route[:-1])}: {error.schema.get('description', REJECTED)}", fix
+    for route, errors in missing.items():
+        keys = [_missing(error) for error in errors]
+        consequence = next((d for key in keys if (d := _property(errors[0], key).get("description"))), REJECTED)
+        absent = " and no ".join(f"'{key}'" for key in keys)
+        fix = "add " + " and ".join(f"'{key}'" for key in keys)
+        yield route, f"{_describe(errors[0])} has no {absent}{_context(doc, route[:-1])}: {consequence}", fix
+
+
+def _missing(error) -> str | None:
+    """The property a `required` error is about (jsonschema reports one error per property)."""
+    return next((p for p in error.validator_value if p not in error.instance and repr(p) in error.message), None)
+
+
+def _property(error, key: str | None) -> dict:
+    return error.schema.get("properties", {}).get(key, {})
+
+
+def _describe(error) -> str:
+    """The element in the words a pipeline author uses, and what is wrong with its value."""
+    what = error.schema.get("title", "this value")
+    instance = error.instance
+    label = instance.get("identifier") or instance.get("name") if isinstance(instance, dict) else None
+    if isinstance(label, str):
+        what += f" '{label}'"
+    if error.validator == "required":
+        return what
+    if error.validator == "type":
+        return f"{what} must be {_NOUNS.get(error.validator_value, error.validator_value)}, not {_shape(instance)}"
+    if error.validator == "minLength":
+        return f"{what} is empty"
+    return f"{what}: {error.message}"
+
+
+def _shape(value) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "empty"
+    return f"the value '{value}'" if len(value) < 40 else "a long string"
+
+
+def _context(doc: Document, route: Route) -> str:
+    """` (step 'x' in stage 'y')`: the elements that enclose a route, innermost first."""
+    names = []
+    for depth, key in enumerate(route):
+        if key in _ELEMENTS and depth > 0:
+            node = doc.node_at(route[: depth + 1])
+            identifier = scalar(child(node, "identifier")) or scalar(child(node, "name"))
+            if identifier:
+                names.append(f"{_ELEMENTS[key]} '{identifier}'")
+    return f" ({' in '.join(reversed(names))})" if names else ""

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from barrierlint.rules._ordering import DeadlockRule
+
+
+class DuplicateRefInStage(DeadlockRule):
+    """The same barrier twice on one sequential path of a stage or step group.
+
+    ## What goes wrong
+    Every Barrier step that references a barrier is a participant of it, also two steps of the
+    same stage. When one stage (or step group) reaches the barrier twice in a row, the first step
+    waits for the second, and the second can only start after the first has passed.
+
+    ## At run time
+    The first Barrier step waits until its own timeout (10h engine default when none is set)
+    and expires; within the next 60 s poll the barrier times out for every other participant
+    waiting at it, and each follows its failure strategy. Harness rejects this on save only when
+    the `PIPE_DETECT_BARRIER_CYCLES` flag is on.
+
+    ## How to fix
+    Every Barrier step in one stage or step group needs its own barrier: declare a second barrier
+    in `flowControl.barriers` for the later step, or remove the duplicate.
+
+    ## Example
+    ```yaml
+    steps:
+      - step: {identifier: wait_db, type: Barrier, spec: {barrierRef: sync}}
+      - step: {identifier: wait_cache, type: Barrier, spec: {barrierRef: sync}}  # BL201
+    ```
+    """
+
+    code = "BL201"
+    name = "duplicate-ref-in-stage"
+    tags = ("correctness", "deadlock")
+    kinds = ("reuse-in-participant",)
+
+    def headline(self, deadlock, primary):
+        first = deadlock.cycle[0].blocker
+        return (
+            f"barrier '{primary.ref}' is used twice on one path of '{primary.where}': Barrier step "
+            f"'{primary.step.label}' starts only after '{first.step.label}' has passed '{primary.ref}', and "
+            f"'{first.step.label}' cannot pass before '{primary.step.label}' arrives"
+        )
+
+    def fix_hint(self, deadlock, primary):
+        return f"give Barrier step '{primary.step.label}' a barrier of its own (declare it in flowControl.barriers), or remove it"

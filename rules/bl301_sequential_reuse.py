@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from barrierlint.rules._ordering import DeadlockRule
+
+
+class SequentialReuse(DeadlockRule):
+    """The same barrier in participants that can never run at the same time.
+
+    ## What goes wrong
+    A barrier releases only when every Barrier step that references it has arrived, and a step
+    that has not started keeps it standing. Using one reference in stages that run one after the
+    other (sequential stages, successive parallel groups, a `dependsOn` ancestor and its
+    descendant), or in a stage's normal flow and its `rollbackSteps`, makes the earlier
+    participant wait for one that can only start after it. A `when` that skips the later one
+    does not help: a skip counts as arrived only once execution reaches it.
+
+    ## At run time
+    The earlier Barrier step waits until its own timeout (10h engine default when none is set)
+    and expires; the stage fails and the later stage never runs with it. Harness rejects this on
+    save only when the `PIPE_DETECT_BARRIER_CYCLES` flag is on.
+
+    ## How to fix
+    Use a different barrier for each group of stages that really run in parallel, and a
+    dedicated barrier for rollback steps.
+
+    ## Example
+    ```yaml
+    stages:
+      - stage: {identifier: build, ... barrierRef: sync ...}
+      - stage: {identifier: deploy, ... barrierRef: sync ...}   # BL301: deploy starts after build
+    ```
+    """
+
+    code = "BL301"
+    name = "sequential-reuse"
+    tags = ("correctness", "deadlock")
+    kinds = ("sequential-reuse",)
+
+    def headline(self, deadlock, primary):
+        wait = deadlock.cycle[0]
+        first = wait.blocker
+        if primary.in_rollback:
+            return (
+                f"barrier '{primary.ref}' is used in the normal flow of '{first.where}' and in rollbackSteps "
+                f"('{primary.step.label}'), which never start on a successful run and count as arrived only when "
+                f"their stage or step group finishes, so '{first.where}' waits at '{primary.ref}' for itself"
+            )
+        if "resolve" in wait.kinds and not wait.kinds & {"seq", "dependsOn"}:
+            return (
+                f"barrier '{primary.ref}' is used by '{first.where}' and later by '{primary.where}', which a `when` may "
+                f"skip, but a skip counts as arrived only when execution reaches it, after '{first.where}' passed"
+            )
+        return (
+            f"barrier '{primary.ref}' is used by '{first.where}' and by '{primary.where}', which can never run at the "
+            f"same time: '{primary.where}' starts only after '{first.where}' has passed '{primary.ref}'"
+        )
+
+    def fix_hint(self, deadlock, primary):
+        if primary.in_rollback:
+            return f"use a dedicated barrier for the rollback step '{primary.step.label}'"
+        return f"use a different barrier in '{primary.where}', or run the participants in one parallel group"

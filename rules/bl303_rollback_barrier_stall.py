@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from barrierlint.finding import Related, Severity
+from barrierlint.graph import analysis, timeout_text
+from barrierlint.rule import Rule
+
+
+class RollbackBarrierStall(Rule):
+    """A barrier used in normal flow, and in the rollbackSteps of a stage running alongside.
+
+    ## What goes wrong
+    Positions in `rollbackSteps` are participants too, but they never start on a successful
+    run: such a position counts as arrived only when the stage (or step group) holding that
+    rollback section finishes. A stage that waits at the barrier in its normal flow therefore
+    waits until the other stage has finished, not until it reaches a matching point.
+
+    ## At run time
+    The normal-flow participants stall until every stage holding the barrier in rollbackSteps
+    has finished; if that takes longer than their Barrier step timeout (10h engine default when
+    none is set), they expire and fail. Harness's save-time check does not see this.
+
+    ## How to fix
+    Use a dedicated barrier for rollback steps, so rollbacks synchronize only with rollbacks.
+    """
+
+    code = "BL303"
+    name = "rollback-barrier-stall"
+    severity = Severity.WARNING
+    tags = ("correctness",)
+
+    def check_pipeline(self, pipeline, project):
+        for stall in analysis(pipeline, project).stalls:
+            owners = " and ".join(f"'{o.label}'" for o in stall.owners)
+            waiting = " and ".join(dict.fromkeys(f"'{o.where}'" for o in stall.waiting))
+            primary = stall.rollback[0]
+            yield self.finding(
+                primary.step.barrier_ref_origin or primary.step.origin,
+                f"barrier '{stall.barrier}' is used in the rollbackSteps of {owners} and in the normal flow of {waiting}: "
+                f"a rollback position never starts on a successful run and counts as arrived only when {owners} "
+                f"finishes, so {waiting} wait at '{stall.barrier}' until then and expire if that takes longer than "
+                f"their timeout ({', '.join(dict.fromkeys(timeout_text(o) for o in stall.waiting))})",
+                related=[Related(o.step.barrier_ref_origin or o.step.origin, f"'{o.where}' waits here until {owners} finishes") for o in stall.waiting]
+                + [Related(o.step.barrier_ref_origin or o.step.origin, "another rollback position of the barrier") for o in stall.rollback[1:]],
+                witness=[f"{waiting} wait at '{stall.barrier}' for the rollbackSteps of {owners}, which count as arrived only when {owners} finishes"],
+                flows=[[Related(o.step.origin, f"'{o.where}' arrives at '{o.ref}' and waits")] for o in stall.waiting],
+                fix=f"use a dedicated barrier for the rollback step '{primary.step.label}'",
+                key=stall.barrier,
+                verdict="must",
+                barriers=[stall.barrier],
+            )

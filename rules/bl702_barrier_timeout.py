@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from barrierlint.finding import Severity
+from barrierlint.model import is_expression, parse_duration
+from barrierlint.rule import Rule
+
+MINIMUM = 10  # seconds: the Pipeline Studio refuses shorter Barrier step timeouts
+ENGINE_DEFAULT = 10 * 3600  # seconds a NextGen step without `timeout` may run
+
+
+class BarrierTimeout(Rule):
+    """A Barrier step has no timeout (a 10-hour hang), an unreadable one, or one below 10s.
+
+    ## What goes wrong
+    A Barrier step waits until every participant arrives or its own `timeout` ends; there is
+    no barrier-level timeout. Without `timeout`, the NextGen engine applies its default of 10
+    hours (the Pipeline Studio pre-fills 10m, but YAML written by hand often drops it). A
+    timeout that is not a Harness duration (`10m`, `1h 30m`, `1d`) or is below the 10s minimum
+    is a typo or a misunderstanding of the unit.
+
+    ## At run time
+    When one participant fails to arrive (its stage is stuck on an approval, a queue, a
+    resource constraint, or waits at another barrier), every waiting participant hangs until
+    its timeout: 10 hours by default, holding delegates and blocking the release. An
+    unreadable timeout is rejected when the pipeline is saved. A timeout below 10s times the
+    barrier out for everyone unless all participants arrive within it.
+
+    ## How to fix
+    Give every Barrier step an explicit `timeout` a little above the longest expected arrival
+    skew between the participants (for example `15m`), or a runtime input (`<+input>`).
+
+    ## Example
+    ```yaml
+    - step:
+        identifier: wait_db
+        type: Barrier
+        spec: {barrierRef: db_ready}   # BL702: no timeout, 10h by default
+    ```
+
+    FirstGen barrier steps default to 10 minutes (`timeoutMillis: 600000`), so only
+    unreadable FirstGen timeouts are reported.
+    """
+
+    code = "BL702"
+    name = "barrier-timeout"
+    severity = Severity.WARNING
+    tags = ("reliability",)
+
+    def check_pipeline(self, pipeline, project):
+        firstgen = pipeline.syntax == "firstgen"
+        for occurrence in project.occurrences(pipeline):
+            step = occurrence.step
+            what = f"Barrier step '{step.label}'" + (f" (barrier '{occurrence.ref}')" if occurrence.ref else "")
+            where = f"in stage '{occurrence.where}'"
+            timeout = step.timeout
+            if timeout is None:
+                if firstgen or step.template is not None:
+                    continue  # FirstGen defaults to 10 minutes; a template may set the timeout
+                yield self.finding(
+                    step.origin.at("identifier"),
+                    f"{what} {where} has no timeout: the engine default of 10h applies, so if another participant never "
+                    f"arrives this step waits 10 hours before it fails{_stage_bound(occurrence.stage)}",
+                    fix="add an explicit timeout, e.g. `timeout: 15m`",
+                    key=step.label,
+                )
+                continue
+            if is_expression(timeout):
+                continue  # a runtime input or expression: known only when the run starts
+            seconds = _seconds(timeout, firstgen)
+            if seconds is None:
+                yield self.finding(
+                    step.origin.at("timeout"),
+                    f"{what} {where} has timeout '{timeout}', which is not a Harness duration (such as 10m, 1h 30m, 1d): "
+                    "Harness rejects it when the pipeline is saved",
+                    fix="write the timeout as a duration with units, e.g. `15m`",
+                    key=step.label,
+                )
+            elif seconds < MINIMUM and not firstgen:
+                yield self.finding(
+                    step.origin.at("timeout"),
+                    f"{what} {where} has timeout '{timeout}', below the 10s minimum the Pipeline Studio enforces: the "
+                    f"barrier times out for every participant unless all of them arrive within {timeout}",
+                    fix="use a timeout of at least 10s, a little above the expected arrival skew, e.g. `15m`",
+                    key=step.label,
+                )
+
+
+def _seconds(timeout: str, firstgen: bool) -> float | None:
+    if firstgen and timeout.strip().isdigit():
+        return int(timeout) / 1000  # `timeoutMillis`
+    return parse_duration(timeout)
+
+
+def _stage_bound(stage) -> str:
+    """The stage's own timeout ends the wait earlier when it is shorter than 10 hours."""
+    seconds = parse_duration(stage.timeout)
+    if seconds is not None and seconds < ENGINE_DEFAULT:
+        return f" (or until the stage timeout '{stage.timeout}' of stage '{stage.label}' ends it)"
+    return ""

@@ -1,0 +1,24 @@
+"""README's rule table is the registry's, so it cannot fall behind the rules."""
+
+from __future__ import annotations
+
+import re
+
+from typer.testing import CliRunner
+
+from barrierlint.cli import app
+
+from expectations import ROOT
+
+_TABLE = re.compile(r"<!-- rules:begin[^>]*-->\n(.*?)<!-- rules:end -->", re.DOTALL)
+
+
+def test_readme_rule_table_is_generated_from_the_registry():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    found = _TABLE.search(readme)
+    assert found, "README.md lacks the <!-- rules:begin --> ... <!-- rules:end --> markers"
+    result = CliRunner().invoke(app, ["rules", "--format", "markdown"])
+    assert result.exit_code == 0, result.output
+    assert found.group(1) == result.output, (
+        "README.md's rule table is stale: replace it with the output of `barrierlint rules --format markdown`"
+    )
