@@ -84,7 +84,7 @@ def _steps(w: _Writer, indent: int, prefix: str, rng: random.Random, refs: list[
 
 
 def _stage(w: _Writer, indent: int, ident: str, rng: random.Random, refs: list[str]) -> None:
-    stage_type = rng.choice(STAGE_TYPES)
+    stage_type = rng.choice(STAGE_TYPES[:2] if refs else STAGE_TYPES)  # CI stages have no Barrier steps
     w.add(indent, "- stage:")
     i = indent + 4
     w.add(i, f"identifier: {ident}")
