@@ -6,8 +6,10 @@ module owns that flow and nothing else; formats belong to reporters, semantics t
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
@@ -125,9 +127,24 @@ def check(
     """Check files and folders; the Python API behind `barrierlint check`."""
     rules = select(select_rules, ignore_rules)
     result = Result()
-    inputs = read_inputs(paths, exclude, result)
-    documents = load_documents(inputs, result)
-    result.files = len(documents)
-    project = build_project(documents, settings or Settings())
-    result.findings = run_rules(project, rules)
+    with collector_paused():
+        inputs = read_inputs(paths, exclude, result)
+        documents = load_documents(inputs, result)
+        result.files = len(documents)
+        project = build_project(documents, settings or Settings())
+        result.findings = run_rules(project, rules)
     return result
+
+
+@contextmanager
+def collector_paused():
+    """A run allocates millions of YAML nodes and model elements that all live until it ends.
+    The cyclic collector would traverse them again and again (10 times the stages cost 17 times
+    the time); reference counting still frees everything, and the collector resumes afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
