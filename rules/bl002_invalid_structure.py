@@ -60,54 +60,61 @@ class InvalidStructure(Rule):
                 fix="correct this element as the message says",
                 span=problem.span,
             )
-        for doc, index in _validated_roots(project):
+        for doc, route, definition in _validated_elements(project):
             known = read_problems.get(id(doc), [])
-            for route, message, fix in _schema_errors(doc, index):
-                if any(route[: len(p)] == p for p in known):
+            for error_route, message, fix in _schema_errors(doc, route, definition):
+                if any(error_route[: len(p)] == p for p in known):
                     continue  # the model builder already reported this node or an enclosing one
-                yield self.finding(Origin(doc, route), message, fix=fix)
+                yield self.finding(Origin(doc, error_route), message, fix=fix)
 
 
-def _validated_roots(project) -> list[tuple[Document, int]]:
-    """Documents holding pipelines that use barriers (only these pay for jsonschema)."""
-    roots = {}
+def _validated_elements(project) -> Iterator[tuple[Document, Route, str]]:
+    """The barrier parts of pipelines that use barriers, each with the schema definition it must
+    meet. Only these parts are validated: the lists and mappings that lead to them are read by
+    the model builder, which reports their shapes itself, and validating whole documents cost
+    more than everything else barrierlint does."""
     for pipeline in project.pipelines:
-        if pipeline.syntax != "v0" or not (pipeline.barriers_origin or project.occurrences(pipeline)):
+        occurrences = project.occurrences(pipeline)
+        if pipeline.syntax != "v0" or not (pipeline.barriers_origin or occurrences):
             continue
-        doc = pipeline.origin.doc
-        roots[(id(doc), pipeline.origin.route[0])] = (doc, pipeline.origin.route[0])
-    return list(roots.values())
+        if pipeline.barriers_origin is not None:
+            yield pipeline.origin.doc, pipeline.barriers_origin.route, "pipeline/properties/flowControl/properties/barriers"
+        for occurrence in occurrences:
+            yield occurrence.step.origin.doc, occurrence.step.origin.route, "step"
 
 
-@lru_cache(maxsize=1)
-def _validator():
+@lru_cache(maxsize=None)
+def _validator(definition: str):  # a JSON pointer below $defs
     from jsonschema import Draft202012Validator
 
     schema = json.loads(resources.files(__package__).joinpath(SCHEMA).read_text(encoding="utf-8"))
-    return Draft202012Validator(schema)
+    return Draft202012Validator({"$ref": f"#/$defs/{definition}", "$defs": schema["$defs"]})
 
 
-def _schema_errors(doc: Document, index: int) -> Iterator[tuple[Route, str, str]]:
-    """(route, message, fix hint) for every place the schema rejects."""
+def _schema_errors(doc: Document, route: Route, definition: str) -> Iterator[tuple[Route, str, str]]:
+    """(route, message, fix hint) for every place of one element the schema rejects."""
+    node = doc.node_at(route)
+    if node is None:
+        return
     try:
-        data = plain(doc.roots[index])
+        data = plain(node)
     except TooLarge:
         return  # the model builder reports documents this large
     missing: dict[Route, list] = {}  # required keys, one message per element
-    for error in _validator().iter_errors(data):
-        route = (index, *error.absolute_path)
+    for error in _validator(definition).iter_errors(data):
+        error_route = (*route, *error.absolute_path)
         if error.validator == "required":
-            missing.setdefault(route, []).append(error)
+            missing.setdefault(error_route, []).append(error)
         else:
             title = error.schema.get("title", "this value")
             fix = f"write {title} as {_NOUNS.get(error.validator_value)}" if error.validator == "type" else f"give {title} a value"
-            yield route, f"{_describe(error)}{_context(doc, route[:-1])}: {error.schema.get('description', REJECTED)}", fix
-    for route, errors in missing.items():
+            yield error_route, f"{_describe(error)}{_context(doc, error_route[:-1])}: {error.schema.get('description', REJECTED)}", fix
+    for error_route, errors in missing.items():
         keys = [_missing(error) for error in errors]
         consequence = next((d for key in keys if (d := _property(errors[0], key).get("description"))), REJECTED)
         absent = " and no ".join(f"'{key}'" for key in keys)
         fix = "add " + " and ".join(f"'{key}'" for key in keys)
-        yield route, f"{_describe(errors[0])} has no {absent}{_context(doc, route[:-1])}: {consequence}", fix
+        yield error_route, f"{_describe(errors[0])} has no {absent}{_context(doc, error_route[:-1])}: {consequence}", fix
 
 
 def _missing(error) -> str | None:
