@@ -11,6 +11,8 @@ from typing import List, Optional
 
 import typer
 
+from .finding import Severity
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
@@ -24,11 +26,31 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 class Format(str, Enum):
     text = "text"
     json = "json"
+    sarif = "sarif"
+    github = "github"
+
+
+class FailOn(str, Enum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+    never = "never"
 
 
 def _split(values: Optional[List[str]]) -> list[str]:
     """`--select BL1,BL2 --select BL3` -> ['BL1', 'BL2', 'BL3']."""
     return [part.strip() for value in values or () for part in value.split(",") if part.strip()]
+
+
+def _size(text: str) -> int:
+    """`5MB`, `500k`, `2MiB` or a number of bytes -> bytes."""
+    import re
+
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(|b|k|kb|m|mb|g|gb|kib|mib|gib)\s*", text, re.IGNORECASE)
+    if not match:
+        raise typer.BadParameter(f"'{text}' is not a size such as 5MB, 500k or 2000000")
+    unit = match[2].lower().rstrip("b") or "b"
+    return int(float(match[1]) * {"b": 1, "k": 1e3, "m": 1e6, "g": 1e9, "ki": 2**10, "mi": 2**20, "gi": 2**30}[unit])
 
 
 def _fail(message: str) -> None:
@@ -43,27 +65,54 @@ def check(
     select: Optional[List[str]] = typer.Option(None, "--select", help="Rule codes, prefixes or names to run (comma-separated)."),
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Rule codes, prefixes or names to skip."),
     exclude: Optional[List[str]] = typer.Option(None, "--exclude", help="File or folder names or globs to skip in folder scans."),
+    outputs: Optional[List[str]] = typer.Option(None, "--output", "-o", metavar="FORMAT:PATH", help="Also write FORMAT (text, json, sarif, github) to PATH; repeatable."),
+    fail_on: Optional[FailOn] = typer.Option(None, "--fail-on", help="Exit 1 on findings at least this severe [default: info, i.e. any finding]."),
+    config_file: Optional[str] = typer.Option(None, "--config", help="Configuration file [default: the nearest .barrierlint.yaml or pyproject.toml]."),
+    no_ignores: bool = typer.Option(False, "--no-ignores", help="Report what suppression comments and per-file-ignores hide."),
+    baseline: Optional[str] = typer.Option(None, "--baseline", metavar="FILE", help="Report only findings not recorded in this baseline."),
+    write_baseline: bool = typer.Option(False, "--write-baseline", help="Record the current findings in the --baseline file."),
+    sarif_category: str = typer.Option("barrierlint", "--sarif-category", help="SARIF automationDetails category."),
+    max_file_size: Optional[str] = typer.Option(None, "--max-file-size", help="Refuse larger files (5MB, 500k, 2MiB or bytes) [default: 5MB]."),
+    inputs: Optional[List[str]] = typer.Option(None, "--inputs", help="A Harness input set whose values replace <+input> fields."),
 ) -> None:
     """Check pipelines and report barrier problems."""
-    from . import engine
+    import dataclasses
+    import os
+
+    from . import config, engine, report, suppress
 
     try:
-        result = engine.check(paths, select_rules=_split(select), ignore_rules=_split(ignore), exclude=_split(exclude))
+        targets = [report.parse_target(spec) for spec in outputs or ()]
+        if write_baseline and not baseline:
+            raise ValueError("--write-baseline needs --baseline FILE")
+        configured = config.load(paths, config_file)
+        settings = configured.settings
+        if max_file_size is not None:
+            settings = dataclasses.replace(settings, max_file_size=_size(max_file_size))
+        result = engine.check(
+            [path for path in paths if path == "-" or os.path.isdir(path) or not configured.excludes(path)],
+            select_rules=_split(select) or configured.select,
+            ignore_rules=[*configured.ignore, *_split(ignore)],
+            exclude=[*configured.exclude, *_split(exclude)],
+            settings=settings,
+            inputs=inputs or (),
+            policy=suppress.Policy(configured, baseline, write_baseline, use_ignores=not no_ignores),
+        )
+        for name, path in targets:
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(report.render(name, result, category=sarif_category))
     except ValueError as error:
         _fail(str(error))
-    if output_format is Format.json:
-        from .report import json as reporter
-
-        sys.stdout.write(reporter.render(result.findings, result.files))
-    else:
-        from .report import text as reporter
-
-        sys.stdout.write(reporter.render(result.findings, result.files, colour=sys.stdout.isatty()))
+    except OSError as error:
+        _fail(f"cannot write {error.filename}: {error.strerror}")
+    sys.stdout.write(report.render(output_format.value, result, colour=sys.stdout.isatty(), category=sarif_category))
     for error in result.errors:
         typer.echo(f"barrierlint: error: {error}", err=True)
     if result.errors:
         raise typer.Exit(EXIT_USAGE)
-    raise typer.Exit(EXIT_FINDINGS if result.findings else EXIT_CLEAN)
+    threshold = (fail_on.value if fail_on else None) or configured.fail_on or "info"
+    failing = threshold != "never" and any(f.severity >= Severity.parse(threshold) for f in result.findings)
+    raise typer.Exit(EXIT_FINDINGS if failing else EXIT_CLEAN)
 
 
 class RulesFormat(str, Enum):
@@ -96,10 +145,14 @@ def explain(rule: str = typer.Argument(..., help="A rule code or name, e.g. BL10
     if not matches:
         _fail(f"no rule '{rule}' (see `barrierlint rules`)")
     found = matches[0]
-    typer.echo(f"{found.code} {found.name} ({found.severity})\n\n{found.doc()}")
+    from .ruledocs import help_uri
+
+    typer.echo(f"{found.code} {found.name} ({found.severity})\n\n{found.doc()}\n\n{help_uri(found)}")
 
 
 def main() -> None:
+    for stream in (sys.stdout, sys.stderr):  # undecodable file names print escaped, never crash
+        stream.reconfigure(errors="backslashreplace")
     try:
         app()
     except SystemExit:

@@ -13,9 +13,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
-from . import model, source
+from . import source, suppress
 from .finding import Finding
-from .project import Project, Settings
+from .project import Project, Settings, build as resolve
 from .rule import Rule, select
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -35,25 +35,32 @@ class Result:
     findings: list[Finding] = field(default_factory=list)
     files: int = 0
     errors: list[str] = field(default_factory=list)  # inputs that could not be read at all
+    suppressed: list[Finding] = field(default_factory=list)  # by comments, configuration or baseline
 
 
-def discover(paths: Iterable[str], exclude: Iterable[str] = ()) -> Iterator[tuple[str, bool]]:
+def discover(paths: Iterable[str], exclude: Iterable[str] = (), errors: list[str] | None = None) -> Iterator[tuple[str, bool]]:
     """Files to check: named files as they are, folders scanned for YAML (hidden ones skipped,
-    `.harness` kept); `exclude` holds folder or file names and glob patterns."""
+    `.harness` kept); `exclude` holds folder or file names and glob patterns. Folders that
+    cannot be listed go to `errors`; symlink loops are walked once; only regular files are
+    taken from folders (a FIFO named x.yaml would block the scan)."""
     from fnmatch import fnmatch
 
     patterns = list(exclude)
 
     def excluded(path: str) -> bool:
         name = os.path.basename(path)
-        return any(fnmatch(name, p) or fnmatch(path, p) for p in patterns)
+        return any(fnmatch(name, p) or fnmatch(path, p) or fnmatch(os.path.abspath(path), p) for p in patterns)
+
+    def unlisted(error: OSError) -> None:
+        if errors is not None:
+            errors.append(f"{shown(error.filename or '?')}: cannot read folder: {error.strerror or error}")
 
     for path in paths:
         if path == "-" or not os.path.isdir(path):
             yield path, True
             continue
         seen: set[tuple[int, int]] = set()
-        for folder, dirs, files in os.walk(path, followlinks=True):
+        for folder, dirs, files in os.walk(path, followlinks=True, onerror=unlisted):
             stat = os.stat(folder)
             if (stat.st_dev, stat.st_ino) in seen:  # a symlink loop
                 dirs[:] = []
@@ -64,43 +71,91 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = ()) -> Iterator[tupl
             )
             for name in sorted(files):
                 full = os.path.join(folder, name)
-                if name.endswith(YAML_SUFFIXES) and not excluded(full):
-                    yield full, False
+                if name.endswith(YAML_SUFFIXES) and not excluded(full) and (os.path.isfile(full) or not os.path.exists(full)):
+                    yield full, False  # a broken symlink is yielded: reading it reports the error
 
 
-def read_inputs(paths: Iterable[str], exclude: Iterable[str], result: Result) -> list[Input]:
+def shown(path: str) -> str:
+    """A path as one printable line: control characters and undecodable bytes escaped."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in path)
+
+
+def read_inputs(paths: Iterable[str], exclude: Iterable[str], result: Result, max_size: int = Settings.max_file_size) -> list[Input]:
     inputs = []
-    for path, explicit in discover(paths, exclude):
+    for path, explicit in discover(paths, exclude, result.errors):
+        name = "<stdin>" if path == "-" else os.path.normpath(path)
         try:
-            data = sys.stdin.buffer.read() if path == "-" else open(path, "rb").read()
+            data = _read(path, max_size)
         except OSError as error:
-            result.errors.append(f"{path}: cannot read: {error.strerror or error}")
+            result.errors.append(f"{shown(name)}: cannot read: {error.strerror or error}")
             continue
-        inputs.append(Input("<stdin>" if path == "-" else os.path.normpath(path), data, explicit))
+        except source.InputError as error:
+            result.errors.append(f"{shown(name)}: {error}")
+            continue
+        inputs.append(Input(name, data, explicit))
     return inputs
+
+
+def _read(path: str, max_size: int) -> bytes:
+    """At most max_size bytes of a file or of standard input; more is an InputError (a device
+    such as /dev/zero never ends)."""
+    if path == "-":
+        data = sys.stdin.buffer.read(max_size + 1)
+        size = None
+    else:
+        with open(path, "rb") as file:
+            data = file.read(max_size + 1)
+            size = os.fstat(file.fileno()).st_size or None
+    if len(data) > max_size:
+        actual = f"{_human(size)}, " if size else ""
+        raise source.InputError(f"file too large ({actual}over the limit of {_human(max_size)}): not checked; raise the limit with --max-file-size")
+    return data
+
+
+def _human(size: int) -> str:
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if size >= scale:
+            return f"{size / scale:.3g} {unit}"
+    return f"{size} bytes"
 
 
 def load_documents(inputs: list[Input], result: Result) -> list[source.Document]:
     documents = []
     for item in inputs:
-        if not item.explicit and not any(marker.encode() in item.data for marker in HARNESS_MARKERS):
-            continue  # other YAML in a scanned folder is none of our business
         try:
-            doc = source.load(item.path, item.data)
-        except UnicodeDecodeError:
-            result.errors.append(f"{item.path}: not UTF-8 text")
+            doc = source.load(item.path, item.data) if item.explicit or _maybe_harness(item.data) else None
+        except source.InputError as error:
+            if item.explicit or b"\0" not in item.data:  # binary files in folder scans are not ours
+                result.errors.append(f"{shown(item.path)}: {error}")
             continue
-        if not item.explicit and not doc.problems and all(kind is source.Kind.OTHER for kind in doc.kinds):
-            continue
+        if doc is None or (not item.explicit and not doc.problems and all(kind is source.Kind.OTHER for kind in doc.kinds)):
+            continue  # other YAML in a scanned folder is none of our business
         documents.append(doc)
     return documents
 
 
-def build_project(documents: list[source.Document], settings: Settings) -> Project:
-    pipelines = []
-    for doc in documents:
-        pipelines.extend(model.build(doc))
-    return Project(documents, pipelines, settings)
+def _maybe_harness(data: bytes) -> bool:
+    """Cheap test on a scanned file's bytes; files with a byte-order mark (UTF-16) are decoded first."""
+    return any(marker.encode() in data for marker in HARNESS_MARKERS) or data.startswith((b"\xff\xfe", b"\xfe\xff", b"\0\0\xfe\xff"))
+
+
+def build_project(documents: list[source.Document], settings: Settings, input_sets: list[source.Document] = ()) -> Project:
+    return resolve(documents, settings, input_sets)
+
+
+def read_input_sets(paths: Iterable[str]) -> list[source.Document]:
+    """The `--inputs` files: Harness input sets whose values replace `<+input>` fields."""
+    documents = []
+    for path in paths:
+        try:
+            with open(path, "rb") as handle:
+                doc = source.load(path, handle.read())
+        except (OSError, UnicodeDecodeError) as error:
+            raise ValueError(f"{path}: cannot read the input set: {getattr(error, 'strerror', None) or error}") from None
+        if doc.problems:
+            raise ValueError(f"{path}: {doc.problems[0].message}")
+        documents.append(doc)
+    return documents
 
 
 def run_rules(project: Project, rules: Iterable[type[Rule]]) -> list[Finding]:
@@ -123,16 +178,20 @@ def check(
     ignore_rules: Iterable[str] = (),
     exclude: Iterable[str] = (),
     settings: Settings | None = None,
+    policy: suppress.Policy | None = None,
+    inputs: Iterable[str] = (),
 ) -> Result:
     """Check files and folders; the Python API behind `barrierlint check`."""
     rules = select(select_rules, ignore_rules)
     result = Result()
+    settings = settings or Settings()
     with collector_paused():
-        inputs = read_inputs(paths, exclude, result)
-        documents = load_documents(inputs, result)
+        input_sets = read_input_sets(inputs)
+        documents = load_documents(read_inputs(paths, exclude, result, settings.max_file_size), result)
         result.files = len(documents)
-        project = build_project(documents, settings or Settings())
-        result.findings = run_rules(project, rules)
+        project = build_project(documents, settings, input_sets)
+        findings = run_rules(project, rules)
+        result.findings, result.suppressed = suppress.apply(findings, documents, rules, policy or suppress.Policy())
     return result
 
 

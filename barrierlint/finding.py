@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .model import Origin
-from .source import Span
+from .source import Span, repository_path
 
 
 class Severity(enum.IntEnum):
@@ -33,6 +33,10 @@ class Related:
 
     origin: Origin
     message: str
+
+    @property
+    def span(self) -> Span:
+        return self.origin.doc.span(self.origin.route)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +69,9 @@ class Finding:
 
     @property
     def fingerprint(self) -> str:
-        """Stable across unrelated edits: built from the rule, the file, the YAML path and key."""
-        digest = hashlib.sha256("\x1f".join((self.code, self.path, self.route_text, self.key)).encode())
+        """Stable across unrelated edits and machines: built from the rule, the file's path in its
+        repository, the YAML path and the key, never from line numbers."""
+        digest = hashlib.sha256("\x1f".join((self.code, repository_path(self.path), self.route_text, self.key)).encode())
         return digest.hexdigest()[:32]
 
     def sort_key(self) -> tuple:

@@ -57,7 +57,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Iterator
 
-from .model import Occurrence, Parallel, Pipeline, Sequence, Stage, Step, StepGroup, Strategy, children, is_expression, occurrences, parse_duration
+from .model import Occurrence, Parallel, Pipeline, Sequence, Stage, Step, StepGroup, Strategy, awaits_parent, children, is_expression, occurrences, parse_duration
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -211,7 +211,7 @@ def _replace(loop: LateLoop, **changes) -> LateLoop:
 
 
 def _literal(ref: str | None) -> bool:
-    return bool(ref) and not is_expression(ref) and "${" not in ref and not ref.startswith("parent.")
+    return bool(ref) and not is_expression(ref) and "${" not in ref and not awaits_parent(ref)
 
 
 def concurrency(strategy: Strategy, cap: int) -> tuple[int, str]:

@@ -12,6 +12,7 @@ The shapes are those of Harness NextGen v0 YAML (`pipeline.stages`, `parallel`, 
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -93,6 +94,43 @@ class TemplateRef:
     ref: str
     version: str | None
     origin: Origin
+
+
+class BarrierRef(str):
+    """A barrier reference as written, compared by the barrier it names.
+
+    Shown as written (`parent.sync`, `start verify`), but equal only to references of the same
+    barrier: one in another scope (a FirstGen parallel group, a chained child's own execution)
+    is another barrier, and a child's `parent.X` is its parent's `X`. Rules that group
+    occurrences by `ref` therefore see the engine's barrier instances, not spellings.
+    """
+
+    def __new__(cls, written: str, identifier: str | None = None, scope: object = None) -> "BarrierRef":
+        ref = super().__new__(cls, written)
+        name = written if identifier is None else identifier
+        ref.key = name if scope is None else (scope, name)
+        return ref
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, BarrierRef):
+            return self.key == other.key
+        return self.key == other if isinstance(other, str) else NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __reduce__(self):
+        return _barrier_ref, (str(self), self.key)
+
+
+def _barrier_ref(written: str, key: object) -> BarrierRef:
+    ref = BarrierRef(written)
+    ref.key = key
+    return ref
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -245,9 +283,9 @@ class Occurrence:
 
     @property
     def where(self) -> str:
-        """A readable name for the participant: stage, then step groups."""
-        names = [self.stage.label] + [g.label for g in self.path if isinstance(g, StepGroup)]
-        return " > ".join(names)
+        """A readable name for the participant: stage (after the chained stage that runs its
+        pipeline, if any), then step groups."""
+        return " > ".join(e.label for e in self.path if isinstance(e, (Stage, StepGroup)))
 
 
 def children(item: Item) -> Iterator[tuple[Item, bool]]:
@@ -286,6 +324,27 @@ def occurrences(pipeline: Pipeline) -> list[Occurrence]:
     return found
 
 
+def rewrite(element, change):
+    """Rebuild an element tree bottom-up: `change` sees every element, origin and value object
+    (children already rebuilt) and returns its replacement, or None to drop it from its list.
+    Untouched subtrees are shared, not copied."""
+    if isinstance(element, tuple):
+        items = [rewrite(item, change) for item in element]
+        if all(new is old for new, old in zip(items, element)):
+            return element
+        return tuple(new for new in items if new is not None)
+    if isinstance(element, Origin) or not hasattr(element, "__dataclass_fields__"):
+        return change(element)
+    updates = {}
+    for name in element.__dataclass_fields__:
+        value = getattr(element, name)
+        if isinstance(value, (tuple, Origin)) or hasattr(value, "__dataclass_fields__") and not isinstance(value, Document):
+            new = rewrite(value, change)
+            if new is not value:
+                updates[name] = new
+    return change(dataclasses.replace(element, **updates) if updates else element)
+
+
 def stages(pipeline: Pipeline) -> Iterator[Stage]:
     """Every stage, in document order, parallel branches included."""
     stack = list(reversed(pipeline.stages))
@@ -315,6 +374,12 @@ def is_expression(text: str | None) -> bool:
     return text is not None and "<+" in text
 
 
+def awaits_parent(ref: str | None) -> bool:
+    """A `parent.X` reference not joined to a parent's barrier (a child pipeline seen on its
+    own): its partners run in another pipeline. Joined ones are `BarrierRef`s named X."""
+    return ref is not None and ref.startswith("parent.") and getattr(ref, "key", str(ref)) == str(ref)
+
+
 def is_runtime_input(text: str | None) -> bool:
     """`<+input>` with optional `.default(...)`, `.allowedValues(...)`, `.executionInput()`."""
     return text is not None and text.strip().startswith("<+input>")
@@ -322,8 +387,11 @@ def is_runtime_input(text: str | None) -> bool:
 
 # -- building -------------------------------------------------------------------------------
 
-MAX_ELEMENTS = 200_000  # alias bombs and generated monsters stop here, with a BL002 problem
-MAX_DEPTH = 100  # nesting of step groups and parallel blocks
+MAX_WORK = 100_000  # YAML nodes the builder may visit per document, plus one per 4 characters of text
+MAX_DEPTH = 100  # nesting of parallel blocks, step groups, inserts and chained pipeline inputs
+MAX_MATRIX_WORK = 1_000_000  # combinations x exclude shapes enumerated to count a matrix
+MAX_INTEGER = 2**31 - 1  # Harness reads counts into Java ints
+_INTEGER = re.compile(r"\s*[+-]?[0-9]+\s*")
 
 
 class _TooLarge(Exception):
@@ -332,20 +400,57 @@ class _TooLarge(Exception):
 
 @dataclass
 class _Reader:
-    """Typed, defensive access to nodes that records BL002 problems instead of raising."""
+    """Typed, defensive access to nodes that records BL002 problems instead of raising.
+
+    Every mapping entry and list item read costs one unit of a budget proportional to the
+    text: a document without aliases never comes near it, while aliases that share one node
+    thousands of times (an alias bomb) cannot make the work exponential or even quadratic.
+    """
 
     doc: Document
-    budget: int = MAX_ELEMENTS
+    budget: int | None = None
     seen_duplicates: set = field(default_factory=set)
+    canonical_values: dict[int, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.budget is None:
+            self.budget = MAX_WORK + len(self.doc.text) // 4
+        self.limit = self.budget
 
     def problem(self, route: Route, message: str) -> None:
-        self.doc.problems.append(Problem("BL002", route, message))
+        self.doc.add_problem(Problem("BL002", route, message))
 
-    def tick(self, route: Route) -> None:
-        self.budget -= 1
+    def tick(self, route: Route, count: int = 1) -> None:
+        self.budget -= count
         if self.budget < 0:
-            self.problem(route, f"pipeline has more than {MAX_ELEMENTS} elements (alias expansion?); analysis stopped")
+            self.problem(
+                route,
+                f"pipeline too large to analyse: reading it visits more than {self.limit} YAML nodes (anchors and aliases "
+                "that repeat large parts?); this pipeline was not checked",
+            )
             raise _TooLarge
+
+    def child(self, node: Node | None, route: Route, key: str) -> Node | None:
+        """`source.child`, paid for from the budget: aliases may repeat a huge mapping."""
+        if isinstance(node, MappingNode):
+            self.tick(route, len(node.value))
+        return child(node, key)
+
+    def too_deep(self, route: Route, depth: int) -> bool:
+        if depth <= MAX_DEPTH:
+            return False
+        self.problem(route, f"stages and steps nested more than {MAX_DEPTH} levels deep; analysis stopped here")
+        return True
+
+    def canonical(self, node: Node) -> str:
+        """A matrix value as comparable text: a scalar's value, or a collection's source text
+        (sliced once per node, since aliases share nodes)."""
+        if isinstance(node, ScalarNode):
+            return node.value
+        text = self.canonical_values.get(id(node))
+        if text is None:
+            text = self.canonical_values[id(node)] = self.doc.text[node.start_mark.index : node.end_mark.index]
+        return text
 
     def mapping(self, node: Node | None, route: Route, what: str) -> dict[str, Node] | None:
         if node is None or (isinstance(node, ScalarNode) and node.tag.endswith(":null")):
@@ -353,6 +458,7 @@ class _Reader:
         if not isinstance(node, MappingNode):
             self.problem(route, f"{what} must be a mapping, not {_shape(node)}")
             return None
+        self.tick(route, len(node.value))
         result: dict[str, Node] = {}
         for key, value in node.value:
             if not isinstance(key, ScalarNode):
@@ -361,9 +467,7 @@ class _Reader:
             if key.value in result and id(key) not in self.seen_duplicates:
                 self.seen_duplicates.add(id(key))
                 span = node_span(key)
-                self.doc.problems.append(
-                    Problem("BL002", route + (key.value,), f"duplicate key '{key.value}' in {what}: the later value wins", span)
-                )
+                self.doc.add_problem(Problem("BL002", route + (key.value,), f"duplicate key '{key.value}' in {what}: the later value wins", span))
             result[key.value] = value
         return result
 
@@ -373,6 +477,7 @@ class _Reader:
         if not isinstance(node, SequenceNode):
             self.problem(route, f"{what} must be a list, not {_shape(node)}")
             return []
+        self.tick(route, len(node.value))
         return [(sub, route + (i,)) for i, sub in enumerate(node.value)]
 
     def text(self, node: Node | None, route: Route, what: str) -> str | None:
@@ -390,11 +495,10 @@ class _Reader:
             return None, None
         if is_expression(value):
             return None, value
-        try:
-            return int(value.strip()), None
-        except ValueError:
-            self.problem(route, f"{what} must be a whole number, not '{value}'")
-            return None, None
+        if _INTEGER.fullmatch(value) and abs(int(value)) <= MAX_INTEGER:
+            return int(value), None
+        self.problem(route, f"{what} must be a whole number (at most {MAX_INTEGER}) or an expression, not {_shape(node)}")
+        return None, None
 
 
 def _shape(node: Node | None) -> str:
@@ -403,7 +507,7 @@ def _shape(node: Node | None) -> str:
     if isinstance(node, SequenceNode):
         return "a list"
     if isinstance(node, ScalarNode):
-        return f"the value '{node.value}'" if len(node.value) < 40 else "a long string"
+        return f"the value '{node.value}'" if len(node.value) < 40 and node.value.isprintable() else "a long or multi-line string"
     return "nothing"
 
 
@@ -430,7 +534,7 @@ def _pipeline(r: _Reader, root: Node, route: Route) -> Pipeline | None:
     return read_pipeline(r, top.get("pipeline"), route + ("pipeline",))
 
 
-def read_pipeline(r: _Reader, node: Node | None, route: Route, syntax: str = "v0") -> Pipeline | None:
+def read_pipeline(r: _Reader, node: Node | None, route: Route, syntax: str = "v0", depth: int = 0) -> Pipeline | None:
     """A pipeline mapping (also the `inputs` of a chained stage) into a Pipeline."""
     origin = Origin(r.doc, route)
     fields = r.mapping(node, route, "pipeline")
@@ -447,7 +551,7 @@ def read_pipeline(r: _Reader, node: Node | None, route: Route, syntax: str = "v0
             decl for decl in (_barrier_decl(r, sub, sub_route) for sub, sub_route in r.items(flow["barriers"], barriers_route, "flowControl.barriers")) if decl
         )
     template = _template_ref(r, fields.get("template"), route + ("template",))
-    stages = _stage_items(r, fields.get("stages"), route + ("stages",), 0)
+    stages = _stage_items(r, fields.get("stages"), route + ("stages",), depth)
     return Pipeline(
         identifier=r.text(fields.get("identifier"), route + ("identifier",), "pipeline identifier"),
         name=r.text(fields.get("name"), route + ("name",), "pipeline name"),
@@ -474,9 +578,10 @@ def _barrier_decl(r: _Reader, node: Node, route: Route) -> BarrierDecl | None:
 
 
 def _stage_items(r: _Reader, node: Node | None, route: Route, depth: int) -> tuple[Item, ...]:
+    if r.too_deep(route, depth):
+        return ()
     result: list[Item] = []
     for sub, sub_route in r.items(node, route, "stages"):
-        r.tick(sub_route)
         fields = r.mapping(sub, sub_route, "a stage list item")
         if fields is None:
             continue
@@ -490,7 +595,7 @@ def _stage_items(r: _Reader, node: Node | None, route: Route, depth: int) -> tup
         elif "insert" in fields:
             insert = r.mapping(fields["insert"], sub_route + ("insert",), "insert")
             if insert is not None:
-                result.extend(_stage_items(r, insert.get("stages"), sub_route + ("insert", "stages"), depth))
+                result.extend(_stage_items(r, insert.get("stages"), sub_route + ("insert", "stages"), depth + 1))
         else:
             found = ", ".join(sorted(fields)) or "nothing"
             r.problem(sub_route, f"stage list item must hold 'stage', 'parallel' or 'insert', found {found}")
@@ -529,7 +634,7 @@ def _stage(r: _Reader, node: Node, route: Route, depth: int) -> Stage | None:
             project=r.text(spec.get("project"), spec_route + ("project",), "project"),
             pipeline=r.text(spec.get("pipeline"), spec_route + ("pipeline",), "pipeline"),
             origin=Origin(r.doc, spec_route),
-            inputs=read_pipeline(r, spec["inputs"], spec_route + ("inputs",)) if isinstance(spec.get("inputs"), MappingNode) else None,
+            inputs=read_pipeline(r, spec["inputs"], spec_route + ("inputs",), depth=depth + 1) if isinstance(spec.get("inputs"), MappingNode) else None,
         )
     return Stage(
         identifier=r.text(fields.get("identifier"), route + ("identifier",), "stage identifier"),
@@ -549,12 +654,10 @@ def _stage(r: _Reader, node: Node, route: Route, depth: int) -> Stage | None:
 
 
 def _step_items(r: _Reader, node: Node | None, route: Route, depth: int) -> tuple[Item, ...]:
-    if depth > MAX_DEPTH:
-        r.problem(route, f"steps are nested more than {MAX_DEPTH} levels deep; analysis stopped here")
+    if r.too_deep(route, depth):
         return ()
     result: list[Item] = []
     for sub, sub_route in r.items(node, route, "steps"):
-        r.tick(sub_route)
         fields = r.mapping(sub, sub_route, "a step list item")
         if fields is None:
             continue
@@ -608,7 +711,7 @@ def _step(r: _Reader, node: Node, route: Route) -> Step | None:
     spec_node, spec_route = fields.get("spec"), route + ("spec",)
     if template is not None and step_type is None:
         # a step template: its inputs say what the step is when the template itself is not at hand
-        inputs = r.mapping(child(fields.get("template"), "templateInputs"), route + ("template", "templateInputs"), "templateInputs")
+        inputs = r.mapping(r.child(fields.get("template"), route, "templateInputs"), route + ("template", "templateInputs"), "templateInputs")
         if inputs is not None:
             step_type = r.text(inputs.get("type"), route + ("template", "templateInputs", "type"), "step type")
             spec_node, spec_route = inputs.get("spec"), route + ("template", "templateInputs", "spec")
@@ -710,41 +813,38 @@ _MATRIX_KEYS = {"exclude", "maxConcurrency", "nodeName", "batchSize"}
 
 
 def _matrix_copies(r: _Reader, body: dict[str, Node], route: Route) -> int | None:
+    """Combinations left after `exclude`; None when only the run knows (or counting them would
+    take longer than the pipeline is worth)."""
     axes: dict[str, list[str]] = {}
     for key, node in body.items():
         if key in _MATRIX_KEYS:
             continue
-        if isinstance(node, SequenceNode):
-            axes[key] = [_canonical(v) for v in node.value]
-        else:
+        if not isinstance(node, SequenceNode):
             return None  # an axis given by an expression: the size is known only at run time
+        r.tick(route + (key,), len(node.value))
+        axes[key] = [r.canonical(v) for v in node.value]
     if not axes:
         return 0
     total = 1
     for values in axes.values():
         total *= len(values)
-    excludes = []
+    excluded: dict[tuple[str, ...], set[tuple[str, ...]]] = {}  # axis names -> value tuples excluded
     for sub, sub_route in r.items(body.get("exclude"), route + ("exclude",), "exclude"):
         fields = r.mapping(sub, sub_route, "an exclude entry")
-        if fields:
-            excludes.append({k: _canonical(v) for k, v in fields.items()})
-    if not excludes or total == 0:
+        if fields and fields.keys() <= axes.keys():  # a key that is no axis matches nothing
+            names = tuple(sorted(fields))
+            excluded.setdefault(names, set()).add(tuple(r.canonical(fields[n]) for n in names))
+    if not excluded or total == 0:
         return total
-    if total > 100_000:
+    if total * len(excluded) > MAX_MATRIX_WORK:
         return None
     names = list(axes)
     kept = 0
-    for combo in itertools.product(*(axes[n] for n in names)):
+    for combo in itertools.product(*axes.values()):
         values = dict(zip(names, combo))
-        if not any(all(values.get(k) == v for k, v in ex.items()) for ex in excludes):
+        if not any(tuple(values[n] for n in shape) in entries for shape, entries in excluded.items()):
             kept += 1
     return kept
-
-
-def _canonical(node: Node) -> str:
-    if isinstance(node, ScalarNode):
-        return node.value
-    return repr(node)  # mappings as matrix values compare by identity of their text
 
 
 def _repeat_copies(r: _Reader, body: dict[str, Node], route: Route) -> int | None:
@@ -786,19 +886,20 @@ def _spawner(r: _Reader, spec: dict[str, Node], route: Route) -> Strategy | None
     infra = environments
     if environments and isinstance(env_section.get("values"), SequenceNode):
         infra = 0
+        r.tick(env_route + ("values",), len(env_section["values"].value))
         for sub in env_section["values"].value:
-            defs = child(sub, "infrastructureDefinitions")
+            defs = r.child(sub, env_route, "infrastructureDefinitions")
             infra += len(defs.value) if isinstance(defs, SequenceNode) and defs.value else 1
     group = r.mapping(spec.get("environmentGroup"), route + ("environmentGroup",), "environmentGroup")
     if not services and not infra and group is None:
         return None
-    svc_parallel = _flag(r, child(svc_section.get("metadata"), "parallel"), route + ("services", "metadata", "parallel"))
-    env_parallel = _flag(r, child(env_section.get("metadata"), "parallel"), env_route + ("metadata", "parallel"))
+    svc_parallel = _flag(r, r.child(svc_section.get("metadata"), route, "parallel"), route + ("services", "metadata", "parallel"))
+    env_parallel = _flag(r, r.child(env_section.get("metadata"), env_route, "parallel"), env_route + ("metadata", "parallel"))
     n_svc = services if services else 1
     n_env = infra if infra else 1
     if group is not None:
         n_env, env_parallel = (None, None)  # the group's environments are resolved on the server
-        group_parallel = _flag(r, child(group.get("metadata"), "parallel"), route + ("environmentGroup", "metadata", "parallel"))
+        group_parallel = _flag(r, r.child(group.get("metadata"), route, "parallel"), route + ("environmentGroup", "metadata", "parallel"))
         env_parallel = group_parallel
         env_route = route + ("environmentGroup",)
     copies = None if n_svc is None or n_env is None else n_svc * n_env

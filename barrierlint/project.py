@@ -6,11 +6,18 @@ pipelines, FirstGen workflows). Cross-file resolution belongs here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .model import Pipeline, Stage, StepGroup, Step, children, is_expression, occurrences, stages
-from .source import Document
+from yaml.nodes import MappingNode, Node
+
+from . import firstgen, model, v1
+from .inputs import Composition, applies
+from .model import BarrierRef, Origin, Pipeline, Stage, StepGroup, Step, children, is_expression, occurrences, stages
+from .source import Document, Kind, Route, child, scalar
+from .templates import Missing, Resolver
 
 
 @dataclass(frozen=True)
@@ -19,6 +26,17 @@ class Settings:
 
     edition_cap: int = 100  # account edition concurrency cap: FREE 20, TEAM 50, ENTERPRISE 100
     late_arrival: str = "wait"  # engine profile: a copy arriving after release waits ("wait") or passes ("pass")
+    max_file_size: int = 5_000_000  # bytes; larger files are refused with a one-line error
+
+
+@dataclass(frozen=True)
+class Chain:
+    """A chained `type: Pipeline` stage of a parent and the checked pipeline it runs (None when
+    the child is not among the checked files)."""
+
+    parent: Pipeline
+    stage: Stage
+    child: Pipeline | None
 
 
 @dataclass
@@ -26,7 +44,26 @@ class Project:
     documents: list[Document]
     pipelines: list[Pipeline]
     settings: Settings = field(default_factory=Settings)
+    index: "Index | None" = None
+    missing: list[Missing] = field(default_factory=list)  # references the checked files cannot answer
+    chains: list[Chain] = field(default_factory=list)
+    _partial: set[int] = field(default_factory=set, repr=False)  # ids of pipelines with a part missing
     _cache: dict[tuple[str, int], Any] = field(default_factory=dict, repr=False)
+
+    def parents(self, pipeline: Pipeline) -> list[Chain]:
+        """The chained stages of checked pipelines that run this pipeline as their child."""
+        return [chain for chain in self.chains if chain.child is pipeline]
+
+    def declaring(self, identifier: str) -> list[Pipeline]:
+        """The checked pipelines that declare a barrier with this identifier."""
+        key = ("declaring", 0)
+        if key not in self._cache:
+            table = defaultdict(list)
+            for pipeline in self.pipelines:
+                for name in dict.fromkeys(d.identifier for d in pipeline.barriers if d.identifier):
+                    table[name].append(pipeline)
+            self._cache[key] = table
+        return self._cache[key].get(identifier, [])
 
     def occurrences(self, pipeline: Pipeline):
         """The Barrier steps of a pipeline (cached: several rules ask)."""
@@ -41,7 +78,7 @@ class Project:
         key = ("incomplete", id(pipeline))
         if key not in self._cache:
             children = [s.child.inputs for s in stages(pipeline) if s.child is not None and s.child.inputs is not None]
-            self._cache[key] = pipeline.template is not None or _uses_template(pipeline) or any(
+            self._cache[key] = id(pipeline) in self._partial or pipeline.template is not None or _uses_template(pipeline) or any(
                 o.ref is not None and (is_expression(o.ref) or "${" in o.ref)
                 for unit in [pipeline, *children]
                 for o in occurrences(unit)
@@ -67,3 +104,179 @@ def _uses_template(pipeline: Pipeline) -> bool:
             return True
         stack.extend(sub for sub, _ in children(item))
     return False
+
+
+# -- building the project -------------------------------------------------------------------
+
+_NATURAL = re.compile(r"(\d+)")
+
+
+class Index:
+    """What the checked files define, by the names Harness resolves references by: NextGen
+    pipelines by org/project/identifier, templates by identifier and versionLabel, FirstGen
+    workflows by application folder and name."""
+
+    def __init__(self, documents: list[Document]) -> None:
+        self._pipelines: dict[str, list[tuple[str | None, str | None, Document, int]]] = defaultdict(list)
+        self._templates: dict[str, list[tuple[str, Node, tuple[Document, Route]]]] = defaultdict(list)
+        self._workflows: dict[tuple[str, str], tuple[Document, int]] = {}
+        for doc in documents:
+            for index, (root, kind) in enumerate(zip(doc.roots, doc.kinds)):
+                if kind in (Kind.PIPELINE, Kind.PIPELINE_V1):
+                    body = child(root, "pipeline")
+                    identifier = scalar(child(body, "identifier")) or scalar(child(body, "id"))
+                    if identifier:
+                        org, project = scalar(child(body, "orgIdentifier")), scalar(child(body, "projectIdentifier"))
+                        self._pipelines[identifier].append((org, project, doc, index))
+                elif kind is Kind.TEMPLATE:
+                    template = child(root, "template")
+                    identifier = scalar(child(template, "identifier"))
+                    if identifier:
+                        version = scalar(child(template, "versionLabel")) or ""
+                        self._templates[identifier].append((version, child(template, "spec"), (doc, (index, "template", "spec"))))
+                elif kind is Kind.FIRSTGEN_WORKFLOW:
+                    self._workflows[(firstgen.application(doc.path)[0], firstgen.entity_name(doc.path))] = (doc, index)
+
+    def pipeline(self, org: str | None, project: str | None, identifier: str | None) -> tuple[Document, int] | None:
+        """The pipeline a chained stage names; org and project must match where both are written."""
+        for found_org, found_project, doc, index in self._pipelines.get(identifier or "", ()):
+            if all(a is None or b is None or a == b for a, b in ((org, found_org), (project, found_project))):
+                return doc, index
+        return None
+
+    def template(self, ref: str, version: str | None) -> tuple[Node, tuple[Document, Route], str] | None:
+        """A template's spec for `templateRef` (`account.` / `org.` prefixes name the scope) and
+        `versionLabel`; with no label, the only version, else the highest one, with a note."""
+        identifier = ref.split(".", 1)[1] if ref.startswith(("account.", "org.")) else ref
+        versions = self._templates.get(identifier, [])
+        if version is not None:
+            chosen = [v for v in versions if v[0] == version]
+            return (chosen[0][1], chosen[0][2], "") if chosen else None
+        if not versions:
+            return None
+        label, spec, at = max(versions, key=lambda v: [int(p) if p.isdigit() else p for p in _NATURAL.split(v[0])])
+        labels = sorted({v[0] for v in versions})
+        note = "" if len(labels) == 1 else (
+            f"no versionLabel is named, so Harness uses the version marked stable on the server; checked with '{label}' "
+            f"of {', '.join(repr(v) for v in labels)}, and findings inside it hold for that version"
+        )
+        return spec, at, note
+
+    def workflow(self, folder: str, name: str) -> tuple[Document, int] | None:
+        return self._workflows.get((folder, name))
+
+
+def build(documents: list[Document], settings: Settings, input_sets: list[Document] = ()) -> Project:
+    """Every pipeline of the checked files, with templates inlined, runtime inputs applied,
+    FirstGen workflows read into their pipelines and chained children read into their stages."""
+    project = Project(documents, [], settings, index=Index(documents))
+    builder = _Builder(project, [values for doc in input_sets for values in _values(doc)])
+    for doc in documents:
+        builder.document(doc)
+    builder.chain()
+    return project
+
+
+def _values(doc: Document):
+    from .inputs import input_set
+
+    for node, route, for_pipeline in input_set(doc):
+        yield node, (doc, route), for_pipeline
+
+
+class _Builder:
+    def __init__(self, project: Project, values: list) -> None:
+        self.project = project
+        self.values = values
+        self.alone: dict[tuple[int, int], Pipeline] = {}  # (document id, root) -> the pipeline run on its own
+        self.count = sum(kind in (Kind.PIPELINE, Kind.PIPELINE_V1) for doc in project.documents for kind in doc.kinds)
+
+    def add(self, pipeline: Pipeline | None, missing: list[Missing], key: tuple[int, int]) -> None:
+        if pipeline is None:
+            return
+        self.project.pipelines.append(pipeline)
+        self.alone[key] = pipeline
+        if missing:
+            self.project.missing.extend(missing)
+            self.project._partial.add(id(pipeline))
+
+    def document(self, doc: Document) -> None:
+        nextgen = [i for i, kind in enumerate(doc.kinds) if kind is Kind.PIPELINE]
+        compose = "templateRef" in doc.text or bool(self.values)
+        built = {} if compose or not nextgen else {p.origin.route[0]: p for p in model.build(doc)}
+        for index, kind in enumerate(doc.kinds):
+            key = (id(doc), index)
+            if kind is Kind.PIPELINE and compose:
+                identifier = scalar(child(child(doc.roots[index], "pipeline"), "identifier"))
+                values = next(((node, at) for node, at, target in self.values if applies(identifier, self.count, target)), None)
+                self.add(*self.compose(doc, index, values), key)
+            elif kind is Kind.PIPELINE:
+                self.add(built.get(index), [], key)
+            elif kind is Kind.PIPELINE_V1:
+                self.add(v1.build(doc, index), [], key)
+            elif kind is Kind.FIRSTGEN_PIPELINE:
+                folder = firstgen.application(doc.path)[0]
+                pipeline, missing = firstgen.build(doc, index, lambda name: self.project.index.workflow(folder, name))
+                self.add(pipeline, [Missing(origin, "workflow", f"'{name}'", "it is not in this application's Workflows folder; its barrier steps are not analysed and findings on its group of parallel workflows are incomplete") for origin, name in missing], key)
+
+    def compose(self, doc: Document, index: int, values) -> tuple[Pipeline | None, list[Missing]]:
+        """A NextGen pipeline with `values` (input set or chained-stage inputs) merged in and its
+        templates inlined."""
+        composition = Composition()
+        root = composition.place(doc.roots[index], doc, (index,))
+        if values is not None and isinstance(root, MappingNode):
+            node, at = values
+            pairs = [
+                (k, composition.overlay(v, (doc, (index, "pipeline")), node, at) if scalar(k) == "pipeline" else v) for k, v in root.value
+            ]
+            root = composition.mapping(root, pairs, doc, (index,))
+        resolver = Resolver(self.project.index, composition)
+        root = resolver.walk(root, (doc, (index,)))
+        pipelines = composition.build(root, doc.path)
+        return (pipelines[0] if pipelines else None), resolver.missing
+
+    def chain(self) -> None:
+        """Read each chained child into its Pipeline stage, as the parent's run sees it."""
+        links = []  # (parent key, stage, child key or None)
+        for key, parent in list(self.alone.items()):
+            if parent.syntax != "v0":
+                continue
+            joined = {}
+            for stage in stages(parent):
+                if stage.child is None:
+                    continue
+                spec = stage.child
+                target = self.project.index.pipeline(spec.org, spec.project, spec.pipeline)
+                if target is None:
+                    view = spec.inputs
+                    if spec.pipeline:
+                        self.project.missing.append(Missing(spec.origin.at("pipeline"), "pipeline", f"'{spec.pipeline}'", "it is not among the checked files; only the barrier steps its inputs show take part in this pipeline's analysis"))
+                else:
+                    at = (spec.origin.doc, spec.origin.route + ("inputs",))
+                    inputs = at[0].node_at(at[1])
+                    view, missing = self.compose(*target, (inputs, at) if inputs is not None else None)
+                    self.project.missing.extend(missing)
+                if view is not None:
+                    original, stage = stage, replace(stage, steps=_joining(view).stages)
+                    joined[id(original)] = stage
+                links.append((key, stage, target and (id(target[0]), target[1])))
+            if joined:
+                rewritten = model.rewrite(parent, lambda e: joined.get(id(e), e) if isinstance(e, Stage) else e)
+                self.project.pipelines[self.project.pipelines.index(parent)] = self.alone[key] = rewritten
+        self.project.chains.extend(Chain(self.alone[key], stage, self.alone.get(child)) for key, stage, child in links)
+
+
+def _joining(child: Pipeline) -> Pipeline:
+    """What of a chained child takes part in its parent's barriers: its structure and its
+    `parent.X` Barrier steps, which join the parent's X. The child's own barriers belong to the
+    child's own execution and are analysed with the child."""
+
+    def keep(element):
+        if isinstance(element, Step) and element.is_barrier:
+            ref = element.barrier_ref
+            if ref is None or not ref.startswith("parent."):
+                return None
+            return replace(element, barrier_ref=BarrierRef(ref, ref.split(".", 1)[1]))
+        return element
+
+    return model.rewrite(child, keep)

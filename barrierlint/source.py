@@ -8,8 +8,12 @@ Everything else in barrierlint reads YAML only through this module.
 
 from __future__ import annotations
 
+import codecs
 import enum
+import os
+import re
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -20,6 +24,14 @@ except AttributeError:  # pragma: no cover - depends on the PyYAML build
     _Loader = yaml.SafeLoader
 
 Route = tuple  # (document index, key or index, key or index, ...)
+
+MAX_NESTING = 200  # collections inside collections; real pipelines stay under 30 levels
+MAX_PROBLEMS = 100  # per file: past this, one more problem says the rest were not reported
+
+
+class InputError(Exception):
+    """The bytes are not YAML text barrierlint can read (binary, wrong encoding); the message is
+    one line for the user."""
 
 
 class Kind(enum.Enum):
@@ -63,15 +75,23 @@ class Document:
     roots: list[Node] = field(default_factory=list)
     kinds: list[Kind] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    _indexes: dict[int, dict[str, Node]] = field(default_factory=dict, repr=False)
+
+    def add_problem(self, problem: Problem) -> None:
+        """Record a problem; a flood (an alias copied thousands of times) stops at MAX_PROBLEMS."""
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(problem)
+        elif len(self.problems) == MAX_PROBLEMS:
+            self.problems.append(Problem(problem.code, problem.route, f"more than {MAX_PROBLEMS} problems in this file; the rest are not reported", problem.span))
 
     def node_at(self, route: Route) -> Node | None:
         """The node a route points at, or None when the route leads nowhere."""
-        if not route or route[0] >= len(self.roots):
+        if not route or not isinstance(route[0], int) or not 0 <= route[0] < len(self.roots):
             return None
         node = self.roots[route[0]]
         for step in route[1:]:
             if isinstance(node, MappingNode) and isinstance(step, str):
-                node = next((v for k, v in node.value if isinstance(k, ScalarNode) and k.value == step), None)
+                node = self._index(node).get(step)
             elif isinstance(node, SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
                 node = node.value[step]
             else:
@@ -89,9 +109,20 @@ class Document:
             route = route[:-1]
         return Span(1, 1, 1, 1)
 
+    def _index(self, node: MappingNode) -> dict[str, Node]:
+        """A mapping's values by key (the last of duplicates wins, as in the model), built once
+        per mapping so that resolving many routes stays linear."""
+        index = self._indexes.get(id(node))
+        if index is None:
+            index = self._indexes[id(node)] = {k.value: v for k, v in node.value if isinstance(k, ScalarNode)}
+        return index
+
+    @cached_property
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
     def line(self, number: int) -> str:
-        lines = self.text.splitlines()
-        return lines[number - 1] if 0 < number <= len(lines) else ""
+        return self.lines[number - 1] if 0 < number <= len(self.lines) else ""
 
 
 def node_span(node: Node) -> Span:
@@ -102,23 +133,95 @@ def node_span(node: Node) -> Span:
     return Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1)
 
 
-def load(path: str, data: bytes) -> Document:
-    """Compose every YAML document of a file; syntax errors become BL001 problems."""
-    text = data.decode("utf-8-sig") if data.startswith(b"\xef\xbb\xbf") else data.decode("utf-8")
-    doc = Document(path=path, text=text)
+_BOMS = (  # longest first: the UTF-32 LE mark begins with the UTF-16 LE one
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def decode(data: bytes) -> str:
+    """YAML text from bytes: UTF-8, or UTF-16/32 with a byte-order mark (as YAML allows)."""
+    encoding = next((name for bom, name in _BOMS if data.startswith(bom)), None)
+    if encoding is None and b"\0" in data:
+        raise InputError("binary file, not YAML text (it holds NUL bytes)")
     try:
-        for root in yaml.compose_all(text, Loader=_Loader):
+        return data.decode(encoding or "utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        byte = data[error.start : error.start + 1].hex()
+        raise InputError(f"not {(encoding or 'utf-8').upper()} text: byte 0x{byte} on line {line} cannot be decoded; save the file as UTF-8") from None
+
+
+def load(path: str, data: bytes) -> Document:
+    """Compose every YAML document of a file; syntax errors become BL001 problems.
+
+    Raises InputError for bytes that are not text."""
+    doc = Document(path=path, text=decode(data))
+    deep = _too_deep(doc.text)
+    if deep is not None:
+        doc.add_problem(_syntax_problem(f"collections nested more than {MAX_NESTING} levels deep; the file was not read", deep))
+        return doc
+    try:
+        for root in yaml.compose_all(doc.text, Loader=_Loader):
             if root is not None:
                 doc.roots.append(root)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = " ".join(str(part) for part in (error.context, error.problem) if part)
-        doc.problems.append(Problem("BL001", None, f"YAML syntax error: {message}", Span(line, column, line, column + 1)))
+        doc.add_problem(_syntax_problem(f"YAML syntax error: {message}", error.problem_mark or error.context_mark))
+    except yaml.reader.ReaderError as error:  # a character YAML forbids, such as a control character
+        before = doc.text.encode()[: error.position].decode(errors="ignore") if _Loader is not yaml.SafeLoader else doc.text[: error.position]
+        mark = yaml.Mark(path, len(before), before.count("\n"), len(before) - before.rfind("\n") - 1, None, None)
+        character = f"U+{error.character:04X}" if isinstance(error.character, int) else repr(error.character)
+        doc.add_problem(_syntax_problem(f"YAML syntax error: the character {character} is not allowed in YAML ({error.reason})", mark))
     except yaml.YAMLError as error:
-        doc.problems.append(Problem("BL001", None, f"YAML error: {error}", Span(1, 1, 1, 2)))
+        doc.add_problem(_syntax_problem(f"YAML error: {' '.join(str(error).split())}", None))
+    except RecursionError:  # only the pure-Python loader recurses in Python
+        doc.add_problem(_syntax_problem("collections nested too deeply; the file was not read", None))
     doc.kinds = [classify(root) for root in doc.roots]
     return doc
+
+
+def _syntax_problem(message: str, mark: yaml.Mark | None) -> Problem:
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    return Problem("BL001", None, message, Span(line, column, line, column + 1))
+
+
+_OPEN, _CLOSE = (yaml.SequenceStartEvent, yaml.MappingStartEvent), (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+_BREAK = "[\n\r\x85\u2028\u2029]"  # the line breaks of YAML (libyaml skips a BOM at a line start)
+_BLOCK_PREFIX = "[\ufeff \t?:-]"  # what may precede a block collection on its first line
+
+
+def _too_deep(text: str) -> yaml.Mark | None:
+    """Where nesting first exceeds MAX_NESTING, or None.
+
+    libyaml composes nested collections by recursion in C: a few ten thousand levels overflow
+    the stack and kill the process, with no exception to catch. A cheap bound comes first: flow
+    collections need a bracket each, and block collections nest at most two per indentation
+    column (a mapping and the sequence written at its own indentation), a column reached only
+    by spaces, tabs and `- `, `? `, `: ` indicators at the start of a line. Only when that bound
+    is too high does libyaml's parser (iterative) count the real depth.
+    """
+    flow = text.count("[") + text.count("{")
+    columns = (MAX_NESTING - flow) // 2 - 1
+    if columns > 0:
+        prefix = f"{_BLOCK_PREFIX}{{{columns}}}"
+        if not re.match(prefix, text) and not re.search(_BREAK + prefix, text):
+            return None
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, _OPEN):
+                depth += 1
+                if depth > MAX_NESTING:
+                    return event.start_mark
+            elif isinstance(event, _CLOSE):
+                depth -= 1
+    except yaml.YAMLError:
+        pass  # composing reports it, at a depth already known to be safe
+    return None
 
 
 def keys(node: Node) -> set[str]:
@@ -128,9 +231,9 @@ def keys(node: Node) -> set[str]:
 
 
 def child(node: Node | None, key: str) -> Node | None:
-    """The value under a key of a mapping node (first occurrence), without any checks."""
+    """The value under a key of a mapping node (the last of duplicates wins), without checks."""
     if isinstance(node, MappingNode):
-        for k, v in node.value:
+        for k, v in reversed(node.value):
             if isinstance(k, ScalarNode) and k.value == key:
                 return v
     return None
@@ -193,3 +296,67 @@ def classify(root: Node) -> Kind:
         if top & {"phases", "preDeploymentSteps", "postDeploymentSteps", "workflowPhases"}:
             return Kind.FIRSTGEN_WORKFLOW
     return Kind.OTHER
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """A YAML comment: 1-based position of its `#`, its text, and whether code precedes it."""
+
+    line: int
+    column: int
+    text: str
+    own_line: bool
+
+
+_LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def comments(text: str) -> list[Comment]:
+    """Every comment of a YAML text, found in the gaps between tokens (yamllint's method), so a
+    `#` inside a quoted or block scalar, or in `http://x#y`, is never taken for a comment."""
+    lines = _LINE_BREAK.split(text)
+    found: list[Comment] = []
+
+    def gap(start: tuple[int, int], end: tuple[int, int]) -> None:
+        for number in range(start[0], min(end[0], len(lines) - 1) + 1):
+            line = lines[number]
+            first = start[1] if number == start[0] else 0
+            last = end[1] if number == end[0] else len(line)
+            hash_at = line.find("#", first, last)
+            if hash_at >= 0:
+                found.append(Comment(number + 1, hash_at + 1, line[hash_at:].rstrip(), not line[:hash_at].strip()))
+
+    cursor = (0, 0)
+    try:
+        for token in yaml.scan(text, Loader=_Loader):
+            begin = (token.start_mark.line, token.start_mark.column)
+            if begin > cursor:
+                gap(cursor, begin)
+            cursor = max(cursor, (token.end_mark.line, token.end_mark.column))
+    except yaml.YAMLError:
+        return found  # a syntax error (reported as BL001): the comments before it still count
+    gap(cursor, (len(lines) - 1, len(lines[-1])))
+    return found
+
+
+@lru_cache(maxsize=None)
+def repository_root(folder: str) -> str | None:
+    """The nearest folder at or above `folder` holding `.git` (a folder, or a file in worktrees
+    and submodules), or None outside a repository."""
+    folder = os.path.abspath(folder)
+    while not os.path.exists(os.path.join(folder, ".git")):
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+    return folder
+
+
+def repository_path(path: str) -> str:
+    """A file's path relative to its repository root, with `/`: the same on every machine and
+    from every working directory (for fingerprints and baselines)."""
+    if path.startswith("<"):  # <stdin>
+        return path
+    absolute = os.path.abspath(path)
+    root = repository_root(os.path.dirname(absolute))
+    return os.path.relpath(absolute, root).replace(os.sep, "/") if root else path.replace(os.sep, "/")

@@ -42,13 +42,15 @@ class UndeclaredBarrier(Rule):
     tags = ("correctness",)
 
     def check_pipeline(self, pipeline, project):
-        if pipeline.syntax == "firstgen":
-            return
+        if pipeline.syntax == "firstgen" or pipeline.template is not None:
+            return  # FirstGen declares nothing; an unresolved pipeline template holds the flowControl
         declared = [d.identifier for d in pipeline.barriers if d.identifier]
         for occurrence in project.occurrences(pipeline):
             ref = occurrence.ref
             if ref is None or is_expression(ref) or "${" in ref or ref.startswith("parent.") or ref in declared:
                 continue
+            if any(other is not pipeline for other in project.declaring(ref)):
+                continue  # declared by another pipeline: BL501 says so
             guess = difflib.get_close_matches(ref, declared, n=1, cutoff=0.6)
             by_name = [d for d in pipeline.barriers if d.name == ref and d.identifier]
             if by_name:

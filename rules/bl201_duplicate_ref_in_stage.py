@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from barrierlint.finding import Related
+from barrierlint.graph import analysis
+from barrierlint.model import Parallel
 from barrierlint.rules._ordering import DeadlockRule
 
 
@@ -33,6 +36,34 @@ class DuplicateRefInStage(DeadlockRule):
     name = "duplicate-ref-in-stage"
     tags = ("correctness", "deadlock")
     kinds = ("reuse-in-participant",)
+
+    def check_pipeline(self, pipeline, project):
+        if pipeline.syntax != "firstgen":
+            yield from super().check_pipeline(pipeline, project)
+            return
+        # FirstGen checks this itself when the pipeline is triggered, per group of workflows that
+        # run in parallel, unless a looped workflow is in the group; then the duplicate hangs.
+        looped, first = set(), {}
+        for occurrence in project.occurrences(pipeline):
+            group = occurrence.path[0]
+            stages = group.branches if isinstance(group, Parallel) else (group,)
+            if any(stage.strategy is not None for stage in stages):
+                looped.add(id(group))
+                continue
+            earlier = first.setdefault((id(occurrence.stage), occurrence.ref), occurrence)
+            if earlier is not occurrence:
+                yield self.finding(
+                    occurrence.step.barrier_ref_origin,
+                    f"barrier '{occurrence.ref}' is used twice by the workflow of stage '{occurrence.stage.label}' (steps "
+                    f"'{earlier.step.label}' and '{occurrence.step.label}') among the workflows that run in parallel: Harness "
+                    "refuses to trigger the pipeline (\"Barriers are not running concurrently.\")",
+                    related=[Related(earlier.step.barrier_ref_origin, f"step '{earlier.step.label}' uses '{occurrence.ref}' first")],
+                    fix=f"give Barrier step '{occurrence.step.label}' an identifier of its own, or remove it",
+                    key=occurrence.ref,
+                )
+        for deadlock in analysis(pipeline, project).deadlocks:
+            if deadlock.kind in self.kinds and id(self.primary(deadlock).path[0]) in looped:
+                yield self.report(deadlock)
 
     def headline(self, deadlock, primary):
         first = deadlock.cycle[0].blocker

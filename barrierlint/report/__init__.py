@@ -1,1 +1,37 @@
 """Reporters: one module per output format, each turning located findings into text."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..engine import Result
+
+FORMATS = ("text", "json", "sarif", "github")
+
+
+def render(name: str, result: "Result", *, colour: bool = False, category: str = "barrierlint") -> str:
+    """The output of one run in one format (reporters are imported only when used)."""
+    if name == "json":
+        from . import json
+
+        return json.render(result.findings, result.files)
+    if name == "sarif":
+        from . import sarif
+
+        return sarif.render(result.findings, result.suppressed, category=category)
+    if name == "github":
+        from . import github
+
+        return github.render(result.findings)
+    from . import text
+
+    return text.render(result.findings, result.files, colour=colour)
+
+
+def parse_target(spec: str) -> tuple[str, str]:
+    """`sarif:results.sarif` -> ('sarif', 'results.sarif')."""
+    name, _, path = spec.partition(":")
+    if name not in FORMATS or not path:
+        raise ValueError(f"--output takes FORMAT:PATH with FORMAT one of {', '.join(FORMATS)}, not '{spec}'")
+    return name, path

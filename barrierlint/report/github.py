@@ -1,0 +1,38 @@
+"""GitHub Actions workflow commands: one `::error`/`::warning`/`::notice` annotation per finding.
+
+GitHub shows at most 10 annotations of each kind per step; SARIF upload has no such limit.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..finding import Finding, Severity
+from ..source import repository_path
+
+COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def _data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _property(text: str) -> str:
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(finding: Finding) -> str:
+    span = finding.span
+    where = f"file={_property(repository_path(finding.path))},line={span.line},col={span.column},endLine={span.end_line},endColumn={span.end_column}"
+    lines = [finding.message, *(f"witness: {line}" for line in finding.witness)]
+    for related in finding.related:
+        place = related.span
+        lines.append(f"note: {repository_path(related.origin.doc.path)}:{place.line}:{place.column}: {related.message}")
+    if finding.fix:
+        lines.append(f"fix: {finding.fix}")
+    title = _property(f"{finding.code} {finding.name}")
+    return f"::{COMMAND[finding.severity]} {where},title={title}::{_data(chr(10).join(lines))}"
+
+
+def render(findings: Iterable[Finding]) -> str:
+    return "".join(annotation(finding) + "\n" for finding in findings)

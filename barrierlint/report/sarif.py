@@ -1,0 +1,162 @@
+"""SARIF 2.1.0 for GitHub code scanning and other SARIF consumers, built with sarif-om.
+
+GitHub reads only a result's first location, so the primary location is the step a user must
+edit; the other participants are relatedLocations, and ordering findings carry one threadFlow
+per participant. The fingerprint is barrierlint's own (YAML paths, not lines); GitHub's upload
+computes `primaryLocationLineHash` itself. sarif-om's usual serializer drops every value equal
+to its schema default, which turns a result's `level: warning` into "the rule's default level";
+`_plain` writes every level explicitly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Iterable
+from urllib.parse import quote
+
+from .. import __version__
+from ..finding import Finding, Severity
+from ..model import Origin
+from ..rule import Rule, all_rules
+from ..source import Span, repository_path, repository_root
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+FINGERPRINT = "barrierlint/v1"
+BASE_ID = "%SRCROOT%"
+LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+PROBLEM_SEVERITY = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "recommendation"}
+
+
+def render(findings: Iterable[Finding], suppressed: Iterable[Finding] = (), *, category: str = "barrierlint") -> str:
+    """One SARIF log with one run: every installed rule, the findings, and the suppressed
+    findings marked with `suppressions`."""
+    import sarif_om as om
+
+    from ..ruledocs import project_url
+
+    results = [*findings, *suppressed]
+    rules = list(all_rules())
+    known = {rule.code for rule in rules}
+    rules += sorted({f.code: _unregistered(f) for f in results if f.code not in known}.values(), key=lambda r: r.code)
+    index = {rule.code: number for number, rule in enumerate(rules)}
+    root = repository_root(os.getcwd()) or os.getcwd()
+    driver = om.ToolComponent(
+        name="barrierlint",
+        version=__version__,
+        semantic_version=__version__,
+        information_uri=project_url(),
+        rules=[_descriptor(om, rule) for rule in rules],
+    )
+    run = om.Run(
+        tool=om.Tool(driver=driver),
+        automation_details=om.RunAutomationDetails(id=f"{category.rstrip('/')}/"),
+        original_uri_base_ids={BASE_ID: om.ArtifactLocation(uri=Path(root).as_uri() + "/")},
+        column_kind="unicodeCodePoints",
+        results=[_result(om, finding, index[finding.code]) for finding in results],
+    )
+    log = om.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=[run])
+    return json.dumps(_plain(log), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _unregistered(finding: Finding) -> type[Rule]:
+    """A stand-in descriptor for findings of a code no installed rule declares."""
+    return type(finding.name, (Rule,), {"__doc__": finding.name, "code": finding.code, "name": finding.name, "severity": finding.severity})
+
+
+def _descriptor(om, rule: type[Rule]) -> Any:
+    from ..ruledocs import full_description, help_uri, page
+
+    properties = _bag(om, list(rule.tags) or None, **{"problem.severity": PROBLEM_SEVERITY[rule.severity]})
+    return om.ReportingDescriptor(
+        id=rule.code,
+        name=rule.name,
+        short_description=om.MultiformatMessageString(text=rule.summary()),
+        full_description=om.MultiformatMessageString(text=full_description(rule)),
+        help=om.MultiformatMessageString(text=rule.doc(), markdown=page(rule)),
+        help_uri=help_uri(rule),
+        default_configuration=om.ReportingConfiguration(level=LEVEL[rule.severity]),
+        properties=properties,
+    )
+
+
+def _result(om, finding: Finding, rule_index: int) -> Any:
+    lines = [finding.message, *(f"witness: {line}" for line in finding.witness)]
+    if finding.fix:
+        lines.append(f"fix: {finding.fix}")
+    suppression = finding.properties.get("suppression")
+    return om.Result(
+        rule_id=finding.code,
+        rule_index=rule_index,
+        level=LEVEL[finding.severity],
+        message=om.Message(text="\n".join(lines)),
+        locations=[_location(om, finding.origin, finding.span)],
+        related_locations=[
+            _location(om, r.origin, r.span, r.message, number) for number, r in enumerate(finding.related, start=1)
+        ]
+        or None,
+        code_flows=[
+            om.CodeFlow(
+                thread_flows=[
+                    om.ThreadFlow(locations=[om.ThreadFlowLocation(location=_location(om, r.origin, r.span, r.message)) for r in flow])
+                    for flow in finding.flows
+                ]
+            )
+        ]
+        if finding.flows
+        else None,
+        partial_fingerprints={FINGERPRINT: finding.fingerprint},
+        suppressions=[om.Suppression(kind=suppression["kind"], justification=suppression["justification"])] if suppression else None,
+        properties=_bag(om, yamlPath=finding.route_text) if finding.route_text else None,
+    )
+
+
+def _bag(om, tags: list[str] | None = None, **entries: Any) -> Any:
+    """A property bag; sarif-om knows only `tags`, other entries are set as attributes."""
+    bag = om.PropertyBag(tags=tags)
+    for name, value in entries.items():
+        setattr(bag, name, value)
+    return bag
+
+
+def _location(om, origin: Origin, span: Span, message: str | None = None, number: int | None = None) -> Any:
+    path = repository_path(origin.doc.path)
+    if os.path.isabs(path):  # outside any repository and given as an absolute path
+        artifact = om.ArtifactLocation(uri=Path(path).as_uri())
+    else:
+        artifact = om.ArtifactLocation(uri=quote(path), uri_base_id=BASE_ID)
+    return om.Location(
+        id=number,
+        message=om.Message(text=message) if message else None,
+        physical_location=om.PhysicalLocation(
+            artifact_location=artifact,
+            region=om.Region(start_line=span.line, start_column=span.column, end_line=span.end_line, end_column=span.end_column),
+        ),
+    )
+
+
+def _plain(value: Any) -> Any:
+    """sarif-om objects as JSON values, under their SARIF names: values left at None and
+    attributes equal to their schema default are left out, except `level`, always written."""
+    import attr
+
+    if attr.has(type(value)):
+        fields = {f.name: f for f in attr.fields(type(value))}
+        out = {}
+        for name, item in vars(value).items():
+            spec = fields.get(name)  # None for extra property-bag entries
+            if item is None:
+                continue
+            if spec is not None:
+                default = spec.default.factory() if isinstance(spec.default, attr.Factory) else spec.default
+                if item == default and name != "level":
+                    continue
+                name = spec.metadata.get("schema_property_name", name)
+            out[name] = _plain(item)
+        return out
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value

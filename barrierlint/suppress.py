@@ -1,0 +1,194 @@
+"""What a user has accepted: suppression comments, per-file ignores, severities, the baseline.
+
+Applied once, after the rules and before the reporters (`engine.check`). Suppressed findings
+are kept aside, not dropped: SARIF reports them with `suppressions`. Comments:
+
+    # barrierlint: ignore[BL103, lone-barrier] reason   anywhere in the node the finding points
+                                                       at, or on the line directly above it
+    # barrierlint: ignore-file[BL1] reason              the whole file
+
+A comment that suppresses nothing, or cannot be read, is reported as BL900 (unused-suppression).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from typing import Iterable, Sequence
+
+from .config import Config
+from .finding import Finding
+from .model import Origin
+from .rule import Rule, lookup
+from .source import Comment, Document, Span, comments, repository_path
+
+_DIRECTIVE = re.compile(r"#\s*barrierlint\s*:\s*(.*)$")
+_IGNORE = re.compile(r"(ignore-file|ignore)\[([^\]]*)\]\s*(.*)$")
+BASELINE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How one run treats findings beyond the rules themselves."""
+
+    config: Config = field(default_factory=Config)
+    baseline: str | None = None  # a baseline file: its findings are not reported again
+    write_baseline: bool = False  # write the current findings to `baseline` first
+    use_ignores: bool = True  # False (`--no-ignores`) audits: comments and per-file ignores are off
+
+
+@dataclass
+class Directive:
+    """One `# barrierlint: ignore[...]` comment."""
+
+    doc: Document
+    comment: Comment
+    file_level: bool
+    selectors: dict[str, frozenset[str]]  # as written -> the rule codes it names
+    reason: str
+    used: set[str] = field(default_factory=set)
+
+    def covers(self, finding: Finding) -> str | None:
+        """The selector that suppresses this finding, if the comment applies to it."""
+        if finding.origin.doc is not self.doc:
+            return None
+        if not self.file_level:
+            span = finding.span
+            if not span.line - 1 <= self.comment.line <= span.end_line:
+                return None
+        return next((s for s, codes in self.selectors.items() if finding.code in codes), None)
+
+
+def apply(findings: Iterable[Finding], documents: Iterable[Document], rules: Sequence[type[Rule]], policy: Policy) -> tuple[list[Finding], list[Finding]]:
+    """Split findings into (reported, suppressed), adding BL900 findings for unused comments."""
+    reported, suppressed = list(findings), []
+    if policy.use_ignores:
+        reported, suppressed = _apply_comments(reported, documents, rules)
+        kept = []
+        for finding in reported:
+            if policy.config.ignored_here(finding.path, finding.code):
+                suppressed.append(_suppressed(finding, "external", f"per-file-ignores in {policy.config.path}"))
+            else:
+                kept.append(finding)
+        reported = kept
+    if policy.baseline:
+        if policy.write_baseline:
+            write_baseline(policy.baseline, reported)
+        known = read_baseline(policy.baseline)
+        kept = []
+        for finding in reported:
+            if known[finding.fingerprint] > 0:
+                known[finding.fingerprint] -= 1
+                suppressed.append(_suppressed(finding, "external", f"in baseline {policy.baseline}"))
+            else:
+                kept.append(finding)
+        reported = kept
+    severity = policy.config.severity
+    if severity:
+        reported, suppressed = ([replace(f, severity=severity.get(f.code, f.severity)) for f in group] for group in (reported, suppressed))
+    reported.sort(key=Finding.sort_key)
+    suppressed.sort(key=Finding.sort_key)
+    return reported, suppressed
+
+
+def _suppressed(finding: Finding, kind: str, justification: str) -> Finding:
+    return finding.with_properties(suppression={"kind": kind, "justification": justification})
+
+
+def _apply_comments(findings: list[Finding], documents: Iterable[Document], rules: Sequence[type[Rule]]) -> tuple[list[Finding], list[Finding]]:
+    from barrierlint.rules.bl900_unused_suppression import UnusedSuppression
+
+    unused_rule = UnusedSuppression() if UnusedSuppression in rules else None
+    directives: dict[int, list[Directive]] = {}
+    problems: list[Finding] = []
+    for doc in documents:
+        if "barrierlint" not in doc.text:  # the common case: no comment to read
+            continue
+        for comment in comments(doc.text):
+            match = _DIRECTIVE.match(comment.text)
+            if not match:
+                continue
+            directive, problem = _parse(doc, comment, match.group(1))
+            if directive is not None:
+                directives.setdefault(id(doc), []).append(directive)
+            if problem and unused_rule:
+                problems.append(unused_rule.report(Origin(doc, ()), _span(comment), problem, comment.text))
+    if not directives:
+        return findings + problems, []
+    reported, suppressed = [], []
+    for finding in findings:
+        for directive in directives.get(id(finding.origin.doc), ()):
+            selector = directive.covers(finding)
+            if selector is not None:
+                directive.used.add(selector)
+                justification = directive.reason or f"suppressed by `{directive.comment.text}`"
+                suppressed.append(_suppressed(finding, "inSource", justification))
+                break
+        else:
+            reported.append(finding)
+    if unused_rule:
+        ran = {rule.code for rule in rules}
+        for directive in (d for group in directives.values() for d in group):
+            idle = [s for s, codes in directive.selectors.items() if s not in directive.used and codes <= ran]
+            if idle:
+                where = "in this file" if directive.file_level else "in the YAML node on or below this comment"
+                message = f"suppression of {', '.join(idle)} suppresses nothing: no such finding {where}"
+                problems.append(unused_rule.report(Origin(directive.doc, ()), _span(directive.comment), message, directive.comment.text))
+    return reported + problems, suppressed
+
+
+def _span(comment: Comment) -> Span:
+    return Span(comment.line, comment.column, comment.line, comment.column + len(comment.text))
+
+
+def _parse(doc: Document, comment: Comment, body: str) -> tuple[Directive | None, str | None]:
+    """A directive, and what is wrong with the comment (if anything)."""
+    match = _IGNORE.match(body)
+    if not match:
+        return None, f"unreadable suppression `{comment.text}`: write `# barrierlint: ignore[CODE, ...] reason` or `ignore-file[...]`"
+    kind, listed, reason = match.groups()
+    selectors: dict[str, frozenset[str]] = {}
+    unknown = []
+    for selector in (part.strip() for part in listed.split(",")):
+        if not selector:
+            continue
+        codes = frozenset(rule.code for rule in lookup(selector))
+        if codes:
+            selectors[selector] = codes
+        else:
+            unknown.append(selector)
+    if not selectors and not unknown:
+        return None, f"suppression `{comment.text}` names no rule: write ignore[CODE, ...] with codes or names"
+    problem = f"unknown rule {', '.join(repr(u) for u in unknown)} in suppression (see `barrierlint rules`)" if unknown else None
+    directive = Directive(doc, comment, kind == "ignore-file", selectors, reason.strip()) if selectors else None
+    return directive, problem
+
+
+def write_baseline(path: str, findings: Iterable[Finding]) -> None:
+    """Record findings by fingerprint (line numbers change; fingerprints survive unrelated edits)."""
+    entries = sorted(
+        ({"fingerprint": f.fingerprint, "code": f.code, "path": repository_path(f.path), "message": f.message} for f in findings),
+        key=lambda entry: (entry["path"], entry["code"], entry["fingerprint"]),
+    )
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump({"barrierlint-baseline": BASELINE_VERSION, "findings": entries}, handle, indent=2)
+            handle.write("\n")
+    except OSError as error:
+        raise ValueError(f"cannot write baseline {path}: {error.strerror or error}") from None
+
+
+def read_baseline(path: str) -> Counter:
+    """How many findings of each fingerprint the baseline accepts."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except FileNotFoundError:
+        raise ValueError(f"baseline {path} not found (create it with --write-baseline)") from None
+    except (OSError, ValueError) as error:
+        raise ValueError(f"cannot read baseline {path}: {error}") from None
+    if not isinstance(data, dict) or data.get("barrierlint-baseline") != BASELINE_VERSION or not isinstance(data.get("findings"), list):
+        raise ValueError(f"{path} is not a barrierlint baseline (write one with --write-baseline)")
+    return Counter(entry.get("fingerprint") for entry in data["findings"] if isinstance(entry, dict))

@@ -1,0 +1,111 @@
+"""Templates: stage, step group, step and pipeline templates inlined where they are used.
+
+A use site (`stage:`, `stepGroup:`, `step:` or `pipeline:` holding `template.templateRef`)
+becomes the template's `spec` with the use site's `templateInputs` merged in, plus the use
+site's own keys (identifier, name). Templates used inside templates are inlined too. Steps keep
+their place in the template file; values given in `templateInputs` keep theirs in the pipeline.
+
+A template that is not among the checked files cannot be inlined: the use site keeps what its
+`templateInputs` show (Harness writes them in the template's shape, so the visible part keeps
+its order), the model keeps the template reference (so the pipeline counts as incomplete), and
+the project records it for the unresolved-reference finding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from yaml.nodes import MappingNode, Node, SequenceNode
+
+from .inputs import Composition
+from .model import Origin
+from .source import Document, Route, child, scalar
+
+if TYPE_CHECKING:
+    from .project import Index
+
+USE_SITES = ("pipeline", "stage", "stepGroup", "step")
+MAX_NESTING = 10
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A reference the checked files cannot answer: a template, a workflow, a child pipeline."""
+
+    origin: Origin
+    kind: str  # template | workflow | pipeline
+    name: str
+    detail: str  # what is missing and what the analysis loses there
+
+
+class Resolver:
+    """Inlines the templates of one pipeline into a Composition."""
+
+    def __init__(self, index: "Index", composition: Composition) -> None:
+        self.index = index
+        self.composition = composition
+        self.missing: list[Missing] = []
+
+    def walk(self, node: Node, at: tuple[Document, Route], chain: tuple = ()) -> Node:
+        """`node` with every template use below it inlined; unchanged subtrees are reused."""
+        at = self.composition.sources.get(id(node), at)
+        doc, route = at
+        if isinstance(node, MappingNode):
+            pairs, changed = [], False
+            for key, value in node.value:
+                name = scalar(key)
+                inner = (doc, route + (name,))
+                if name in USE_SITES and isinstance(child(child(value, "template"), "templateRef"), Node):
+                    new = self.use(value, inner, chain)
+                else:
+                    new = self.walk(value, inner, chain)
+                changed |= new is not value
+                pairs.append((key, new))
+            return self.composition.mapping(node, pairs, doc, route) if changed else node
+        if isinstance(node, SequenceNode):
+            items = [self.walk(item, (doc, route + (index,)), chain) for index, item in enumerate(node.value)]
+            if all(new is old for new, old in zip(items, node.value)):
+                return node
+            seq = SequenceNode(node.tag, items, node.start_mark, node.end_mark)
+            return self.composition.place(seq, doc, route)
+        return node
+
+    def use(self, site: Node, at: tuple[Document, Route], chain: tuple) -> Node:
+        """One use site: the template's spec with the inputs merged, under the site's own keys."""
+        doc, route = at
+        template = child(site, "template")
+        ref = scalar(child(template, "templateRef")) or ""
+        version = scalar(child(template, "versionLabel"))
+        inputs = child(template, "templateInputs")
+        inputs_at = (doc, route + ("template", "templateInputs"))
+        found = self.index.template(ref, version)
+        label = f"'{ref}'" + (f" version '{version}'" if version else "")
+        if found is None or (ref, version) in chain or len(chain) >= MAX_NESTING:
+            why = "it is not among the checked files" if found is None else "it uses itself"
+            self.missing.append(Missing(Origin(doc, route + ("template", "templateRef")), "template", label, f"{why}; the barrier steps inside it are not analysed"))
+            return self._partial(site, at, inputs, inputs_at)
+        spec, spec_at, note = found
+        if note:
+            self.missing.append(Missing(Origin(doc, route + ("template", "templateRef")), "template", label, note))
+        body = self.composition.overlay(spec, spec_at, inputs, inputs_at)
+        body = self.walk(body, spec_at, chain + ((ref, version),))
+        own = [(k, v) for k, v in site.value if scalar(k) != "template"]
+        names = {scalar(k) for k, _ in own}
+        spec_doc, spec_route = self.composition.sources.get(id(body), spec_at)
+        pairs = own + [
+            (k, self.composition.place(v, spec_doc, spec_route + (scalar(k),))) for k, v in getattr(body, "value", []) if scalar(k) not in names
+        ]
+        return self.composition.mapping(site, pairs, doc, route)
+
+    def _partial(self, site: Node, at, inputs: Node | None, inputs_at) -> Node:
+        """What an unresolved use site shows: its own keys plus the shape of its inputs."""
+        if not isinstance(inputs, MappingNode) or not isinstance(site, MappingNode):
+            return site
+        names = {scalar(k) for k, _ in site.value}
+        extra = [
+            (k, self.composition.place(v, inputs_at[0], inputs_at[1] + (scalar(k),)))
+            for k, v in inputs.value
+            if scalar(k) not in names
+        ]
+        return self.composition.mapping(site, site.value + extra, *at) if extra else site
