@@ -1,24 +1,28 @@
 """The command line: `barrierlint check | rules | explain`.
 
 Exit codes: 0 clean, 1 findings, 2 usage error or unreadable input, 3 internal error.
+
+The commands are plain functions whose parameters typer reads from `Annotated` hints; under
+`from __future__ import annotations` those hints are strings, so this module imports without
+typer. `main` calls `check` directly when it is given nothing but paths (the pre-commit call):
+the function's own defaults are the options' defaults, and typer's import (140 ms with typer
+0.29, which validates parameters with pydantic) would cost more than checking a file. Every
+other command line goes through the typer application.
 """
 
 from __future__ import annotations
 
 import sys
 from enum import Enum
-from typing import List, Optional
-
-import typer
+from functools import lru_cache
+from typing import TYPE_CHECKING, Annotated, List, Optional
 
 from .finding import Severity
 
-app = typer.Typer(
-    add_completion=False,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    help="Find barrier synchronization mistakes in Harness pipelines before they run.",
-)
+if TYPE_CHECKING:
+    import typer
+
+HELP = "Find barrier synchronization mistakes in Harness pipelines before they run."
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -48,32 +52,37 @@ def _size(text: str) -> int:
 
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(|b|k|kb|m|mb|g|gb|kib|mib|gib)\s*", text, re.IGNORECASE)
     if not match:
+        import typer
+
         raise typer.BadParameter(f"'{text}' is not a size such as 5MB, 500k or 2000000")
     unit = match[2].lower().rstrip("b") or "b"
     return int(float(match[1]) * {"b": 1, "k": 1e3, "m": 1e6, "g": 1e9, "ki": 2**10, "mi": 2**20, "gi": 2**30}[unit])
 
 
+def _echo(message: str) -> None:
+    sys.stderr.write(message + "\n")
+
+
 def _fail(message: str) -> None:
-    typer.echo(f"barrierlint: error: {message}", err=True)
-    raise typer.Exit(EXIT_USAGE)
+    _echo(f"barrierlint: error: {message}")
+    raise SystemExit(EXIT_USAGE)
 
 
-@app.command()
 def check(
-    paths: List[str] = typer.Argument(..., help="Files or folders to check; - reads standard input."),
-    output_format: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
-    select: Optional[List[str]] = typer.Option(None, "--select", help="Rule codes, prefixes or names to run (comma-separated)."),
-    ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Rule codes, prefixes or names to skip."),
-    exclude: Optional[List[str]] = typer.Option(None, "--exclude", help="File or folder names or globs to skip in folder scans."),
-    outputs: Optional[List[str]] = typer.Option(None, "--output", "-o", metavar="FORMAT:PATH", help="Also write FORMAT (text, json, sarif, github) to PATH; repeatable."),
-    fail_on: Optional[FailOn] = typer.Option(None, "--fail-on", help="Exit 1 on findings at least this severe [default: info, i.e. any finding]."),
-    config_file: Optional[str] = typer.Option(None, "--config", help="Configuration file [default: the nearest .barrierlint.yaml or pyproject.toml]."),
-    no_ignores: bool = typer.Option(False, "--no-ignores", help="Report what suppression comments and per-file-ignores hide."),
-    baseline: Optional[str] = typer.Option(None, "--baseline", metavar="FILE", help="Report only findings not recorded in this baseline."),
-    write_baseline: bool = typer.Option(False, "--write-baseline", help="Record the current findings in the --baseline file."),
-    sarif_category: str = typer.Option("barrierlint", "--sarif-category", help="SARIF automationDetails category."),
-    max_file_size: Optional[str] = typer.Option(None, "--max-file-size", help="Refuse larger files (5MB, 500k, 2MiB or bytes) [default: 5MB]."),
-    inputs: Optional[List[str]] = typer.Option(None, "--inputs", help="A Harness input set whose values replace <+input> fields."),
+    paths: Annotated[List[str], typer.Argument(help="Files or folders to check; - reads standard input.")],
+    output_format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    select: Annotated[Optional[List[str]], typer.Option("--select", help="Rule codes, prefixes or names to run (comma-separated).")] = None,
+    ignore: Annotated[Optional[List[str]], typer.Option("--ignore", help="Rule codes, prefixes or names to skip.")] = None,
+    exclude: Annotated[Optional[List[str]], typer.Option("--exclude", help="File or folder names or globs to skip in folder scans.")] = None,
+    outputs: Annotated[Optional[List[str]], typer.Option("--output", "-o", metavar="FORMAT:PATH", help="Also write FORMAT (text, json, sarif, github) to PATH; repeatable.")] = None,
+    fail_on: Annotated[Optional[FailOn], typer.Option("--fail-on", help="Exit 1 on findings at least this severe [default: info, i.e. any finding].")] = None,
+    config_file: Annotated[Optional[str], typer.Option("--config", help="Configuration file [default: the nearest .barrierlint.yaml or pyproject.toml].")] = None,
+    no_ignores: Annotated[bool, typer.Option("--no-ignores", help="Report what suppression comments and per-file-ignores hide.")] = False,
+    baseline: Annotated[Optional[str], typer.Option("--baseline", metavar="FILE", help="Report only findings not recorded in this baseline.")] = None,
+    write_baseline: Annotated[bool, typer.Option("--write-baseline", help="Record the current findings in the --baseline file.")] = False,
+    sarif_category: Annotated[str, typer.Option("--sarif-category", help="SARIF automationDetails category.")] = "barrierlint",
+    max_file_size: Annotated[Optional[str], typer.Option("--max-file-size", help="Refuse larger files (5MB, 500k, 2MiB or bytes) [default: 5MB].")] = None,
+    inputs: Annotated[Optional[List[str]], typer.Option("--inputs", help="A Harness input set whose values replace <+input> fields.")] = None,
 ) -> None:
     """Check pipelines and report barrier problems."""
     import dataclasses
@@ -107,12 +116,12 @@ def check(
         _fail(f"cannot write {error.filename}: {error.strerror}")
     sys.stdout.write(report.render(output_format.value, result, colour=sys.stdout.isatty(), category=sarif_category))
     for error in result.errors:
-        typer.echo(f"barrierlint: error: {error}", err=True)
+        _echo(f"barrierlint: error: {error}")
     if result.errors:
-        raise typer.Exit(EXIT_USAGE)
+        raise SystemExit(EXIT_USAGE)
     threshold = (fail_on.value if fail_on else None) or configured.fail_on or "info"
     failing = threshold != "never" and any(f.severity >= Severity.parse(threshold) for f in result.findings)
-    raise typer.Exit(EXIT_FINDINGS if failing else EXIT_CLEAN)
+    raise SystemExit(EXIT_FINDINGS if failing else EXIT_CLEAN)
 
 
 class RulesFormat(str, Enum):
@@ -120,9 +129,8 @@ class RulesFormat(str, Enum):
     markdown = "markdown"
 
 
-@app.command()
 def rules(
-    output_format: RulesFormat = typer.Option(RulesFormat.text, "--format", "-f", help="text, or a markdown table (README)."),
+    output_format: Annotated[RulesFormat, typer.Option("--format", "-f", help="text, or a markdown table (README).")] = RulesFormat.text,
 ) -> None:
     """List every rule with its code, name, default severity and summary."""
     from .rule import all_rules
@@ -133,11 +141,10 @@ def rules(
         sys.stdout.write(rule_table.render(all_rules()))
         return
     for rule in all_rules():
-        typer.echo(f"{rule.code}  {rule.name:<32} {str(rule.severity):<8} {rule.summary()}")
+        print(f"{rule.code}  {rule.name:<32} {str(rule.severity):<8} {rule.summary()}")
 
 
-@app.command()
-def explain(rule: str = typer.Argument(..., help="A rule code or name, e.g. BL101 or undeclared-barrier.")) -> None:
+def explain(rule: Annotated[str, typer.Argument(help="A rule code or name, e.g. BL101 or undeclared-barrier.")]) -> None:
     """Show a rule's documentation: the mistake, what happens at run time, and the fix."""
     from .rule import all_rules
 
@@ -147,14 +154,17 @@ def explain(rule: str = typer.Argument(..., help="A rule code or name, e.g. BL10
     found = matches[0]
     from .ruledocs import help_uri
 
-    typer.echo(f"{found.code} {found.name} ({found.severity})\n\n{found.doc()}\n\n{help_uri(found)}")
+    print(f"{found.code} {found.name} ({found.severity})\n\n{found.doc()}\n\n{help_uri(found)}")
 
 
 def main() -> None:
     for stream in (sys.stdout, sys.stderr):  # undecodable file names print escaped, never crash
         stream.reconfigure(errors="backslashreplace")
+    args = sys.argv[1:]
     try:
-        app()
+        if len(args) > 1 and args[0] == "check" and all(arg == "-" or not arg.startswith("-") for arg in args[1:]):
+            check(args[1:])  # nothing but paths: no option to parse, so no typer
+        application()()
     except SystemExit:
         raise
     except KeyboardInterrupt:
@@ -164,7 +174,23 @@ def main() -> None:
 
         if os.environ.get("BARRIERLINT_DEBUG"):
             raise
-        typer.echo(
-            f"barrierlint: internal error: {type(error).__name__}: {error} (set BARRIERLINT_DEBUG=1 for details)", err=True
-        )
+        _echo(f"barrierlint: internal error: {type(error).__name__}: {error} (set BARRIERLINT_DEBUG=1 for details)")
         sys.exit(EXIT_INTERNAL)
+
+
+@lru_cache(maxsize=1)
+def application() -> "typer.Typer":
+    """The typer application, built on first use."""
+    global typer
+    import typer
+
+    app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help=HELP)
+    for command in (check, rules, explain):
+        app.command()(command)
+    return app
+
+
+def __getattr__(name: str):
+    if name == "app":  # `from barrierlint.cli import app` (typer's CliRunner in the tests)
+        return application()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -36,7 +36,12 @@ def _shell(w: _Writer, indent: int, ident: str, rng: random.Random) -> None:
     w.add(indent + 4, f"name: {ident}")
     w.add(indent + 4, "type: ShellScript")
     w.add(indent + 4, f"timeout: {rng.choice((5, 10, 30))}m")
-    w.add(indent + 4, f'spec: {{shell: Bash, source: {{type: Inline, spec: {{script: echo {ident}}}}}}}')
+    w.add(indent + 4, "spec:")
+    w.add(indent + 6, "shell: Bash")
+    w.add(indent + 6, "source:")
+    w.add(indent + 8, "type: Inline")
+    w.add(indent + 8, "spec:")
+    w.add(indent + 10, f"script: echo {ident}")
     if rng.random() < 0.1:
         w.add(indent + 4, "when: {stageStatus: Success, condition: <+pipeline.variables.run_extra> == true}")
 

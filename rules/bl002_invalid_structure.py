@@ -69,18 +69,27 @@ class InvalidStructure(Rule):
 
 
 def _validated_elements(project) -> Iterator[tuple[Document, Route, str]]:
-    """The barrier parts of pipelines that use barriers, each with the schema definition it must
-    meet. Only these parts are validated: the lists and mappings that lead to them are read by
-    the model builder, which reports their shapes itself, and validating whole documents cost
-    more than everything else barrierlint does."""
+    """The barrier parts of pipelines that use barriers, written in the pipeline's own file, each
+    with the schema definition it must meet. Only these parts are validated: the lists and
+    mappings that lead to them are read by the model builder, which reports their shapes itself;
+    validating whole documents cost more than everything else barrierlint does."""
+    seen = set()
     for pipeline in project.pipelines:
         occurrences = project.occurrences(pipeline)
         if pipeline.syntax != "v0" or not (pipeline.barriers_origin or occurrences):
             continue
-        if pipeline.barriers_origin is not None:
-            yield pipeline.origin.doc, pipeline.barriers_origin.route, "pipeline/properties/flowControl/properties/barriers"
-        for occurrence in occurrences:
-            yield occurrence.step.origin.doc, occurrence.step.origin.route, "step"
+        elements = [(pipeline.barriers_origin, "pipeline/properties/flowControl/properties/barriers")] if pipeline.barriers_origin else []
+        elements += [(occurrence.step.origin, "step") for occurrence in occurrences]
+        for origin, definition in elements:
+            key = (id(origin.doc), origin.route)
+            if origin.doc is pipeline.origin.doc and _SPINE.issuperset(k for k in origin.route if isinstance(k, str)) and key not in seen:
+                seen.add(key)
+                yield origin.doc, origin.route, definition
+
+
+# the keys the schema descends through: elements elsewhere (chained stages' inputs, template
+# inputs, other files) are not the pipeline's own structure
+_SPINE = {"pipeline", "flowControl", "barriers", "stages", "parallel", "insert", "stage", "spec", "execution", "executions", "steps", "rollbackSteps", "stepGroup", "step"}
 
 
 @lru_cache(maxsize=None)
