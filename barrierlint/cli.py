@@ -83,6 +83,7 @@ def check(
     sarif_category: Annotated[str, typer.Option("--sarif-category", help="SARIF automationDetails category.")] = "barrierlint",
     max_file_size: Annotated[Optional[str], typer.Option("--max-file-size", help="Refuse larger files (5MB, 500k, 2MiB or bytes) [default: 5MB].")] = None,
     inputs: Annotated[Optional[List[str]], typer.Option("--inputs", help="A Harness input set whose values replace <+input> fields.")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Processes that load and build the files; the output does not depend on it.")] = 1,
 ) -> None:
     """Check pipelines and report barrier problems."""
     import dataclasses
@@ -105,6 +106,7 @@ def check(
             exclude=[*configured.exclude, *_split(exclude)],
             settings=settings,
             inputs=inputs or (),
+            jobs=jobs,
             policy=suppress.Policy(configured, baseline, write_baseline, use_ignores=not no_ignores),
         )
         for name, path in targets:
