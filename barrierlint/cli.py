@@ -162,6 +162,9 @@ def explain(rule: Annotated[str, typer.Argument(help="A rule code or name, e.g. 
 def main() -> None:
     for stream in (sys.stdout, sys.stderr):  # undecodable file names print escaped, never crash
         stream.reconfigure(errors="backslashreplace")
+    import gc
+
+    gc.disable()  # one bounded run: the engine pauses the collector anyway, and exit needs no collection
     args = sys.argv[1:]
     try:
         if len(args) > 1 and args[0] == "check" and all(arg == "-" or not arg.startswith("-") for arg in args[1:]):
