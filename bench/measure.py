@@ -65,7 +65,7 @@ def main(argv: list[str]) -> dict:
     from barrierlint import engine
     from barrierlint.project import Settings
 
-    unlimited = Settings(max_file_size=1 << 40)  # the 5 MB default would refuse the largest pipelines
+    unlimited = Settings(max_file_size=1 << 30)  # the 5 MB default would refuse the largest pipelines
 
     repeat = int(argv[2]) if len(argv) > 2 else 3
     if task == "inprocess":
