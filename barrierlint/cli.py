@@ -1,30 +1,26 @@
-"""The command line: `barrierlint check | rules | explain`.
+"""The command line: `barrierlint check | run | rules | explain`.
 
-Exit codes: 0 clean, 1 findings, 2 usage error or unreadable input, 3 internal error.
-
-The commands are plain functions whose parameters typer reads from `Annotated` hints; under
-`from __future__ import annotations` those hints are strings, so this module imports without
-typer. `main` calls `check` directly when it is given nothing but paths (the pre-commit call):
-the function's own defaults are the options' defaults, and typer's import (140 ms with typer
-0.29, which validates parameters with pydantic) would cost more than checking a file. Every
-other command line goes through the typer application.
+Exit codes: 0 clean, 1 findings, 2 usage error or unreadable input, 3 internal error. The console
+script (`console.main`) runs `check PATHS` without this module, which imports typer.
 """
 
 from __future__ import annotations
 
 import sys
 from enum import Enum
-from functools import lru_cache
-from typing import TYPE_CHECKING, Annotated, List, Optional
+from typing import List, Optional
 
-from .finding import Severity
+import typer
 
-if TYPE_CHECKING:
-    import typer
+from . import console
+from .console import EXIT_CLEAN, EXIT_FINDINGS
 
-HELP = "Find barrier synchronization mistakes in Harness pipelines before they run."
-
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Find barrier synchronization mistakes in Harness pipelines before they run.",
+)
 
 
 class Format(str, Enum):
@@ -41,89 +37,46 @@ class FailOn(str, Enum):
     never = "never"
 
 
-def _split(values: Optional[List[str]]) -> list[str]:
-    """`--select BL1,BL2 --select BL3` -> ['BL1', 'BL2', 'BL3']."""
-    return [part.strip() for value in values or () for part in value.split(",") if part.strip()]
-
-
 def _size(text: str) -> int:
     """`5MB`, `500k`, `2MiB` or a number of bytes -> bytes."""
     import re
 
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(|b|k|kb|m|mb|g|gb|kib|mib|gib)\s*", text, re.IGNORECASE)
     if not match:
-        import typer
-
         raise typer.BadParameter(f"'{text}' is not a size such as 5MB, 500k or 2000000")
     unit = match[2].lower().rstrip("b") or "b"
     return int(float(match[1]) * {"b": 1, "k": 1e3, "m": 1e6, "g": 1e9, "ki": 2**10, "mi": 2**20, "gi": 2**30}[unit])
 
 
-def _echo(message: str) -> None:
-    sys.stderr.write(message + "\n")
+_fail = console.fail
 
 
-def _fail(message: str) -> None:
-    _echo(f"barrierlint: error: {message}")
-    raise SystemExit(EXIT_USAGE)
-
-
+@app.command()
 def check(
-    paths: Annotated[List[str], typer.Argument(help="Files or folders to check; - reads standard input.")],
-    output_format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
-    select: Annotated[Optional[List[str]], typer.Option("--select", help="Rule codes, prefixes or names to run (comma-separated).")] = None,
-    ignore: Annotated[Optional[List[str]], typer.Option("--ignore", help="Rule codes, prefixes or names to skip.")] = None,
-    exclude: Annotated[Optional[List[str]], typer.Option("--exclude", help="File or folder names or globs to skip in folder scans.")] = None,
-    outputs: Annotated[Optional[List[str]], typer.Option("--output", "-o", metavar="FORMAT:PATH", help="Also write FORMAT (text, json, sarif, github) to PATH; repeatable.")] = None,
-    fail_on: Annotated[Optional[FailOn], typer.Option("--fail-on", help="Exit 1 on findings at least this severe [default: info, i.e. any finding].")] = None,
-    config_file: Annotated[Optional[str], typer.Option("--config", help="Configuration file [default: the nearest .barrierlint.yaml or pyproject.toml].")] = None,
-    no_ignores: Annotated[bool, typer.Option("--no-ignores", help="Report what suppression comments and per-file-ignores hide.")] = False,
-    baseline: Annotated[Optional[str], typer.Option("--baseline", metavar="FILE", help="Report only findings not recorded in this baseline.")] = None,
-    write_baseline: Annotated[bool, typer.Option("--write-baseline", help="Record the current findings in the --baseline file.")] = False,
-    sarif_category: Annotated[str, typer.Option("--sarif-category", help="SARIF automationDetails category.")] = "barrierlint",
-    max_file_size: Annotated[Optional[str], typer.Option("--max-file-size", help="Refuse larger files (5MB, 500k, 2MiB or bytes) [default: 5MB].")] = None,
-    inputs: Annotated[Optional[List[str]], typer.Option("--inputs", help="A Harness input set whose values replace <+input> fields.")] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Processes that load and build the files; the output does not depend on it.")] = 1,
+    paths: List[str] = typer.Argument(..., help="Files or folders to check; - reads standard input."),
+    output_format: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
+    select: Optional[List[str]] = typer.Option(None, "--select", help="Rule codes, prefixes or names to run (comma-separated)."),
+    ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Rule codes, prefixes or names to skip."),
+    exclude: Optional[List[str]] = typer.Option(None, "--exclude", help="File or folder names or globs to skip in folder scans."),
+    outputs: Optional[List[str]] = typer.Option(None, "--output", "-o", metavar="FORMAT:PATH", help="Also write FORMAT (text, json, sarif, github) to PATH; repeatable."),
+    fail_on: Optional[FailOn] = typer.Option(None, "--fail-on", help="Exit 1 on findings at least this severe [default: info, i.e. any finding]."),
+    config_file: Optional[str] = typer.Option(None, "--config", help="Configuration file [default: the nearest .barrierlint.yaml or pyproject.toml]."),
+    no_ignores: bool = typer.Option(False, "--no-ignores", help="Report what suppression comments and per-file-ignores hide."),
+    baseline: Optional[str] = typer.Option(None, "--baseline", metavar="FILE", help="Report only findings not recorded in this baseline."),
+    write_baseline: bool = typer.Option(False, "--write-baseline", help="Record the current findings in the --baseline file."),
+    sarif_category: str = typer.Option("barrierlint", "--sarif-category", help="SARIF automationDetails category."),
+    max_file_size: Optional[str] = typer.Option(None, "--max-file-size", help="Refuse larger files (5MB, 500k, 2MiB or bytes) [default: 5MB]."),
+    inputs: Optional[List[str]] = typer.Option(None, "--inputs", help="A Harness input set whose values replace <+input> fields."),
+    verify: bool = typer.Option(False, "--verify", help="Confirm each finding in the reference runtime (CONFIRMED, NOT REPRODUCED or INCONCLUSIVE, with the evidence)."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Processes that check the files; the output does not depend on it."),
 ) -> None:
     """Check pipelines and report barrier problems."""
-    import dataclasses
-    import os
-
-    from . import config, engine, report, suppress
-
-    try:
-        targets = [report.parse_target(spec) for spec in outputs or ()]
-        if write_baseline and not baseline:
-            raise ValueError("--write-baseline needs --baseline FILE")
-        configured = config.load(paths, config_file)
-        settings = configured.settings
-        if max_file_size is not None:
-            settings = dataclasses.replace(settings, max_file_size=_size(max_file_size))
-        result = engine.check(
-            [path for path in paths if path == "-" or os.path.isdir(path) or not configured.excludes(path)],
-            select_rules=_split(select) or configured.select,
-            ignore_rules=[*configured.ignore, *_split(ignore)],
-            exclude=[*configured.exclude, *_split(exclude)],
-            settings=settings,
-            inputs=inputs or (),
-            jobs=jobs,
-            policy=suppress.Policy(configured, baseline, write_baseline, use_ignores=not no_ignores),
-        )
-        for name, path in targets:
-            with open(path, "w", encoding="utf-8") as handle:
-                handle.write(report.render(name, result, category=sarif_category))
-    except ValueError as error:
-        _fail(str(error))
-    except OSError as error:
-        _fail(f"cannot write {error.filename}: {error.strerror}")
-    sys.stdout.write(report.render(output_format.value, result, colour=sys.stdout.isatty(), category=sarif_category))
-    for error in result.errors:
-        _echo(f"barrierlint: error: {error}")
-    if result.errors:
-        raise SystemExit(EXIT_USAGE)
-    threshold = (fail_on.value if fail_on else None) or configured.fail_on or "info"
-    failing = threshold != "never" and any(f.severity >= Severity.parse(threshold) for f in result.findings)
-    raise SystemExit(EXIT_FINDINGS if failing else EXIT_CLEAN)
+    console.check(
+        paths, output_format.value, select=select, ignore=ignore, exclude=exclude, outputs=outputs,
+        fail_on=fail_on.value if fail_on else None, config_file=config_file, no_ignores=no_ignores, baseline=baseline,
+        write_baseline=write_baseline, sarif_category=sarif_category, inputs=inputs, verify=verify, jobs=jobs,
+        max_file_size=None if max_file_size is None else _size(max_file_size),
+    )
 
 
 class RulesFormat(str, Enum):
@@ -131,8 +84,52 @@ class RulesFormat(str, Enum):
     markdown = "markdown"
 
 
+@app.command()
+def run(
+    pipeline: str = typer.Argument(..., help="A pipeline YAML file; - reads standard input."),
+    scenario: Optional[str] = typer.Option(None, "--scenario", "-s", help="Scenario YAML: durations, failures, `when` outcomes, engine profile."),
+    trace: Optional[str] = typer.Option(None, "--trace", help="Write the event trace as JSON lines to this file (- for standard output)."),
+    timeline: Optional[str] = typer.Option(None, "--timeline", help="Draw the run as a swimlane timeline: FILE.svg or FILE.html."),
+    trace_json: Optional[str] = typer.Option(None, "--trace-json", help="Write the run in Chrome's trace event format (opens in Perfetto)."),
+) -> None:
+    """Simulate a pipeline run in the reference runtime: status of every stage and step, and
+    what is blocked where when nothing can move. Exit 0 when the run succeeds, 1 otherwise."""
+    from . import engine
+    from .model import build
+    from .runtime import ScenarioError, report, scenario as scenarios, simulate
+
+    try:
+        chosen = scenarios.load(scenario) if scenario else scenarios.Scenario()
+    except ScenarioError as error:
+        _fail(str(error))
+    result = engine.Result()
+    documents = engine.load_documents(engine.read_inputs([pipeline], (), result), result)
+    for error in result.errors:
+        _fail(error)
+    pipelines = [p for doc in documents for p in build(doc)]
+    if not pipelines:
+        _fail(f"{pipeline}: no NextGen pipeline to run")
+    human = sys.stderr if trace == "-" else sys.stdout
+    runs = [simulate(p, chosen) for p in pipelines]
+    if trace:
+        _write(None if trace == "-" else trace, "".join(report.trace_lines(r) for r in runs))
+    if timeline or trace_json:
+        from .pictures import run_pictures
+
+        try:
+            pictures = run_pictures(runs, timeline, trace_json)
+        except ValueError as error:
+            _fail(str(error))
+        for name, content in pictures.items():
+            _write(name, content)
+    for r in runs:
+        human.write(report.render(r))
+    raise typer.Exit(EXIT_CLEAN if all(r.status == "SUCCEEDED" for r in runs) else EXIT_FINDINGS)
+
+
+@app.command()
 def rules(
-    output_format: Annotated[RulesFormat, typer.Option("--format", "-f", help="text, or a markdown table (README).")] = RulesFormat.text,
+    output_format: RulesFormat = typer.Option(RulesFormat.text, "--format", "-f", help="text, or a markdown table (README)."),
 ) -> None:
     """List every rule with its code, name, default severity and summary."""
     from .rule import all_rules
@@ -143,10 +140,11 @@ def rules(
         sys.stdout.write(rule_table.render(all_rules()))
         return
     for rule in all_rules():
-        print(f"{rule.code}  {rule.name:<32} {str(rule.severity):<8} {rule.summary()}")
+        typer.echo(f"{rule.code}  {rule.name:<32} {str(rule.severity):<8} {rule.summary()}")
 
 
-def explain(rule: Annotated[str, typer.Argument(help="A rule code or name, e.g. BL101 or undeclared-barrier.")]) -> None:
+@app.command()
+def explain(rule: str = typer.Argument(..., help="A rule code or name, e.g. BL101 or undeclared-barrier.")) -> None:
     """Show a rule's documentation: the mistake, what happens at run time, and the fix."""
     from .rule import all_rules
 
@@ -156,46 +154,46 @@ def explain(rule: Annotated[str, typer.Argument(help="A rule code or name, e.g. 
     found = matches[0]
     from .ruledocs import help_uri
 
-    print(f"{found.code} {found.name} ({found.severity})\n\n{found.doc()}\n\n{help_uri(found)}")
+    typer.echo(f"{found.code} {found.name} ({found.severity})\n\n{found.doc()}\n\n{help_uri(found)}")
+
+
+class Picture(str, Enum):
+    mermaid = "mermaid"
+    dot = "dot"
+    svg = "svg"
+    html = "html"
+
+
+@app.command()
+def graph(
+    path: str = typer.Argument(..., help="A pipeline file; - reads standard input."),
+    picture: Optional[Picture] = typer.Option(None, "--format", "-f", help="Picture format (default: from the --output suffix, else mermaid)."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the picture to this file instead of standard output."),
+    pipeline_id: Optional[str] = typer.Option(None, "--pipeline", help="Which pipeline, when the file holds several."),
+) -> None:
+    """Draw a pipeline's barrier synchronization: a lane per stage, a bar per barrier, deadlocks in red."""
+    from .pictures import diagram
+
+    if picture is None:
+        suffix = (output or "").rpartition(".")[2].lower()
+        picture = Picture(suffix) if suffix in Picture.__members__ else Picture.mermaid
+    try:
+        content = diagram(path, picture.value, pipeline_id)
+    except ValueError as error:
+        _fail(str(error))
+    _write(output, content)
+
+
+def _write(output: Optional[str], content: str) -> None:
+    if output is None:
+        sys.stdout.write(content)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(content)
+    except OSError as error:
+        _fail(f"{output}: cannot write: {error.strerror or error}")
 
 
 def main() -> None:
-    for stream in (sys.stdout, sys.stderr):  # undecodable file names print escaped, never crash
-        stream.reconfigure(errors="backslashreplace")
-    import gc
-
-    gc.disable()  # one bounded run: the engine pauses the collector anyway, and exit needs no collection
-    args = sys.argv[1:]
-    try:
-        if len(args) > 1 and args[0] == "check" and all(arg == "-" or not arg.startswith("-") for arg in args[1:]):
-            check(args[1:])  # nothing but paths: no option to parse, so no typer
-        application()()
-    except SystemExit:
-        raise
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except Exception as error:  # a bug in barrierlint: one line, the traceback on request
-        import os
-
-        if os.environ.get("BARRIERLINT_DEBUG"):
-            raise
-        _echo(f"barrierlint: internal error: {type(error).__name__}: {error} (set BARRIERLINT_DEBUG=1 for details)")
-        sys.exit(EXIT_INTERNAL)
-
-
-@lru_cache(maxsize=1)
-def application() -> "typer.Typer":
-    """The typer application, built on first use."""
-    global typer
-    import typer
-
-    app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help=HELP)
-    for command in (check, rules, explain):
-        app.command()(command)
-    return app
-
-
-def __getattr__(name: str):
-    if name == "app":  # `from barrierlint.cli import app` (typer's CliRunner in the tests)
-        return application()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    console.guarded(app)

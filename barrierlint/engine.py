@@ -6,16 +6,16 @@ module owns that flow and nothing else; formats belong to reporters, semantics t
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
 from . import model, source, suppress
 from .finding import Finding
+from .memory import collector_paused
 from .project import Project, Settings, build as resolve
+from .report import printable
 from .rule import Rule, select
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -36,6 +36,7 @@ class Result:
     files: int = 0
     errors: list[str] = field(default_factory=list)  # inputs that could not be read at all
     suppressed: list[Finding] = field(default_factory=list)  # by comments, configuration or baseline
+    project: Project | None = None  # what the rules saw (templates inlined, chained children joined)
 
 
 def discover(paths: Iterable[str], exclude: Iterable[str] = (), errors: list[str] | None = None) -> Iterator[tuple[str, bool]]:
@@ -53,7 +54,7 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = (), errors: list[str
 
     def unlisted(error: OSError) -> None:
         if errors is not None:
-            errors.append(f"{shown(error.filename or '?')}: cannot read folder: {error.strerror or error}")
+            errors.append(f"{printable(error.filename or '?')}: cannot read folder: {error.strerror or error}")
 
     for path in paths:
         if path == "-" or not os.path.isdir(path):
@@ -75,11 +76,6 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = (), errors: list[str
                     yield full, False  # a broken symlink is yielded: reading it reports the error
 
 
-def shown(path: str) -> str:
-    """A path as one printable line: control characters and undecodable bytes escaped."""
-    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in path)
-
-
 def read_inputs(paths: Iterable[str], exclude: Iterable[str], result: Result, max_size: int = Settings.max_file_size) -> list[Input]:
     inputs = []
     for path, explicit in discover(paths, exclude, result.errors):
@@ -87,10 +83,10 @@ def read_inputs(paths: Iterable[str], exclude: Iterable[str], result: Result, ma
         try:
             data = _read(path, max_size)
         except OSError as error:
-            result.errors.append(f"{shown(name)}: cannot read: {error.strerror or error}")
+            result.errors.append(f"{printable(name)}: cannot read: {error.strerror or error}")
             continue
         except source.InputError as error:
-            result.errors.append(f"{shown(name)}: {error}")
+            result.errors.append(f"{printable(name)}: {error}")
             continue
         inputs.append(Input(name, data, explicit))
     return inputs
@@ -124,17 +120,18 @@ def load_documents(inputs: list[Input], result: Result, jobs: int = 1) -> list[s
     for item, (doc, error) in zip(inputs, _load_all(inputs, jobs)):
         if error is not None:
             if item.explicit or b"\0" not in item.data:  # binary files in folder scans are not ours
-                result.errors.append(f"{shown(item.path)}: {error}")
+                result.errors.append(f"{printable(item.path)}: {error}")
             continue
         if doc is None or (not item.explicit and not doc.problems and all(kind is source.Kind.OTHER for kind in doc.kinds)):
-            continue  # other YAML in a scanned folder is none of our business
+            continue  # other YAML is none of our business, even when named (pre-commit names every YAML file)
         documents.append(doc)
     return documents
 
 
 def _load(item: Input) -> tuple[source.Document | None, str | None]:
     try:
-        return (source.load(item.path, item.data) if item.explicit or _maybe_harness(item.data) else None), None
+        named_binary = item.explicit and b"\0" in item.data  # source.load says what it is
+        return (source.load(item.path, item.data) if named_binary or _maybe_harness(item.data) else None), None
     except source.InputError as error:
         return None, str(error)
 
@@ -176,7 +173,7 @@ def read_input_sets(paths: Iterable[str]) -> list[source.Document]:
         try:
             with open(path, "rb") as handle:
                 doc = source.load(path, handle.read())
-        except (OSError, UnicodeDecodeError) as error:
+        except (OSError, source.InputError) as error:
             raise ValueError(f"{path}: cannot read the input set: {getattr(error, 'strerror', None) or error}") from None
         if doc.problems:
             raise ValueError(f"{path}: {doc.problems[0].message}")
@@ -189,7 +186,9 @@ def run_rules(project: Project, rules: Iterable[type[Rule]]) -> list[Finding]:
     seen: set[tuple] = set()
     for rule_class in rules:
         for finding in rule_class().check(project):
-            identity = (finding.code, finding.path, finding.origin.route, finding.key, finding.message)
+            # one finding per place and subject: a step written once (in a template, a workflow, a
+            # chained child) but run in several places is one thing to fix
+            identity = (finding.code, finding.path, finding.origin.route, finding.key)
             if identity not in seen:
                 seen.add(identity)
                 findings.append(finding)
@@ -213,25 +212,45 @@ def check(
     rules = select(select_rules, ignore_rules)
     result = Result()
     settings = settings or Settings()
+    input_sets = read_input_sets(inputs)
+    return analyse(read_inputs(paths, exclude, result, settings.max_file_size), rules, settings, result, policy, input_sets, jobs)
+
+
+def analyse(
+    inputs: list[Input],
+    rules: Iterable[type[Rule]],
+    settings: Settings,
+    result: Result,
+    policy: suppress.Policy | None = None,
+    input_sets: list[source.Document] = (),
+    jobs: int = 1,
+) -> Result:
+    """Everything after reading: load, model, check (the fuzzers call it with bytes in memory)."""
     with collector_paused():
-        input_sets = read_input_sets(inputs)
-        documents = load_documents(read_inputs(paths, exclude, result, settings.max_file_size), result, jobs)
+        documents = load_documents(inputs, result, jobs)
         result.files = len(documents)
-        project = build_project(documents, settings, input_sets)
-        findings = run_rules(project, rules)
+        result.project = build_project(documents, settings, input_sets)
+        findings = run_rules(result.project, rules)
         result.findings, result.suppressed = suppress.apply(findings, documents, rules, policy or suppress.Policy())
-    return result
+        return result
 
 
-@contextmanager
-def collector_paused():
-    """A run allocates millions of YAML nodes and model elements that all live until it ends.
-    The cyclic collector would traverse them again and again (10 times the stages cost 17 times
-    the time); reference counting still frees everything, and the collector resumes afterwards."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+def load_pipeline(path: str, identifier: str | None = None, settings: Settings | None = None) -> tuple[Project, model.Pipeline]:
+    """The project of one file and the pipeline in it (the one named `identifier` if several).
+
+    Raises ValueError with a one-line message when the file is unreadable or holds no such pipeline.
+    """
+    result = Result()
+    documents = load_documents(read_inputs([path], (), result), result)
+    if result.errors:
+        raise ValueError(result.errors[0])
+    project = build_project(documents, settings or Settings())
+    found = [p for p in project.pipelines if identifier is None or p.identifier == identifier]
+    if not found:
+        problems = [p.message for doc in documents for p in doc.problems]
+        reason = f" ({problems[0]})" if problems else ""
+        raise ValueError(f"{path}: no pipeline{f' {identifier!r}' if identifier else ''} found{reason}")
+    if len(found) > 1:
+        names = ", ".join(p.label for p in found)
+        raise ValueError(f"{path}: holds several pipelines ({names}); choose one with --pipeline")
+    return project, found[0]

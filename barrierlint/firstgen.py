@@ -29,7 +29,6 @@ from .model import BarrierRef, Origin, Parallel, Pipeline, Stage, Step, StepGrou
 from .source import Document, Route, child, scalar
 
 WORKFLOW_STAGES = ("ENV_STATE", "ENV_LOOP_STATE")
-DEFAULT_TIMEOUT_MS = "600000"  # FirstGen's Barrier step default (10 minutes)
 
 Lookup = Callable[[str], "tuple[Document, int] | None"]  # workflow name -> (document, root index)
 
@@ -82,7 +81,7 @@ def build(doc: Document, index: int, workflow: Lookup) -> tuple[Pipeline | None,
             steps = _workflow(found[0], found[1], scope)
             strategy = _loop(r, fields, stage_route, found)
         groups[-1].append(
-            Stage(identifier=stage_name, name=stage_name, type="Workflow", origin=Origin(doc, stage_route), steps=steps, when=when, strategy=strategy)
+            Stage(identifier=stage_name, name=stage_name, type=scalar(fields.get("type")), origin=Origin(doc, stage_route), steps=steps, when=when, strategy=strategy)
         )
     items = []
     for stages, origin in zip(groups, group_origins):
@@ -140,24 +139,22 @@ def _step(r: _Reader, node: Node, route: Route, scope: int) -> Step:
     properties = r.mapping(fields.get("properties"), route + ("properties",), "barrier properties") or {}
     ref_origin = Origin(r.doc, route + ("properties", "identifier"))
     identifier = r.text(properties.get("identifier"), ref_origin.route, "barrier identifier")
-    timeout = r.text(properties.get("timeoutMillis"), route + ("properties", "timeoutMillis"), "timeoutMillis") or DEFAULT_TIMEOUT_MS
     return Step(
         identifier=None,
         name=name,
         type="Barrier",
         origin=Origin(r.doc, route),
-        timeout=_duration(timeout),
+        timeout=_duration(r.text(properties.get("timeoutMillis"), route + ("properties", "timeoutMillis"), "timeoutMillis")),
         barrier_ref=BarrierRef(identifier, scope=scope) if identifier is not None else None,
         barrier_ref_origin=ref_origin,
     )
 
 
-def _duration(millis: str) -> str:
-    """`timeoutMillis` as a Harness duration (600000 -> 10m); anything else as written."""
-    text = millis.strip()
-    if not text.isdigit():
-        return text
-    value = int(text)
+def _duration(millis: str | None) -> str | None:
+    """`timeoutMillis` as the model's duration (600000 -> 10m); anything else stays as written."""
+    if millis is None or not millis.strip().isdigit():
+        return millis
+    value = int(millis)
     for unit, size in (("h", 3_600_000), ("m", 60_000), ("s", 1000)):
         if value and value % size == 0:
             return f"{value // size}{unit}"

@@ -17,7 +17,7 @@ the graph is linear in the size of the YAML.
     loop whose late copies hang:   last(body) -slot-> late -> exit(loop)
     dependsOn:                     exit(dep) -dependsOn-> entry(stage)
 
-Node kinds: start, entry, exit, fork, join, skip, occ, pass, resolve, barrier, late. Node
+Node kinds: start, entry, exit, fork, join, skip, occ, pass, resolve, never, barrier, late. Node
 attributes: `kind`, `item` (the model element, or the `Occurrence` for occ/pass/resolve, or the
 reference for a barrier node). Edge attribute `kind`: seq, po, fork, join, dependsOn, skip,
 resolve, rollback, slot, arrive, release. Containment: every node's `scope` attribute is the
@@ -26,7 +26,9 @@ innermost undecided `when`-conditional element it lies in (None outside any).
 Semantics modelled (research/harness-semantics.md §3): a barrier releases when every position
 has arrived; a skipped element's positions arrive when execution reaches the element; a
 rollbackSteps position never starts on a successful run and counts as arrived when the stage or
-step group holding that rollbackSteps section finishes; a loop (matrix, repeat, parallelism,
+step group holding that rollbackSteps section finishes, except that a position under a loop
+that never spawns (inside a skipped element or a rollback section) never arrives (engine
+profile `Settings.unspawned_loops` "pending"; "arrived" resolves it like the others); a loop (matrix, repeat, parallelism,
 multi-service/environment spawner) registers only the copies that start immediately,
 `min(copies, effective concurrency)` where the effective concurrency is `maxConcurrency` if
 `0 < maxConcurrency < edition cap`, else the edition cap (`Settings.edition_cap`); copies
@@ -49,15 +51,17 @@ it is the must case); let the pipeline run with no failures and no timeouts firi
 quiescence, `blocked` is the set of `occurrence.step.origin.route` of the Barrier steps that
 have started and wait at a barrier that will never release (the frontier), plus, under
 late_arrival "wait", the Barrier steps at which late loop copies wait for a barrier that was
-released before they arrived. Steps that never start are not in it.
+released before they arrived. Steps that never start are not in it; a run that the engine
+rejects at start (a Barrier step with its own `strategy`) blocks nothing.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Iterable, Iterator
 
 from .model import Occurrence, Parallel, Pipeline, Sequence, Stage, Step, StepGroup, Strategy, awaits_parent, children, is_expression, occurrences, parse_duration
+from .memory import collector_paused
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -100,7 +104,9 @@ class Wait:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Deadlock:
-    """A cyclic strongly connected component of the graph that holds barriers."""
+    """One problem of a cyclic strongly connected component that holds barriers: a barrier whose
+    own positions are ordered (reuse), or the cycle through several barriers that remains once
+    each reused barrier is split. A component holds one problem or more."""
 
     kind: str  # reuse-in-participant (BL201) | sequential-reuse (BL301) | cycle (BL302)
     barriers: tuple[str, ...]  # in order of first use
@@ -183,15 +189,16 @@ def analyze(pipeline: Pipeline, project: "Project | None" = None, *, outcomes: d
     if not literal:
         return Analysis(pipeline, late_arrival=settings.late_arrival)
     decided = dict(outcomes or {})
-    low = _Graph(pipeline, literal, decided, settings, run_undecided=False)
-    high = _Graph(pipeline, literal, decided, settings, run_undecided=True) if low.undecided else low
+    with collector_paused():  # the graph allocates many small containers while the YAML nodes stay alive
+        low = _Graph(pipeline, literal, decided, settings, run_undecided=False)
+        high = _Graph(pipeline, literal, decided, settings, run_undecided=True) if low.undecided else low
     must = low.deadlocks("must")
     must_barriers = {b for d in must for b in d.barriers}
     may = [d for d in high.deadlocks("may") if not must_barriers.intersection(d.barriers)] if high is not low else []
-    must_loops = {id(loop.element) for loop in low.late_loops}
-    loops = list(low.late_loops)
+    must_loops = {id(loop.element) for loop in low.late_info}
+    loops = list(low.late_info)
     if high is not low:
-        loops += [_replace(loop, verdict="may") for loop in high.late_loops if id(loop.element) not in must_loops]
+        loops += [replace(loop, verdict="may") for loop in high.late_info if id(loop.element) not in must_loops]
     return Analysis(
         pipeline=pipeline,
         occurrences=literal,
@@ -199,15 +206,9 @@ def analyze(pipeline: Pipeline, project: "Project | None" = None, *, outcomes: d
         deadlocks=tuple(must) + tuple(may),
         late_loops=tuple(loops),
         stalls=tuple(high.stalls()),
-        blocked=low.blocked(),
+        blocked=frozenset() if any(o.step.strategy for o in found) else low.blocked(),  # BL403: the run never starts
         late_arrival=settings.late_arrival,
     )
-
-
-def _replace(loop: LateLoop, **changes) -> LateLoop:
-    from dataclasses import replace
-
-    return replace(loop, **changes)
 
 
 def _literal(ref: str | None) -> bool:
@@ -286,18 +287,23 @@ class _Graph:
         self.owner_of: dict[int, Stage | StepGroup] = {}  # id(rollback Barrier step) -> its owner
         self.undecided = False
         self.current_scope = None
-        self.late: list[tuple[int, int, LateLoop]] = []  # (late node, body last node, loop)
-        self.late_info: list[LateLoop] = []
+        self.late: list[tuple[int, int, LateLoop]] = []  # active late nodes: (late node, body last node, loop)
+        self.late_info: list[LateLoop] = []  # every loop whose late copies reach a barrier
+        self.never: list[int] = []  # positions under loops that never spawn
+        self.deferred: dict[int, list] = {}  # id(stage) -> positions that arrive when the stage finishes
+        self.deferred_steps: set[int] = set()
         self._pipeline(pipeline)
         graph = nx.DiGraph()
-        graph.add_nodes_from((n, {"kind": k, "item": i, "scope": s}) for n, (k, i, s) in enumerate(zip(self.kind, self.item, self.scope)))
+        graph.add_nodes_from(range(len(self.kind)))
+        for name, values in (("kind", self.kind), ("item", self.item), ("scope", self.scope)):
+            nx.set_node_attributes(graph, dict(enumerate(values)), name)
         graph.add_edges_from((u, v, {"kind": k}) for (u, v), k in self.edge_kind.items())
         self.graph = graph
-        self.cyclic = [
-            c for c in nx.strongly_connected_components(graph) if len(c) > 1 and any(self.kind[n] == "barrier" for n in c)
-        ]
-        sources = [n for c in self.cyclic for n in c] + [late for late, _, _ in self.late]
-        self.stuck = self._reach(sources)
+        loops = [c for c in nx.strongly_connected_components(graph) if len(c) > 1]
+        self.cyclic = [c for c in loops if any(self.kind[n] == "barrier" for n in c)]
+        self.looping = {n for c in loops for n in c}  # also dependsOn cycles, which hold no barrier
+        sources = [n for c in self.cyclic for n in c] + [late for late, _, _ in self.late] + self.never
+        self.stuck = set().union(*nx.bfs_layers(graph, sources)) if sources else set()  # never completes
 
     # nodes and edges
 
@@ -317,14 +323,29 @@ class _Graph:
             self.barrier_node[ref] = self.node("barrier", ref)
         return self.barrier_node[ref]
 
-    def resolve(self, step: Step, after: int, kind: str) -> None:
+    def resolve(self, step: Step, after: int, kind: str, holder) -> None:
+        """A position that arrives without running, after node `after` (a skipped `holder` is
+        reached, or `holder` owning a rollback section finishes). The engine walks a position
+        stage -> nearest step group -> step (harness-semantics §3.3), so `holder` releases it only
+        when it is one of those three; otherwise the position waits for its stage to finish. Under
+        a loop inside `holder` that never spawns it never arrives (profile `unspawned_loops`)."""
         occurrence = self.by_step.get(id(step))
-        if occurrence is not None:
+        if occurrence is None:
+            return
+        if self.settings.unspawned_loops == "pending" and _unspawned(occurrence, holder):
+            node = self.node("never", occurrence)
+            self.edge(node, self.barrier(occurrence.ref), "arrive")
+            self.never.append(node)
+        elif holder is occurrence.stage or holder is occurrence.group or holder is occurrence.step:
             node = self.node("resolve", occurrence)
             self.edge(after, node, kind)
             self.edge(node, self.barrier(occurrence.ref), "arrive")
+            self.owner_of[id(step)] = holder
             if kind == "rollback":
                 self.owner_exit[node] = after
+        else:
+            self.deferred.setdefault(id(occurrence.stage), []).append((step, kind))
+            self.deferred_steps.add(id(step))
 
     # elements
 
@@ -365,7 +386,7 @@ class _Graph:
             node = self.node("skip", item)
             self.edge(pred, node, link)
             for step in _barrier_steps(children_items(item)):
-                self.resolve(step, node, "resolve")
+                self.resolve(step, node, "resolve", item)
             return self.record(item, node, node)
         outer = self.current_scope
         if runs is None:
@@ -374,17 +395,20 @@ class _Graph:
         entry = self.node("entry", item)
         self.edge(pred, entry, link)
         last = entry
+        copy_end = None  # where one participating copy of a loop finishes (its own rollback positions resolve there)
         if item.strategy is None or item.strategy.copies != 0:
             for sub in item.steps:
                 last = self.element(sub, last, "po")
             if item.strategy is not None:
+                copy_end = last
                 last = self.loop(item, entry, last)
         exit_ = self.node("exit", item)
         self.edge(last, exit_, "po")
         self.current_scope = outer
         for step in _barrier_steps(item.rollback_steps):
-            self.owner_of[id(step)] = item
-            self.resolve(step, exit_, "rollback")
+            self.resolve(step, exit_ if copy_end is None else copy_end, "rollback", item)
+        for step, kind in self.deferred.pop(id(item), ()):
+            self.resolve(step, exit_, kind, item)
         return self.record(item, entry, exit_)
 
     def record(self, item, entry: int, exit_: int) -> int:
@@ -402,9 +426,10 @@ class _Graph:
             return pred
         fork = self.node("fork", item)
         self.edge(pred, fork, link)
+        ends = [self.element(branch, fork, "fork") for branch in item.branches]
         join = self.node("join", item)
-        for branch in item.branches:
-            self.edge(self.element(branch, fork, "fork"), join, "join")
+        for end in ends:
+            self.edge(end, join, "join")
         return join
 
     def step(self, step: Step, pred: int, link: str) -> int:
@@ -415,7 +440,7 @@ class _Graph:
         if runs is None:
             self.undecided = True
         if runs is False or (runs is None and not self.run_undecided):
-            self.resolve(step, pred, "resolve")
+            self.resolve(step, pred, "resolve", step)
             return pred
         outer = self.current_scope
         if runs is None:
@@ -456,11 +481,11 @@ class _Graph:
 
     def first_barriers(self, entry: int, last: int) -> list[int]:
         """The Barrier steps a copy of the body reaches before any other Barrier step."""
-        found, seen, stack = set(), {entry}, [entry]
+        found, seen, stack = set(), {entry, last}, [entry]
         while stack:
             node = stack.pop()
             for nxt in self.succ[node]:
-                if nxt in seen or not entry < nxt <= last or self.kind[nxt] in ("barrier", "resolve"):
+                if nxt in seen or self.kind[nxt] in ("barrier", "resolve", "never"):
                     continue
                 seen.add(nxt)
                 if self.kind[nxt] == "occ":
@@ -471,16 +496,6 @@ class _Graph:
 
     # analysis
 
-    def _reach(self, sources: Iterable[int]) -> set[int]:
-        seen = set(sources)
-        stack = list(seen)
-        while stack:
-            for nxt in self.succ[stack.pop()]:
-                if nxt not in seen:
-                    seen.add(nxt)
-                    stack.append(nxt)
-        return seen
-
     def conditions(self, nodes: Iterable[int]) -> tuple[Condition, ...]:
         found = {}
         for node in nodes:
@@ -489,10 +504,6 @@ class _Graph:
                 found[id(element)] = element
                 element = self.parent_scope.get(id(element))
         return tuple(Condition(e) for e in sorted(found.values(), key=lambda e: e.origin.route))
-
-    @property
-    def late_loops(self) -> list[LateLoop]:
-        return self.late_info
 
     def blocked(self) -> frozenset:
         routes = set()
@@ -538,26 +549,36 @@ class _Graph:
 
     def reuse(self, barrier: int, component: set[int], verdict: str) -> Deadlock | None:
         """A position of this barrier that comes after another one of it, found by a forward
-        search inside the component that contracts no barrier."""
+        search inside the component that contracts no barrier: first inside one stage (BL201),
+        then anywhere (BL301), so the kind does not depend on the order of branches."""
+        found = self.later(barrier, component, within_stage=True) or self.later(barrier, component, within_stage=False)
+        if found is None:
+            return None
+        return self.deadlock([barrier], component, {self.item[barrier]: found}, verdict)
+
+    def later(self, barrier: int, component: set[int], within_stage: bool):
         ref = self.item[barrier]
         seen = {n: (self.pass_of[n], frozenset()) for n in component if self.kind[n] == "pass" and self.item[n].ref == ref}
         stack, late = list(seen), []
         while stack:
             node = stack.pop()
+            if within_stage and self.kind[node] == "exit" and isinstance(self.item[node], Stage):
+                continue
             origin, kinds = seen[node]
             for nxt in self.forward(node):
                 if nxt in seen or nxt not in component:
                     continue
                 seen[nxt] = (origin, kinds | {self.edge_kind.get((node, nxt), "po")})
                 if self.kind[nxt] in ("occ", "resolve") and self.item[nxt].ref == ref:
-                    late.append(nxt)
+                    if not (within_stage and self.item[nxt].in_rollback):  # a rollback mix is BL301's
+                        late.append(nxt)
                 else:
                     stack.append(nxt)
         if not late:
             return None
         first = min(late, key=lambda n: self.item[n].step.origin.route)
         origin, kinds = seen[first]
-        return self.deadlock([barrier], component, {ref: (self.item[first], self.item[origin], kinds)}, verdict)
+        return self.item[first], self.item[origin], kinds
 
     def cycle(self, component: set[int], preds, verdict: str) -> Deadlock:
         """The wait-for witness of a cycle through several barriers (research/analysis-anchors.md
@@ -668,9 +689,8 @@ class _Graph:
             return []
         exits = sorted({e for n, e in self.owner_exit.items() if self.item[n].ref in refs})
         bit = {e: 1 << i for i, e in enumerate(exits)}
-        cyclic = {n for c in self.cyclic for n in c}
         mask: dict[int, int] = {}
-        for node in nx.topological_sort(self.graph.subgraph(n for n in self.graph if n not in cyclic)):
+        for node in nx.topological_sort(self.graph.subgraph(n for n in self.graph if n not in self.looping)):
             value = bit.get(node, 0)
             for u in self.graph.pred[node]:
                 value |= mask.get(u, 0)
@@ -683,9 +703,19 @@ class _Graph:
                 need |= bit[self.owner_exit[n]]
             early = [self.item[n] for n, k in enumerate(self.kind) if k == "occ" and self.item[n].ref == ref and n in mask and mask[n] & need != need]
             if early:
-                owners = tuple(dict.fromkeys(self.item[self.owner_exit[n]] for n in holders))
+                owners = tuple(dict.fromkeys(self.owner_of[id(self.item[n].step)] for n in holders))
                 result.append(RollbackStall(ref, tuple(self.item[n] for n in holders), owners, tuple(early)))
         return result
+
+
+def _unspawned(occurrence: Occurrence, holder) -> bool:
+    """True when a loop lies between `holder` and the position: it never spawns its copies."""
+    inside = False
+    for element in occurrence.path:
+        if inside and getattr(element, "strategy", None) is not None:
+            return True
+        inside = inside or element is holder
+    return False
 
 
 def children_items(item) -> list:
@@ -721,6 +751,11 @@ def _line(barrier: str, waiting, missing: Occurrence, blocker: Occurrence | None
         return f"{head}, whose rollbackSteps position counts as arrived only when '{owner}' finishes{tail}"
     if "slot" in kinds:
         return f"{head}, which comes after a loop whose late copies never finish{tail}"
+    if "resolve" in kinds and id(missing.step) in graph.deferred_steps:
+        return (
+            f"{head}, which lies in a skipped step group below its nearest one and counts as arrived only when "
+            f"'{missing.stage.label}' finishes (the engine checks a position's stage, nearest step group and step){tail}"
+        )
     if "resolve" in kinds:
         return f"{head}, which is skipped by its `when` but counts as arrived only when execution reaches it{tail}"
     if kinds & {"seq", "dependsOn"}:

@@ -282,10 +282,22 @@ class Occurrence:
         return total
 
     @property
+    def through_template(self) -> bool:
+        """True when the step is seen only through the inputs of a template that was not found:
+        what the inputs leave out (a fixed timeout, say) is set in the template itself."""
+        return self.step.template is not None or any(getattr(item, "template", None) is not None for item in self.path)
+
+    @property
     def where(self) -> str:
         """A readable name for the participant: stage (after the chained stage that runs its
         pipeline, if any), then step groups."""
         return " > ".join(e.label for e in self.path if isinstance(e, (Stage, StepGroup)))
+
+    @property
+    def chained(self) -> Stage | None:
+        """The chained `type: Pipeline` stage this step runs under: a child pipeline's step as
+        its parent sees it (its own pipeline, or the inputs the parent gives, are written elsewhere)."""
+        return next((e for e in self.path if isinstance(e, Stage) and e.child is not None), None)
 
 
 def children(item: Item) -> Iterator[tuple[Item, bool]]:
@@ -581,7 +593,7 @@ def _barrier_decl(r: _Reader, node: Node, route: Route) -> BarrierDecl | None:
 
 
 def _stage_items(r: _Reader, node: Node | None, route: Route, depth: int) -> tuple[Item, ...]:
-    if r.too_deep(route, depth):
+    if node is None or r.too_deep(route, depth):
         return ()
     result: list[Item] = []
     for sub, sub_route in r.items(node, route, "stages"):
@@ -657,7 +669,7 @@ def _stage(r: _Reader, node: Node, route: Route, depth: int) -> Stage | None:
 
 
 def _step_items(r: _Reader, node: Node | None, route: Route, depth: int) -> tuple[Item, ...]:
-    if r.too_deep(route, depth):
+    if node is None or r.too_deep(route, depth):
         return ()
     result: list[Item] = []
     for sub, sub_route in r.items(node, route, "steps"):

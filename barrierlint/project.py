@@ -14,7 +14,7 @@ from typing import Any
 from yaml.nodes import MappingNode, Node
 
 from . import firstgen, model, v1
-from .inputs import Composition, applies
+from .inputs import Composition, applies, input_set
 from .model import BarrierRef, Origin, Pipeline, Stage, StepGroup, Step, children, is_expression, occurrences, stages
 from .source import Document, Kind, Route, child, scalar
 from .templates import Missing, Resolver
@@ -27,6 +27,7 @@ class Settings:
     edition_cap: int = 100  # account edition concurrency cap: FREE 20, TEAM 50, ENTERPRISE 100
     late_arrival: str = "wait"  # engine profile: a copy arriving after release waits ("wait") or passes ("pass")
     max_file_size: int = 5_000_000  # bytes; larger files are refused with a one-line error
+    unspawned_loops: str = "pending"  # engine profile: a position under a loop that never spawns never arrives, or "arrived"
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,9 @@ class Project:
         """The chained stages of checked pipelines that run this pipeline as their child."""
         return [chain for chain in self.chains if chain.child is pipeline]
 
-    def declaring(self, identifier: str) -> list[Pipeline]:
-        """The checked pipelines that declare a barrier with this identifier."""
+    def declaring(self, identifier: str, besides: Pipeline) -> list[Pipeline]:
+        """The other checked pipelines of the same project (org and project identifiers agree where
+        both are written) that declare a barrier with this identifier."""
         key = ("declaring", 0)
         if key not in self._cache:
             table = defaultdict(list)
@@ -63,7 +65,11 @@ class Project:
                 for name in dict.fromkeys(d.identifier for d in pipeline.barriers if d.identifier):
                     table[name].append(pipeline)
             self._cache[key] = table
-        return self._cache[key].get(identifier, [])
+        return [
+            other
+            for other in self._cache[key].get(identifier, [])
+            if other is not besides and all(a is None or b is None or a == b for a, b in ((other.org, besides.org), (other.project, besides.project)))
+        ]
 
     def occurrences(self, pipeline: Pipeline):
         """The Barrier steps of a pipeline (cached: several rules ask)."""
@@ -174,12 +180,13 @@ def build(documents: list[Document], settings: Settings, input_sets: list[Docume
     for doc in documents:
         builder.document(doc)
     builder.chain()
+    for node, (doc, _), target in builder.values:
+        if id(node) not in builder.applied:
+            raise ValueError(f"{doc.path}: the input set answers pipeline '{target or '?'}', which is not among the checked files")
     return project
 
 
 def _values(doc: Document):
-    from .inputs import input_set
-
     for node, route, for_pipeline in input_set(doc):
         yield node, (doc, route), for_pipeline
 
@@ -189,6 +196,7 @@ class _Builder:
         self.project = project
         self.values = values
         self.alone: dict[tuple[int, int], Pipeline] = {}  # (document id, root) -> the pipeline run on its own
+        self.applied: set[int] = set()  # input sets that answered a pipeline
         self.count = sum(kind in (Kind.PIPELINE, Kind.PIPELINE_V1) for doc in project.documents for kind in doc.kinds)
 
     def add(self, pipeline: Pipeline | None, missing: list[Missing], key: tuple[int, int]) -> None:
@@ -209,6 +217,8 @@ class _Builder:
             if kind is Kind.PIPELINE and compose:
                 identifier = scalar(child(child(doc.roots[index], "pipeline"), "identifier"))
                 values = next(((node, at) for node, at, target in self.values if applies(identifier, self.count, target)), None)
+                if values is not None:
+                    self.applied.add(id(values[0]))
                 self.add(*self.compose(doc, index, values), key)
             elif kind is Kind.PIPELINE:
                 self.add(built.get(index), [], key)

@@ -13,6 +13,7 @@ import re
 import sys
 from functools import lru_cache
 
+from .report import rule_table
 from .rule import Rule, all_rules
 
 DOCS_FOLDER = "docs/rules"
@@ -66,16 +67,11 @@ def page(rule: type[Rule]) -> str:
     )
 
 
-def index(rules: tuple[type[Rule], ...]) -> str:
-    rows = "".join(f"| [{r.code}]({r.code}.md) | {r.name} | {r.severity} | {r.summary()} |\n" for r in rules)
-    return f"# Rules\n\n| code | name | default | finds |\n|---|---|---|---|\n{rows}"
-
-
 def generated(rules: tuple[type[Rule], ...] | None = None) -> dict[str, str]:
     """Every page as file name -> text, for the installed rules."""
     rules = all_rules() if rules is None else rules
     pages = {f"{rule.code}.md": page(rule) for rule in rules}
-    pages["README.md"] = index(rules)
+    pages["README.md"] = f"# Rules\n\n{rule_table.render(rules, page='{code}.md')}"
     return pages
 
 

@@ -193,7 +193,10 @@ def _compose(doc: Document) -> None:
                 doc.roots.append(root)
     except yaml.MarkedYAMLError as error:
         message = " ".join(str(part) for part in (error.context, error.problem) if part)
-        doc.add_problem(_syntax_problem(f"YAML syntax error: {message}", error.problem_mark or error.context_mark))
+        mark = error.problem_mark or error.context_mark
+        if mark and doc.text[mark.index : mark.index + 1] == "\t":
+            message += " (a tab: YAML indents with spaces only)"
+        doc.add_problem(_syntax_problem(f"YAML syntax error: {message}", mark))
     except yaml.reader.ReaderError as error:  # a character YAML forbids, such as a control character
         before = doc.text.encode()[: error.position].decode(errors="ignore") if _Loader is not yaml.SafeLoader else doc.text[: error.position]
         mark = yaml.Mark(doc.path, len(before), before.count("\n"), len(before) - before.rfind("\n") - 1, None, None)

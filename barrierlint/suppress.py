@@ -51,9 +51,7 @@ class Directive:
     used: set[str] = field(default_factory=set)
 
     def covers(self, finding: Finding) -> str | None:
-        """The selector that suppresses this finding, if the comment applies to it."""
-        if finding.origin.doc is not self.doc:
-            return None
+        """The selector that suppresses this finding (of the comment's file), if any."""
         if not self.file_level:
             span = finding.span
             if not span.line - 1 <= self.comment.line <= span.end_line:

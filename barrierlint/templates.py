@@ -46,9 +46,24 @@ class Resolver:
         self.index = index
         self.composition = composition
         self.missing: list[Missing] = []
+        self.plain: set[int] = set()  # nodes known to hold no template use (aliases make shared subtrees)
+        self.active: set[int] = set()  # nodes on the current path (a recursive alias must not loop)
 
     def walk(self, node: Node, at: tuple[Document, Route], chain: tuple = ()) -> Node:
-        """`node` with every template use below it inlined; unchanged subtrees are reused."""
+        """`node` with every template use below it inlined; unchanged subtrees are reused. Each
+        node is walked once however often aliases share it, so alias bombs stay linear."""
+        if id(node) in self.plain or id(node) in self.active or not isinstance(node, (MappingNode, SequenceNode)):
+            return node
+        self.active.add(id(node))
+        try:
+            new = self._walk(node, at, chain)
+        finally:
+            self.active.discard(id(node))
+        if new is node:
+            self.plain.add(id(node))
+        return new
+
+    def _walk(self, node: Node, at: tuple[Document, Route], chain: tuple) -> Node:
         at = self.composition.sources.get(id(node), at)
         doc, route = at
         if isinstance(node, MappingNode):

@@ -12,14 +12,20 @@ from __future__ import annotations
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
-from .model import BarrierDecl, Origin, Parallel, Pipeline, Sequence, Stage, Step, StepGroup, When, _Reader, _strategy
+from .model import MAX_DEPTH, BarrierDecl, Origin, Parallel, Pipeline, Sequence, Stage, Step, StepGroup, When, _Reader, _strategy, _TooLarge
 from .source import Document, Route, scalar
 
 STAGE_TYPES = {"custom": "Custom", "ci": "CI", "cd": "Deployment", "deployment": "Deployment", "approval": "Approval"}
 
 
 def build(doc: Document, index: int) -> Pipeline | None:
-    r = _Reader(doc)
+    try:
+        return _pipeline(_Reader(doc), doc, index)
+    except _TooLarge:
+        return None  # the reader has reported it
+
+
+def _pipeline(r: _Reader, doc: Document, index: int) -> Pipeline | None:
     top = r.mapping(doc.roots[index], (index,), "the document") or {}
     key = "pipeline" if "pipeline" in top else "spec"
     route: Route = (index, key)
@@ -45,8 +51,11 @@ def build(doc: Document, index: int) -> Pipeline | None:
     )
 
 
-def _items(r: _Reader, node: Node | None, route: Route, kind: str) -> tuple:
+def _items(r: _Reader, node: Node | None, route: Route, kind: str, depth: int = 0) -> tuple:
     """A list of stages or steps, with their parallel blocks and groups."""
+    if depth > MAX_DEPTH:
+        r.problem(route, f"{kind} are nested more than {MAX_DEPTH} levels deep; analysis stopped here")
+        return ()
     result = []
     for item, at in r.items(node, route, kind):
         r.tick(at)
@@ -57,7 +66,7 @@ def _items(r: _Reader, node: Node | None, route: Route, kind: str) -> tuple:
         if block is not None:
             body = r.mapping(fields[block], at + (block,), block) or {}
             inner_kind = "stages" if "stages" in body else "steps"
-            inner = _items(r, body.get(inner_kind), at + (block, inner_kind), inner_kind)
+            inner = _items(r, body.get(inner_kind), at + (block, inner_kind), inner_kind, depth + 1)
             origin = Origin(r.doc, at + (block,))
             if block == "parallel":
                 result.append(Parallel(inner, origin))
@@ -66,13 +75,13 @@ def _items(r: _Reader, node: Node | None, route: Route, kind: str) -> tuple:
             else:
                 result.append(Sequence(inner, origin))
         elif kind == "stages":
-            result.append(_stage(r, fields, at))
+            result.append(_stage(r, fields, at, depth))
         else:
             result.append(_step(r, fields, at))
     return tuple(result)
 
 
-def _stage(r: _Reader, fields: dict, route: Route) -> Stage:
+def _stage(r: _Reader, fields: dict, route: Route, depth: int) -> Stage:
     spec = r.mapping(fields.get("spec"), route + ("spec",), "stage spec") or {}
     steps_node, steps_route = (fields.get("steps"), route + ("steps",)) if "steps" in fields else (spec.get("steps"), route + ("spec", "steps"))
     kind = scalar(fields.get("type"))
@@ -81,8 +90,8 @@ def _stage(r: _Reader, fields: dict, route: Route) -> Stage:
         name=scalar(fields.get("name")),
         type=STAGE_TYPES.get(kind.lower(), kind) if kind else None,
         origin=Origin(r.doc, route),
-        steps=_items(r, steps_node, steps_route, "steps"),
-        rollback_steps=_items(r, fields.get("rollback"), route + ("rollback",), "steps"),
+        steps=_items(r, steps_node, steps_route, "steps", depth + 1),
+        rollback_steps=_items(r, fields.get("rollback"), route + ("rollback",), "steps", depth + 1),
         when=_when(r, fields, route),
         strategy=_strategy(r, fields.get("strategy"), route + ("strategy",)),
     )

@@ -113,8 +113,8 @@ class LateLoopRule(Rule):
         if late_arrival == "wait":
             outcome = (
                 f"wait{s} there until {'its' if s else 'their'} own timeout ({', '.join(dict.fromkeys(timeout_text(o) for o in loop.first))}) and "
-                f"expire{s}, so the {what} never completes and what comes after it never starts "
-                "(engine profile late_arrival=wait)"
+                f"expire{s}, failing {'that copy' if s else 'those copies'} (then {'its' if s else 'their'} failure strategy "
+                "decides what follows) (engine profile late_arrival=wait)"
             )
         else:
             outcome = f"pass{'es' if s else ''} at once without synchronizing with anyone (engine profile late_arrival=pass)"

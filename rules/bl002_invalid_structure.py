@@ -7,7 +7,7 @@ from typing import Iterator
 
 from barrierlint.model import Origin
 from barrierlint.rule import Rule
-from barrierlint.source import Document, Route, TooLarge, child, plain, scalar
+from barrierlint.source import Document, Kind, Route, TooLarge, child, plain, scalar
 
 SCHEMA = "bl002_structure.schema.json"  # package data next to this module
 REJECTED = "Harness's pipeline schema rejects it when the pipeline is saved"
@@ -22,8 +22,10 @@ class InvalidStructure(Rule):
     A Barrier step without `spec.barrierRef`, a `flowControl.barriers` that is not a list, a
     barrier entry without `identifier` or `name`, a stage or step list item that is neither a
     stage, a step, a step group, a `parallel` block nor an `insert`, a key written twice.
-    These parts are checked against a JSON schema shipped with barrierlint (the shapes Harness's
-    own pipeline schema requires of them), in files that use barriers.
+    The model builder reports list shapes, unknown list items and repeated keys as it reads the
+    pipeline; `flowControl` and every Barrier step are validated against a JSON schema shipped
+    with barrierlint (the shapes Harness's own pipeline schema requires of them), so only
+    pipelines that use barriers pay for that check.
 
     ## At run time
     Harness refuses to save the pipeline (schema validation), or a Git-synced pipeline shows as
@@ -60,7 +62,7 @@ class InvalidStructure(Rule):
                 fix="correct this element as the message says",
                 span=problem.span,
             )
-        for doc, route, definition in _validated_elements(project):
+        for doc, route, definition in _barrier_parts(project):
             known = read_problems.get(id(doc), [])
             for error_route, message, fix in _schema_errors(doc, route, definition):
                 if any(error_route[: len(p)] == p for p in known):
@@ -68,56 +70,47 @@ class InvalidStructure(Rule):
                 yield self.finding(Origin(doc, error_route), message, fix=fix)
 
 
-def _validated_elements(project) -> Iterator[tuple[Document, Route, str]]:
-    """The barrier parts of pipelines that use barriers, written in the pipeline's own file, each
-    with the schema definition it must meet. Only these parts are validated: the lists and
-    mappings that lead to them are read by the model builder, which reports their shapes itself;
-    validating whole documents cost more than everything else barrierlint does."""
-    seen = set()
+def _barrier_parts(project) -> Iterator[tuple[Document, Route, str]]:
+    """What the schema checks: each v0 pipeline's flowControl and each of its Barrier steps, as
+    (document, route, schema definition). Pipelines without barriers never load jsonschema."""
     for pipeline in project.pipelines:
-        occurrences = project.occurrences(pipeline)
-        if pipeline.syntax != "v0" or not (pipeline.barriers_origin or occurrences):
+        if pipeline.syntax != "v0":
             continue
-        elements = [(pipeline.barriers_origin, "pipeline/properties/flowControl/properties/barriers")] if pipeline.barriers_origin else []
-        elements += [(occurrence.step.origin, "step") for occurrence in occurrences]
-        for origin, definition in elements:
-            key = (id(origin.doc), origin.route)
-            if origin.doc is pipeline.origin.doc and _SPINE.issuperset(k for k in origin.route if isinstance(k, str)) and key not in seen:
-                seen.add(key)
-                yield origin.doc, origin.route, definition
-
-
-# the keys the schema descends through: elements elsewhere (chained stages' inputs, template
-# inputs, other files) are not the pipeline's own structure
-_SPINE = {"pipeline", "flowControl", "barriers", "stages", "parallel", "insert", "stage", "spec", "execution", "executions", "steps", "rollbackSteps", "stepGroup", "step"}
+        if pipeline.barriers_origin is not None:
+            yield pipeline.origin.doc, pipeline.origin.route + ("flowControl",), "flowControl"
+        for occurrence in project.occurrences(pipeline):
+            origin = occurrence.step.origin
+            if occurrence.chained or occurrence.through_template or origin.doc.kinds[origin.route[0]] is not Kind.PIPELINE:
+                continue  # a child's step, a template's, or the values given to a template: not all written here
+            yield origin.doc, origin.route, "step"
 
 
 @lru_cache(maxsize=None)
-def _validator(definition: str):  # a JSON pointer below $defs
+def _validator(definition: str):
     from jsonschema import Draft202012Validator
 
     schema = json.loads(resources.files(__package__).joinpath(SCHEMA).read_text(encoding="utf-8"))
-    return Draft202012Validator({"$ref": f"#/$defs/{definition}", "$defs": schema["$defs"]})
+    return Draft202012Validator(schema["$defs"][definition])
 
 
 def _schema_errors(doc: Document, route: Route, definition: str) -> Iterator[tuple[Route, str, str]]:
-    """(route, message, fix hint) for every place of one element the schema rejects."""
+    """(route, message, fix hint) for every place the schema rejects."""
     node = doc.node_at(route)
     if node is None:
-        return
+        return  # composed from templates or inputs: not written at this route
     try:
         data = plain(node)
     except TooLarge:
-        return  # the model builder reports documents this large
+        return  # an alias bomb: the model builder reports documents this large
     missing: dict[Route, list] = {}  # required keys, one message per element
     for error in _validator(definition).iter_errors(data):
-        error_route = (*route, *error.absolute_path)
+        error_route = route + tuple(error.absolute_path)
         if error.validator == "required":
             missing.setdefault(error_route, []).append(error)
-        else:
-            title = error.schema.get("title", "this value")
-            fix = f"write {title} as {_NOUNS.get(error.validator_value)}" if error.validator == "type" else f"give {title} a value"
-            yield error_route, f"{_describe(error)}{_context(doc, error_route[:-1])}: {error.schema.get('description', REJECTED)}", fix
+            continue
+        title = error.schema.get("title", "this value")
+        fix = f"write {title} as {_NOUNS.get(error.validator_value)}" if error.validator == "type" else f"give {title} a value"
+        yield error_route, f"{_describe(error)}{_context(doc, error_route[:-1])}: {error.schema.get('description', REJECTED)}", fix
     for error_route, errors in missing.items():
         keys = [_missing(error) for error in errors]
         consequence = next((d for key in keys if (d := _property(errors[0], key).get("description"))), REJECTED)

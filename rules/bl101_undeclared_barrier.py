@@ -42,30 +42,53 @@ class UndeclaredBarrier(Rule):
     tags = ("correctness",)
 
     def check_pipeline(self, pipeline, project):
-        if pipeline.syntax == "firstgen" or pipeline.template is not None:
-            return  # FirstGen declares nothing; an unresolved pipeline template holds the flowControl
-        declared = [d.identifier for d in pipeline.barriers if d.identifier]
+        if pipeline.syntax == "firstgen" or pipeline.template is not None or (pipeline.syntax == "v1" and pipeline.barriers_origin is None):
+            return  # FirstGen and v1 without a barriers list declare nothing; an unresolved pipeline template holds the flowControl
+        declared: dict[str, list] = {}
+        by_name = {}
+        for decl in pipeline.barriers:
+            if decl.identifier:
+                declared.setdefault(decl.identifier, []).append(decl)
+                if decl.name:
+                    by_name.setdefault(decl.name, decl)
+        guesses: dict[str, str | None] = {}
+        section = "pipeline.barriers" if pipeline.syntax == "v1" else "pipeline.flowControl.barriers"
+        consequence = "it never matches a declared barrier" if pipeline.syntax == "v1" else (
+            "the legacy engine refuses to start the run and the current one never matches it with a declared barrier"
+        )
         for occurrence in project.occurrences(pipeline):
             ref = occurrence.ref
             if ref is None or is_expression(ref) or "${" in ref or ref.startswith("parent.") or ref in declared:
                 continue
-            if any(other is not pipeline for other in project.declaring(ref)):
+            if project.declaring(ref, pipeline):
                 continue  # declared by another pipeline: BL501 says so
-            guess = difflib.get_close_matches(ref, declared, n=1, cutoff=0.6)
-            by_name = [d for d in pipeline.barriers if d.name == ref and d.identifier]
-            if by_name:
-                hint = f"'{ref}' is the display name of barrier '{by_name[0].identifier}'; barrierRef takes the identifier"
+            if ref not in guesses:
+                guesses[ref] = _closest(ref, declared, budget=SUGGESTION_WORK - len(guesses) * len(declared))
+            guess = guesses[ref]
+            if ref in by_name:
+                hint = f"'{ref}' is the display name of barrier '{by_name[ref].identifier}'; barrierRef takes the identifier"
             elif guess:
-                hint = f"did you mean '{guess[0]}'?"
+                hint = f"did you mean '{guess}'?"
             else:
-                hint = "declare it under pipeline.flowControl.barriers"
-            related = [Related(d.origin, f"barrier '{d.identifier}' is declared here") for d in pipeline.barriers if d.identifier in guess]
+                hint = f"declare it under {section}"
+            related = [Related(d.origin, f"barrier '{d.identifier}' is declared here") for d in declared.get(guess, ())]
             yield self.finding(
                 occurrence.step.barrier_ref_origin,
                 f"barrier '{ref}' used by step '{occurrence.step.label}' in stage '{occurrence.where}' is not declared in "
-                f"flowControl.barriers; the legacy engine refuses to start the run and the current one never matches it "
-                f"with a declared barrier: {hint}",
+                f"{section}; {consequence}: {hint}",
                 related=related,
-                fix=f"use '{guess[0]}'" if guess else f"declare '{ref}' in pipeline.flowControl.barriers",
+                fix=f"use '{guess}'" if guess else f"declare '{ref}' in {section}",
                 key=ref,
             )
+
+
+SUGGESTION_WORK = 20_000  # name comparisons per pipeline (each up to 0.1 ms): thousands of typos among thousands of barriers stay fast
+
+
+def _closest(ref: str, declared: dict, budget: int) -> str | None:
+    """The declared identifier nearest to a reference, if one is close (Harness identifiers are
+    at most 128 characters; longer references get no suggestion)."""
+    if len(ref) > 128 or len(declared) > budget:
+        return None
+    found = difflib.get_close_matches(ref, declared, n=1, cutoff=0.6)
+    return found[0] if found else None

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from barrierlint.finding import Related, Severity
+from barrierlint.model import awaits_parent
 from barrierlint.rule import Rule
 
 
@@ -52,7 +53,7 @@ class LoneBarrier(Rule):
         groups: dict[tuple, list] = {}
         for occurrence in project.occurrences(pipeline):
             ref = occurrence.ref
-            if ref is None or ref.startswith("parent."):
+            if ref is None or awaits_parent(ref):
                 continue  # no reference (BL002), or the parent pipeline's participants are elsewhere
             if firstgen:
                 if occurrence.in_rollback:
@@ -76,8 +77,8 @@ class LoneBarrier(Rule):
         ref, step = occurrence.ref, occurrence.step.label
         if firstgen:
             message = (
-                f"barrier '{ref}' is used only by step '{step}' of workflow '{occurrence.where}' among the workflows that run "
-                "in parallel with it: Harness creates no barrier for it and the step succeeds at once, synchronizing nothing"
+                f"barrier '{ref}' is used only once in its group of parallel workflows, by step '{step}' of workflow "
+                f"'{occurrence.where}': Harness creates no barrier for it and the step succeeds at once, synchronizing nothing"
             )
             fix = f"use '{ref}' in a workflow that runs in parallel with this one, or remove the step"
         else:

@@ -37,6 +37,8 @@ class BarrierStepStrategy(Rule):
 
     def check_pipeline(self, pipeline, project):
         for occurrence in project.occurrences(pipeline):
+            if occurrence.chained:
+                continue  # a child pipeline's step: checked with the child, or only partly visible in inputs
             step = occurrence.step
             origin = step.origin.at("strategy")
             node = origin.doc.node_at(origin.route)

@@ -61,7 +61,7 @@ class CrossPipelineReference(Rule):
                             fix="check the parent pipeline together with this one, or reference a barrier of this pipeline",
                             key=ref,
                         )
-                elif ref not in declared and pipeline.template is None:
+                elif ref not in declared and pipeline.template is None and not (pipeline.syntax == "v1" and pipeline.barriers_origin is None):
                     yield from self._declared_elsewhere(project, pipeline, parents, occurrence)
             if parents:
                 for chain in project.chains:
@@ -96,7 +96,7 @@ class CrossPipelineReference(Rule):
 
     def _declared_elsewhere(self, project, pipeline, parents, occurrence):
         ref = occurrence.ref
-        owners = [p for p in project.declaring(ref) if p is not pipeline]
+        owners = project.declaring(ref, pipeline)
         if not owners:
             return
         parent = next((c.parent for c in parents if ref in {d.identifier for d in c.parent.barriers}), None)
@@ -105,9 +105,14 @@ class CrossPipelineReference(Rule):
         yield self.finding(
             occurrence.step.barrier_ref_origin,
             f"barrier '{ref}' used by step '{occurrence.step.label}' in stage '{occurrence.where}' is declared in pipeline "
-            f"'{owner.label}' ({owner.origin.doc.path}), not in '{pipeline.label}': barriers belong to one pipeline run, so "
-            f"this step never meets the steps of '{owner.label}' and passes alone{hint}",
+            f"{_named(owner)}, not in '{pipeline.label}': barriers belong to one pipeline run, so this step never meets the "
+            f"steps of '{owner.label}' and passes alone{hint}",
             related=[Related(d.origin, f"declared in pipeline '{owner.label}'") for d in owner.barriers if d.identifier == ref],
             fix=f"use 'parent.{ref}'" if parent else f"declare '{ref}' in pipeline '{pipeline.label}'",
             key=ref,
         )
+
+
+def _named(pipeline) -> str:
+    path = pipeline.origin.doc.path
+    return f"'{pipeline.label}' ({path})" if pipeline.label != path else path

@@ -44,6 +44,8 @@ class ExpressionInBarrierRef(Rule):
     def check_pipeline(self, pipeline, project):
         firstgen = pipeline.syntax == "firstgen"
         for occurrence in project.occurrences(pipeline):
+            if occurrence.chained:
+                continue  # a child pipeline's step: checked with the child, or only partly visible in inputs
             ref = occurrence.ref
             problem = ref is not None and (_firstgen_problem(ref) if firstgen else _nextgen_problem(ref))
             if not problem:

@@ -53,6 +53,8 @@ class BarrierInUnsupportedStage(Rule):
         if pipeline.syntax == "firstgen":
             return
         for occurrence in project.occurrences(pipeline):
+            if occurrence.chained:
+                continue  # a child pipeline's step: checked with the child, or only partly visible in inputs
             kind = occurrence.stage.type
             if kind not in UNSUPPORTED:
                 continue

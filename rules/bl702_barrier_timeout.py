@@ -38,7 +38,7 @@ class BarrierTimeout(Rule):
     ```
 
     FirstGen barrier steps default to 10 minutes (`timeoutMillis: 600000`), so only
-    unreadable FirstGen timeouts are reported.
+    unreadable FirstGen timeouts (not a number of milliseconds) are reported.
     """
 
     code = "BL702"
@@ -49,46 +49,60 @@ class BarrierTimeout(Rule):
     def check_pipeline(self, pipeline, project):
         firstgen = pipeline.syntax == "firstgen"
         for occurrence in project.occurrences(pipeline):
-            step = occurrence.step
-            what = f"Barrier step '{step.label}'" + (f" (barrier '{occurrence.ref}')" if occurrence.ref else "")
-            where = f"in stage '{occurrence.where}'"
-            timeout = step.timeout
-            if timeout is None:
-                if firstgen or step.template is not None:
-                    continue  # FirstGen defaults to 10 minutes; a template may set the timeout
-                yield self.finding(
-                    step.origin.at("identifier"),
-                    f"{what} {where} has no timeout: the engine default of 10h applies, so if another participant never "
-                    f"arrives this step waits 10 hours before it fails{_stage_bound(occurrence.stage)}",
-                    fix="add an explicit timeout, e.g. `timeout: 15m`",
-                    key=step.label,
-                )
+            if occurrence.chained:
+                continue  # a child pipeline's step: checked with the child, or only partly visible in inputs
+            found = _problem(occurrence, firstgen, pipeline.template is not None)
+            if found is None:
                 continue
-            if is_expression(timeout):
-                continue  # a runtime input or expression: known only when the run starts
-            seconds = _seconds(timeout, firstgen)
-            if seconds is None:
-                yield self.finding(
-                    step.origin.at("timeout"),
-                    f"{what} {where} has timeout '{timeout}', which is not a Harness duration (such as 10m, 1h 30m, 1d): "
-                    "Harness rejects it when the pipeline is saved",
-                    fix="write the timeout as a duration with units, e.g. `15m`",
-                    key=step.label,
-                )
-            elif seconds < MINIMUM and not firstgen:
-                yield self.finding(
-                    step.origin.at("timeout"),
-                    f"{what} {where} has timeout '{timeout}', below the 10s minimum the Pipeline Studio enforces: the "
-                    f"barrier times out for every participant unless all of them arrive within {timeout}",
-                    fix="use a timeout of at least 10s, a little above the expected arrival skew, e.g. `15m`",
-                    key=step.label,
-                )
+            key, problem, fix = found
+            step = occurrence.step
+            barrier = f" (barrier '{occurrence.ref}')" if occurrence.ref else ""
+            yield self.finding(
+                step.origin.at(*key),
+                f"Barrier step '{step.label}'{barrier} in stage '{occurrence.where}' {problem}",
+                fix=fix,
+                key=step.label,
+            )
 
 
-def _seconds(timeout: str, firstgen: bool) -> float | None:
-    if firstgen and timeout.strip().isdigit():
-        return int(timeout) / 1000  # `timeoutMillis`
-    return parse_duration(timeout)
+def _problem(occurrence, firstgen: bool, templated: bool) -> tuple[tuple[str, ...], str, str] | None:
+    """(where to point, what is wrong and what follows, the fix), or None for a good timeout."""
+    step, timeout = occurrence.step, occurrence.step.timeout
+    if timeout is None:
+        if firstgen or templated or occurrence.through_template:
+            return None  # FirstGen defaults to 10 minutes; the template (unseen) may set it
+        if step.origin.doc.node_at(step.origin.route + ("timeout",)):
+            return None  # written, but not as text: BL002's
+        return (
+            ("identifier",),
+            "has no timeout: the engine default of 10h applies, so if another participant never arrives this step waits "
+            f"10 hours before it fails{_stage_bound(occurrence.stage)}",
+            "add an explicit timeout, e.g. `timeout: 15m`",
+        )
+    if is_expression(timeout):
+        return None  # a runtime input or expression: known only when the run starts
+    seconds = parse_duration(timeout)
+    if seconds is None and firstgen:
+        return (
+            ("properties", "timeoutMillis"),
+            f"has timeoutMillis '{timeout}', which is not a number of milliseconds, the only form FirstGen reads",
+            "write the timeout in milliseconds, e.g. `timeoutMillis: 900000` (15 minutes)",
+        )
+    if seconds is None:
+        return (
+            ("timeout",),
+            f"has timeout '{timeout}', which is not a Harness duration (such as 10m, 1h 30m, 1d): Harness rejects it when "
+            "the pipeline is saved",
+            "write the timeout as a duration with units, e.g. `15m`",
+        )
+    if seconds < MINIMUM and not firstgen:
+        return (
+            ("timeout",),
+            f"has timeout '{timeout}', below the 10s minimum the Pipeline Studio enforces: the barrier times out for every "
+            f"participant unless all of them arrive within {timeout}",
+            "use a timeout of at least 10s, a little above the expected arrival skew, e.g. `15m`",
+        )
+    return None
 
 
 def _stage_bound(stage) -> str:

@@ -5,7 +5,7 @@ Grammar (in YAML comments):
   `# expect: BL101@37 "not declared"` ... at column 37, whose message contains the text
   `# expect[+1]: BL101` / `# expect[-2]: ...`   on the line 1 below / 2 above
   several expectations in one comment are separated by `;`
-Header comment (any line): `# barrierlint-test: select=BL101,BL102 ignore=BL702 args=--foo`.
+Header comment (any line): `# barrierlint-test: select=BL101,BL102 ignore=BL702 inputs=values.yaml`.
 A fixture is a `.yaml` file, or a folder checked as one repository (multi-file cases). Its
 rules default to the code of the folder it sits in (`fixtures/BL101/...` runs BL101 only).
 """
@@ -51,6 +51,12 @@ class Case:
     @property
     def ignore(self) -> list[str]:
         return self.options["ignore"].split(",") if "ignore" in self.options else []
+
+    @property
+    def inputs(self) -> list[str]:
+        """`inputs=a.yaml,b.yaml`: input sets (paths inside the case folder) given with --inputs."""
+        base = self.root if self.root.is_dir() else self.root.parent
+        return [str(base / name) for name in self.options["inputs"].split(",")] if "inputs" in self.options else []
 
 
 def parse_file(path: Path, relative: str, case: Case) -> None:

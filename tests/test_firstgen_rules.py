@@ -3,7 +3,8 @@
 The FirstGen builder (workflows and pipelines from config-as-code YAML) translates a pipeline
 into the shared model: a workflow is a Stage, workflows that run "in parallel with previous"
 form a Parallel item, a `type: BARRIER` step is a Step of type "Barrier" whose barrier_ref is
-`properties.identifier` and whose timeout is `timeoutMillis` as written. These tests pin what
+`properties.identifier` and whose timeout is `timeoutMillis` as a duration (600000 -> 10m;
+anything that is not a number stays as written). These tests pin what
 the rules do with such a pipeline, so they hold once that builder lands.
 """
 
@@ -54,10 +55,10 @@ def test_expression_identifiers_are_reported():
     assert len(found) == 1 and "FirstGen barrier identifiers take no expressions" in found[0]
 
 
-def test_timeouts_default_to_ten_minutes_and_are_milliseconds():
-    steps = (barrier("none", "x"), barrier("millis", "x", "600000"), barrier("short", "x", "5000"), barrier("bad", "x", "ten"))
+def test_only_unreadable_timeouts_are_reported():
+    steps = (barrier("none", "x"), barrier("minutes", "x", "10m"), barrier("short", "x", "5s"), barrier("bad", "x", "ten"))
     found = findings("BL702", pipeline(workflow("Deploy", *steps)))
-    assert len(found) == 1 and "'ten', which is not a Harness duration" in found[0]
+    assert len(found) == 1 and "timeoutMillis 'ten', which is not a number of milliseconds" in found[0]
 
 
 def test_nextgen_only_rules_stay_silent():

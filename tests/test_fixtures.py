@@ -14,7 +14,7 @@ from expectations import Case, cases
 
 def _actual(case: Case):
     base = case.root if case.root.is_dir() else case.root.parent
-    result = engine.check([str(case.root)], select_rules=case.select, ignore_rules=case.ignore)
+    result = engine.check([str(case.root)], select_rules=case.select, ignore_rules=case.ignore, inputs=case.inputs)
     assert not result.errors, result.errors
     return result.findings, base
 

@@ -20,8 +20,8 @@ from helpers import run, sarif_errors
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 FIXTURES = {
-    "undeclared": ["fixtures/BL101/undeclared.yaml"],
-    "unused": ["fixtures/BL102/unused.yaml"],
+    "undeclared": ["--select", "BL101", "fixtures/BL101/undeclared.yaml"],
+    "cycle": ["--select", "BL302", "fixtures/BL302/two_party.yaml"],
     "suppressions": ["--select", "BL101,BL102,BL900", "fixtures/BL900/suppressions.yaml"],
 }
 EXTENSIONS = {"text": "txt", "json": "json", "sarif": "sarif", "github": "github.txt"}

@@ -35,3 +35,10 @@ def parse_target(spec: str) -> tuple[str, str]:
     if name not in FORMATS or not path:
         raise ValueError(f"--output takes FORMAT:PATH with FORMAT one of {', '.join(FORMATS)}, not '{spec}'")
     return name, path
+
+def printable(text: str, keep: str = "") -> str:
+    """Text from a pipeline or a file name, safe for a terminal line: line breaks, escape
+    sequences and undecodable bytes are shown escaped (`\\n`, `\\x1b`, `\\udce9`)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c in keep else repr(c)[1:-1] for c in text)

@@ -30,6 +30,9 @@ def annotation(finding: Finding) -> str:
         lines.append(f"note: {repository_path(related.origin.doc.path)}:{place.line}:{place.column}: {related.message}")
     if finding.fix:
         lines.append(f"fix: {finding.fix}")
+    verification = finding.properties.get("verification")
+    if verification:
+        lines.append(f"runtime: {verification['status']}: {verification['evidence']}")
     title = _property(f"{finding.code} {finding.name}")
     return f"::{COMMAND[finding.severity]} {where},title={title}::{_data(chr(10).join(lines))}"
 

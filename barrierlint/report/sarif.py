@@ -85,6 +85,9 @@ def _result(om, finding: Finding, rule_index: int) -> Any:
     lines = [finding.message, *(f"witness: {line}" for line in finding.witness)]
     if finding.fix:
         lines.append(f"fix: {finding.fix}")
+    verification = finding.properties.get("verification")
+    if verification:
+        lines.append(f"runtime: {verification['status']}: {verification['evidence']}")
     suppression = finding.properties.get("suppression")
     return om.Result(
         rule_id=finding.code,
@@ -108,7 +111,9 @@ def _result(om, finding: Finding, rule_index: int) -> Any:
         else None,
         partial_fingerprints={FINGERPRINT: finding.fingerprint},
         suppressions=[om.Suppression(kind=suppression["kind"], justification=suppression["justification"])] if suppression else None,
-        properties=_bag(om, yamlPath=finding.route_text) if finding.route_text else None,
+        properties=_bag(om, yamlPath=finding.route_text, **({"verification": verification} if verification else {}))
+        if finding.route_text or verification
+        else None,
     )
 
 

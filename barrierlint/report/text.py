@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..finding import Finding, Severity
+from . import printable
 
 _COLOURS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
 
@@ -17,20 +18,28 @@ def _location(finding_path: str, line: int, column: int) -> str:
     return f"{finding_path}:{line}:{column}"
 
 
+FRAME_WIDTH = 200  # longer source lines (flow style, generated files) are shown around the finding
+
+
 def frame(finding: Finding, colour: bool = False) -> list[str]:
     """The source line of the finding with a caret underline."""
     span = finding.span
     text = finding.origin.doc.line(span.line)
-    if not text.strip():
+    if not text or text.isspace():
         return []
     width = len(str(span.line))
+    column = span.column
     end = span.end_column if span.end_line == span.line else len(text) + 1
-    carets = "^" * max(1, min(end, len(text) + 1) - span.column)
+    if len(text) > FRAME_WIDTH:  # else thousands of findings on one long line print it thousands of times
+        start = max(0, min(column - 1 - FRAME_WIDTH // 4, len(text) - FRAME_WIDTH))
+        text, column, end = text[start : start + FRAME_WIDTH], column - start, end - start
+    carets = "^" * max(1, min(end, len(text) + 1) - column)
     gutter = " " * width + " |"
+    shown = printable(text.rstrip(), keep="\t")  # a file may hold control characters YAML forbids
     return [
         gutter,
-        f"{span.line} | {text.rstrip()}",
-        f"{gutter} {' ' * (span.column - 1)}{_paint(carets, _COLOURS[finding.severity], colour)}",
+        f"{span.line} | {shown}",
+        f"{gutter} {' ' * (column - 1)}{_paint(carets, _COLOURS[finding.severity], colour)}",
     ]
 
 
@@ -39,18 +48,18 @@ def render(findings: Iterable[Finding], files: int, colour: bool = False, show_f
     out: list[str] = []
     for finding in findings:
         span = finding.span
-        head = _location(finding.path, span.line, span.column)
+        head = _location(printable(finding.path), span.line, span.column)
         code = _paint(finding.code, "1;" + _COLOURS[finding.severity], colour)
-        out.append(f"{_paint(head, '1', colour)}: {code} [{finding.severity}] {finding.message}")
+        out.append(f"{_paint(head, '1', colour)}: {code} [{finding.severity}] {printable(finding.message)}")
         if show_frames:
             out.extend(frame(finding, colour))
         for line in finding.witness:
-            out.append(f"  = witness: {line}")
+            out.append(f"  = witness: {printable(line)}")
         for related in finding.related:
             rspan = related.origin.doc.span(related.origin.route)
-            out.append(f"  = note: {_location(related.origin.doc.path, rspan.line, rspan.column)}: {related.message}")
+            out.append(f"  = note: {_location(printable(related.origin.doc.path), rspan.line, rspan.column)}: {printable(related.message)}")
         if finding.fix:
-            out.append(f"  = help: {finding.fix}")
+            out.append(f"  = help: {printable(finding.fix)}")
         verdict = finding.properties.get("verification")
         if verdict:
             out.append(f"  = runtime: {verdict['status']}: {verdict['evidence']}")

@@ -1,0 +1,49 @@
+"""Pictures of barrier synchronization: diagrams of a pipeline and timelines of a simulated run.
+
+`layout` computes lanes, cells and barrier bars once; one module per format draws them
+(`mermaid`, `dot`, `svg`, `html`). `timeline` draws a simulated run as swimlanes and as a
+Chrome trace. Everything is built with the standard library: no network, no external scripts.
+"""
+
+from __future__ import annotations
+
+DIAGRAM_FORMATS = ("mermaid", "dot", "svg", "html")
+
+
+def render_diagram(layout, fmt: str) -> str:
+    """The diagram of a computed layout in one of DIAGRAM_FORMATS."""
+    from importlib import import_module
+
+    if fmt not in DIAGRAM_FORMATS:
+        raise ValueError(f"unknown picture format '{fmt}' (choose from {', '.join(DIAGRAM_FORMATS)})")
+    return import_module(f"{__name__}.{fmt}").render(layout)
+
+
+def diagram(path: str, fmt: str, pipeline_id: str | None = None) -> str:
+    """`barrierlint graph`: the diagram of the pipeline in a file, with its deadlocks marked."""
+    from ..engine import load_pipeline
+    from ..graph import analysis
+    from .layout import layout
+
+    project, pipeline = load_pipeline(path, pipeline_id)
+    return render_diagram(layout(pipeline, analysis(pipeline, project)), fmt)
+
+
+def run_pictures(runs: list, timeline: str | None = None, trace_json: str | None = None) -> dict[str, str]:
+    """`barrierlint run --timeline FILE.svg|FILE.html --trace-json FILE`: file name -> content.
+
+    `runs` are the reference runtime's `Run` results; raises ValueError for an unknown suffix.
+    """
+    from . import chrome, swimlanes
+    from .timeline import from_runs
+
+    drawn = from_runs(runs)
+    files = {}
+    if timeline is not None:
+        suffix = timeline.rpartition(".")[2].lower()
+        if suffix not in ("svg", "html"):
+            raise ValueError(f"{timeline}: the timeline is drawn as .svg or .html")
+        files[timeline] = swimlanes.render_svg(drawn) if suffix == "svg" else swimlanes.render_html(drawn)
+    if trace_json is not None:
+        files[trace_json] = chrome.render(drawn)
+    return files

@@ -1,0 +1,161 @@
+"""What the simulator cannot read from the pipeline: durations, failures, `when` outcomes, and
+the engine profile. Written as a small YAML file (format and defaults in README.md,
+"Scenario files"); every key is optional.
+
+Elements are selected by their identifiers joined with dots from the stage down
+(`deploy_eu.verify.wait_db`), by their YAML path (`pipeline.stages[1].stage`), or by a glob over
+either (`deploy_*.wait_db`). A selector may name a loop copy: `deploy_eu[2].wait_db`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from typing import Any
+
+from ..model import parse_duration
+
+LATE_ARRIVAL = ("wait", "pass")
+UNSPAWNED_LOOPS = ("pending", "arrived")
+
+
+class ScenarioError(ValueError):
+    """A scenario file that cannot be used; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Engine behaviours that differ between Harness versions and settings."""
+
+    late_arrival: str = "wait"  # a step arriving after its barrier resolved waits for its own timeout, or passes
+    poll_interval: float = 0.0  # 0: every status change re-evaluates; 60: the engine's iterator
+    edition_cap: int = 100  # account edition concurrency cap (FREE 20, TEAM 50, ENTERPRISE 100)
+    # a position under a loop that never spawned (its stage was skipped first): "pending" as the
+    # engine's code suggests (harness-semantics.md §3.9, Q6), like the static analysis, or "arrived"
+    unspawned_loops: str = "pending"
+
+
+@dataclass(frozen=True)
+class Failure:
+    error: str = "Unknown"
+    attempts: int | None = None  # fail this many attempts, None: every attempt
+
+
+@dataclass
+class Scenario:
+    seed: int = 0
+    shuffle_ties: bool = False
+    profile: Profile = field(default_factory=Profile)
+    step_duration: float = 60.0
+    condition: bool = True  # outcome of a `when` condition the scenario does not name
+    copies: int = 1  # copies of a loop whose size is an expression
+    horizon: float = 30 * 86400.0
+    stop_at_quiescence: bool = False
+    durations: dict[str, float] = field(default_factory=dict)
+    failures: dict[str, Failure] = field(default_factory=dict)
+    when: dict[Any, bool] = field(default_factory=dict)  # selector or route tuple -> runs
+    inputs: dict[str, str] = field(default_factory=dict)  # Barrier step selector -> barrierRef value
+
+    def lookup(self, table: dict, names: tuple[str, ...]) -> Any:
+        """The entry for the first of an element's names that a selector matches (exact names
+        before globs)."""
+        for name in names:
+            if name in table:
+                return table[name]
+        for selector, value in table.items():
+            if isinstance(selector, str) and any(fnmatchcase(name, selector) for name in names if isinstance(name, str)):
+                return value
+        return None
+
+
+def _seconds(value: Any, where: str) -> float:
+    if isinstance(value, bool):
+        raise ScenarioError(f"{where}: expected a duration such as 90s, 5m or 1h 30m, not {value!r}")
+    if isinstance(value, (int, float)):
+        return float(value)
+    seconds = parse_duration(str(value)) if value is not None else None
+    if seconds is None:
+        raise ScenarioError(f"{where}: expected a duration such as 90s, 5m or 1h 30m, not {value!r}")
+    return seconds
+
+
+def _mapping(value: Any, where: str) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ScenarioError(f"{where} must be a mapping")
+    return value
+
+
+def _choice(value: Any, allowed: tuple[str, ...], where: str) -> str:
+    if value not in allowed:
+        raise ScenarioError(f"{where} must be one of {', '.join(allowed)}, not {value!r}")
+    return value
+
+
+def from_data(data: Any) -> Scenario:
+    """A scenario from parsed YAML (a mapping); ScenarioError for anything unusable."""
+    data = _mapping(data, "the scenario")
+    known = {"seed", "shuffle_ties", "profile", "defaults", "durations", "fail", "when", "inputs", "horizon", "stop_at_quiescence"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ScenarioError(f"unknown scenario key '{unknown[0]}' (known: {', '.join(sorted(known))})")
+    profile_data = _mapping(data.get("profile"), "profile")
+    unknown = sorted(set(profile_data) - {"late_arrival", "poll_interval", "edition_cap", "unspawned_loops"})
+    if unknown:
+        raise ScenarioError(f"unknown profile key '{unknown[0]}'")
+    defaults = Profile()
+    profile = Profile(
+        late_arrival=_choice(profile_data.get("late_arrival", defaults.late_arrival), LATE_ARRIVAL, "profile.late_arrival"),
+        poll_interval=_seconds(profile_data.get("poll_interval", defaults.poll_interval), "profile.poll_interval"),
+        edition_cap=int(profile_data.get("edition_cap", defaults.edition_cap)),
+        unspawned_loops=_choice(profile_data.get("unspawned_loops", defaults.unspawned_loops), UNSPAWNED_LOOPS, "profile.unspawned_loops"),
+    )
+    scenario = Scenario(profile=profile)
+    if "seed" in data:
+        scenario.seed = int(data["seed"])
+    scenario.shuffle_ties = bool(data.get("shuffle_ties", False))
+    scenario.stop_at_quiescence = bool(data.get("stop_at_quiescence", False))
+    if "horizon" in data:
+        scenario.horizon = _seconds(data["horizon"], "horizon")
+    fallback = _mapping(data.get("defaults"), "defaults")
+    if "step" in fallback:
+        scenario.step_duration = _seconds(fallback["step"], "defaults.step")
+    if "condition" in fallback:
+        scenario.condition = bool(fallback["condition"])
+    if "copies" in fallback:
+        scenario.copies = int(fallback["copies"])
+    for selector, value in _mapping(data.get("durations"), "durations").items():
+        scenario.durations[str(selector)] = _seconds(value, f"durations.{selector}")
+    for selector, value in _mapping(data.get("fail"), "fail").items():
+        spec = _mapping(value if isinstance(value, dict) else {}, f"fail.{selector}")
+        attempts = spec.get("attempts", "all")
+        scenario.failures[str(selector)] = Failure(
+            error=str(spec.get("error", "Unknown")), attempts=None if attempts == "all" else int(attempts)
+        )
+    for selector, value in _mapping(data.get("when"), "when").items():
+        if not isinstance(value, bool):
+            raise ScenarioError(f"when.{selector} must be true (runs) or false (skipped)")
+        scenario.when[str(selector)] = value
+    for selector, value in _mapping(data.get("inputs"), "inputs").items():
+        scenario.inputs[str(selector)] = str(value)
+    return scenario
+
+
+def load(path: str) -> Scenario:
+    """Read a scenario file; ScenarioError (one line) when it cannot be read or used."""
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+    except OSError as error:
+        raise ScenarioError(f"{path}: cannot read: {error.strerror or error}") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ScenarioError(f"{path}: not valid YAML{where}") from None
+    try:
+        return from_data(data)
+    except (TypeError, ValueError) as error:
+        raise ScenarioError(f"{path}: {error}") from None

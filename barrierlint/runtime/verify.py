@@ -1,0 +1,189 @@
+"""`check --verify`: run each finding's pipeline in the scenario that should show the finding,
+and mark it CONFIRMED, NOT REPRODUCED or INCONCLUSIVE with the evidence
+(research/analysis-anchors.md §4.3). The verdict goes to `finding.properties["verification"]`
+= {"status", "evidence"}, so every output format carries it.
+
+What each rule predicts, and what the run must show:
+- BL201, BL301, BL302 (a hang): every Barrier step the finding says waits is blocked at
+  quiescence.
+- BL303 (rollback stall): the barrier is released only when a stage or step group holding it in
+  rollbackSteps finishes, after a normal-flow participant arrived; or that participant expires
+  first.
+- BL401, BL402 (late loop copies): a copy of the loop arrives at its barrier after the release.
+- BL103 (lone barrier): the barrier is released the moment its only participant arrives.
+- BL403, BL601: the run is rejected at start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Iterable
+
+from ..finding import Finding, route_text
+from ..model import Pipeline, Stage, Step, StepGroup, children, occurrences
+from .barriers import DOWN
+from .report import blocked_lines
+from .scenario import Profile, Scenario
+from .simulator import Run, clock_text, simulate
+
+CONFIRMED, NOT_REPRODUCED, INCONCLUSIVE = "CONFIRMED", "NOT REPRODUCED", "INCONCLUSIVE"
+HANGS = {"BL201", "BL301", "BL302"}
+LATE_LOOPS = {"BL401", "BL402"}
+REJECTED_AT_START = {"BL403": "looping strategy", "BL601": "Variable expressions"}
+
+
+def verify(findings: Iterable[Finding], project) -> list[Finding]:
+    """The findings, each with its `verification` property, run on the project's pipelines
+    (templates inlined, chained children joined, as the rules saw them)."""
+    settings = project.settings
+    profile = Profile(late_arrival=settings.late_arrival, edition_cap=settings.edition_cap, unspawned_loops=settings.unspawned_loops)
+    runnable = [p for p in project.pipelines if p.syntax in ("v0", "v1")]
+    verified = []
+    for finding in findings:
+        status, evidence = INCONCLUSIVE, "the finding is not inside a NextGen pipeline the simulator can run"
+        for pipeline in _pipelines_of(finding, runnable):  # a chained child also runs inside its parents
+            status, evidence = verdict(finding, pipeline, profile)
+            if status == CONFIRMED:
+                break
+        verified.append(finding.with_properties(verification={"status": status, "evidence": evidence}))
+    return verified
+
+
+def _pipelines_of(finding: Finding, pipelines: list[Pipeline]) -> list[Pipeline]:
+    """The pipelines a finding points into: by document and route, or through one of their
+    Barrier steps (written in a template or a chained child) at the finding's place."""
+    doc, route = finding.origin.doc, finding.origin.route
+
+    def at(origin) -> bool:
+        return origin.doc is doc and route[: len(origin.route)] == origin.route
+
+    return [p for p in pipelines if at(p.origin) or any(at(o.step.origin) for o in occurrences(p))]
+
+
+def verdict(finding: Finding, pipeline: Pipeline, profile: Profile) -> tuple[str, str]:
+    code = finding.code
+    checks = {**dict.fromkeys(HANGS, _hang), **dict.fromkeys(LATE_LOOPS, _late_loop), "BL303": _stall, "BL103": _lone}
+    if code not in checks and code not in REJECTED_AT_START:
+        return INCONCLUSIVE, "this finding predicts no run-time outcome the simulator can observe"
+    run_all = code not in HANGS or finding.properties.get("verdict") == "may"  # a must-hang holds with every `when` skipped
+    scenario = Scenario(profile=profile, when=_outcomes(pipeline, run_all))
+    if code in REJECTED_AT_START:
+        run = simulate(pipeline, scenario)
+        if run.rejected and REJECTED_AT_START[code] in run.rejected:
+            return CONFIRMED, f"the run is rejected at start: {run.rejected}"
+        return NOT_REPRODUCED, f"the run started and ended {run.status}"
+    return checks[code](finding, pipeline, scenario)
+
+
+def _outcomes(pipeline: Pipeline, run_all: bool) -> dict:
+    """Every `when`-conditional element runs (a may-finding) or is skipped (a must-finding), as
+    in the static verdict."""
+    outcomes, stack = {}, list(pipeline.stages)
+    while stack:
+        item = stack.pop()
+        when = getattr(item, "when", None)
+        if isinstance(item, (Stage, StepGroup, Step)) and when is not None and when.conditional:
+            outcomes[item.origin.route] = run_all
+        stack.extend(sub for sub, _ in children(item))
+    return outcomes
+
+
+def _started(run: Run) -> str | None:
+    if run.rejected:
+        return f"the run is rejected at start: {run.rejected}"
+    return None
+
+
+def _hang(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tuple[str, str]:
+    """The whole pipeline first; if another hang stops the run before this one can show, again
+    with the Barrier steps of every other barrier skipped (this problem alone)."""
+    scenario = replace(scenario, stop_at_quiescence=True)
+    predicted = set(finding.properties.get("waiting") or ())
+    barriers = set(finding.properties.get("barriers") or ())
+    for attempt, note in ((scenario, ""), (_alone(scenario, pipeline, barriers), " (other barriers' steps skipped)")):
+        run = simulate(pipeline, attempt)
+        if (rejected := _started(run)) is not None:
+            return INCONCLUSIVE, rejected
+        blocked = {route_text(route) for route in run.blocked}
+        if run.quiescence is not None and blocked and predicted <= blocked:
+            return CONFIRMED, f"quiescent at {clock_text(run.quiescence.time)}{note}: " + "; ".join(blocked_lines(run))
+    if run.quiescence is None or not blocked:
+        return NOT_REPRODUCED, f"the run ended {run.status} at {clock_text(run.ended)} with no Barrier step left waiting"
+    missing = ", ".join(sorted(predicted - blocked))
+    return NOT_REPRODUCED, f"quiescent at {clock_text(run.quiescence.time)}: " + "; ".join(blocked_lines(run)) + f" (predicted waiting but not blocked: {missing})"
+
+
+def _alone(scenario: Scenario, pipeline: Pipeline, barriers: set) -> Scenario:
+    """The scenario with every Barrier step of other barriers skipped: this problem alone."""
+    skipped = {o.step.origin.route: False for o in occurrences(pipeline) if o.ref not in barriers}
+    return replace(scenario, when={**scenario.when, **skipped})
+
+
+def _late_loop(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tuple[str, str]:
+    started = finding.properties.get("started") or 1
+    if finding.properties.get("copies") is None:
+        scenario = replace(scenario, copies=started + 1)  # the size is an expression: one copy too many
+    run = simulate(pipeline, scenario)
+    if (rejected := _started(run)) is not None:
+        return INCONCLUSIVE, rejected
+    loop_route = finding.origin.route
+    for instance in run.instances.values():
+        for node, time in instance.late:
+            if _under_loop(node, loop_route):
+                outcome = "waits there until its own timeout" if scenario.profile.late_arrival == "wait" else "passes at once"
+                return CONFIRMED, (
+                    f"{node.label} arrives at {instance.ref} at {clock_text(time)}, after it was {instance.state} at "
+                    f"{clock_text(instance.resolved_at)}, and {outcome} (late_arrival={scenario.profile.late_arrival})"
+                )
+    return NOT_REPRODUCED, f"no copy arrived after a release; the run ended {run.status} at {clock_text(run.ended)}"
+
+
+def _under_loop(node, loop_route: tuple) -> bool:
+    """True when a node lies in a copy of the loop whose strategy the finding points at."""
+    while node is not None:
+        strategy = getattr(node.element, "strategy", None)
+        if strategy is not None and node.element.origin.route == loop_route[: len(node.element.origin.route)]:
+            return True
+        node = node.parent
+    return False
+
+
+def _stall(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tuple[str, str]:
+    """Alone, with the stages and step groups holding the rollback positions an hour slower, so
+    the wait shows."""
+    barrier = (finding.properties.get("barriers") or [finding.key])[0]
+    held = [item for o in occurrences(pipeline) if o.ref == barrier and o.in_rollback for item in o.path if isinstance(item, (Stage, StepGroup))]
+    owners = {id(item) for item in held}
+    slow = {route_text(item.origin.route): 3600.0 for item in held}
+    run = simulate(pipeline, replace(_alone(scenario, pipeline, {barrier}), durations=slow))
+    if (rejected := _started(run)) is not None:
+        return INCONCLUSIVE, rejected
+    instance = run.instances.get(barrier)
+    arrivals = [n for n in run.nodes if isinstance(n.element, Step) and n.element.barrier_ref == barrier and not n.rollback]
+    expired = [n for n in arrivals if n.status == "EXPIRED" and (instance is None or instance.resolved_at is None or n.ended <= instance.resolved_at)]
+    if expired:
+        node = expired[0]
+        return CONFIRMED, f"{node.label} waited at {barrier} from {clock_text(node.started)} and expired at {clock_text(node.ended)} before the rollback owners finished"
+    if instance is None or instance.state != DOWN:
+        return NOT_REPRODUCED, f"barrier {barrier} was not released ({instance.state if instance else 'never used'})"
+    release = instance.resolved_at
+    finisher = next((n for n in run.nodes if id(n.element) in owners and n.ended == release), None)
+    waited = [n for n in arrivals if n.started < release]
+    if finisher is None or not waited:
+        return NOT_REPRODUCED, f"barrier {barrier} was released at {clock_text(release)} without waiting for a rollback owner"
+    who = ", ".join(f"{n.label} (since {clock_text(n.started)})" for n in waited)
+    return CONFIRMED, f"{who} waited at {barrier} until {finisher.label} finished {finisher.status} at {clock_text(release)}, which released its rollback position"
+
+
+def _lone(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tuple[str, str]:
+    run = simulate(pipeline, _alone(scenario, pipeline, {finding.key}))
+    if (rejected := _started(run)) is not None:
+        return INCONCLUSIVE, rejected
+    instance = run.instances.get(finding.key)
+    arrivals = [n for n in run.nodes if isinstance(n.element, Step) and n.element.barrier_ref == finding.key]
+    if instance is None or not arrivals:
+        return INCONCLUSIVE, f"no Barrier step reached {finding.key} in the run"
+    first = arrivals[0]
+    if instance.state == DOWN and instance.resolved_at == first.started:
+        return CONFIRMED, f"{first.label} arrived at {finding.key} at {clock_text(first.started)} and the barrier was released at once"
+    return NOT_REPRODUCED, f"{finding.key} was {instance.state} at {clock_text(instance.resolved_at or run.ended)}, not at the arrival of {first.label}"

@@ -1,0 +1,291 @@
+"""Helpers for the hostile-input tests: run the command in-process as `barrierlint` would,
+analyse bytes in memory, and build the inputs (a pipeline using every field the model reads,
+alias bombs, deep nesting)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from barrierlint import engine
+from barrierlint.cli import app
+from barrierlint.project import Settings
+from barrierlint.report import json as json_report
+from barrierlint.report import text as text_report
+from barrierlint.rule import select
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real"  # shared/ beside the clone
+if not CORPUS.is_dir():  # a worktree of the workplace
+    CORPUS = Path("/work/shared/corpus/real")
+CORPUS_FILES = sorted(CORPUS.glob("*.yaml"))
+
+
+@dataclass
+class Outcome:
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(*args: str, stdin: bytes | None = None) -> Outcome:
+    """`barrierlint ARGS` in-process. An exception other than SystemExit is what main() turns
+    into exit 3 ("internal error"): it is re-raised so the test shows the traceback."""
+    result = CliRunner().invoke(app, list(args), input=stdin, catch_exceptions=True)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    assert "Traceback" not in result.stdout + result.stderr
+    return Outcome(result.exit_code, result.stdout, result.stderr)
+
+
+def run_process(*args: str, cwd: str | None = None, timeout: float = 120) -> Outcome:
+    """`barrierlint ARGS` as a real process (a crash in C or a hang is visible only there)."""
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    env.pop("BARRIERLINT_DEBUG", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "barrierlint", *args], capture_output=True, cwd=cwd, env=env, timeout=timeout
+    )
+    out, err = done.stdout.decode("utf-8", "replace"), done.stderr.decode("utf-8", "replace")
+    assert "Traceback" not in out + err, err
+    assert done.returncode in (0, 1, 2), f"exit {done.returncode}: {err}"
+    return Outcome(done.returncode, out, err)
+
+
+def analyse(data: bytes, path: str = "input.yaml", explicit: bool = True) -> tuple[list, list[str]]:
+    """Every stage of a check on bytes in memory, every rule, both reporters: (findings, errors)."""
+    result = engine.analyse([engine.Input(path, data, explicit)], select(), Settings(), engine.Result())
+    findings = result.findings
+    text = text_report.render(findings, result.files)
+    json_report.render(findings, result.files)
+    for line in text.split("\n"):  # values from the YAML never break a line or reach the terminal raw
+        assert line.replace("\t", " ").isprintable(), line
+    return findings, result.errors
+
+
+# A pipeline that uses every field the model reads, with one barrier mistake (an undeclared
+# reference) so that a run has something to report.
+EVERY_FIELD = """\
+pipeline:
+  identifier: every_field
+  name: every field
+  orgIdentifier: default
+  projectIdentifier: demo
+  flowControl:
+    barriers:
+      - identifier: ready
+        name: ready
+      - identifier: done
+        name: done
+  stages:
+    - stage:
+        identifier: build
+        name: build
+        type: Custom
+        timeout: 1h
+        when:
+          pipelineStatus: Success
+          condition: <+pipeline.variables.go> == "yes"
+        failureStrategies:
+          - onFailure:
+              errors: [AllErrors]
+              action:
+                type: Retry
+                spec:
+                  retryCount: 2
+                  retryIntervals: [10s]
+                  onRetryFailure:
+                    action:
+                      type: MarkAsFailure
+        strategy:
+          matrix:
+            region: [eu, us, ap]
+            size: [small, large]
+            exclude:
+              - region: ap
+                size: large
+            maxConcurrency: 2
+        spec:
+          execution:
+            steps:
+              - step:
+                  identifier: wait_ready
+                  name: wait ready
+                  type: Barrier
+                  timeout: 10m
+                  when:
+                    stageStatus: Success
+                  spec:
+                    barrierRef: ready
+              - parallel:
+                  - step:
+                      identifier: shell
+                      name: shell
+                      type: ShellScript
+                      timeout: 5m
+                      strategy:
+                        repeat:
+                          items: [a, b]
+                          maxConcurrency: 1
+                      spec:
+                        shell: Bash
+                        source:
+                          type: Inline
+                          spec:
+                            script: echo hi
+                  - stepGroup:
+                      identifier: group
+                      name: group
+                      when:
+                        stageStatus: All
+                      strategy:
+                        parallelism: 2
+                      failureStrategies:
+                        - onFailure:
+                            errors: [Timeout]
+                            action:
+                              type: Ignore
+                      steps:
+                        - step:
+                            identifier: wait_done
+                            name: wait done
+                            type: Barrier
+                            timeout: 10m
+                            spec:
+                              barrierRef: done
+                      rollbackSteps:
+                        - step:
+                            identifier: undo
+                            name: undo
+                            type: ShellScript
+                            spec: {}
+              - insert:
+                  steps:
+                    - step:
+                        identifier: from_template
+                        name: from template
+                        template:
+                          templateRef: account.barrier_step
+                          versionLabel: v1
+                          templateInputs:
+                            type: Barrier
+                            spec:
+                              barrierRef: typo_ready
+            rollbackSteps:
+              - step:
+                  identifier: rollback_wait
+                  name: rollback wait
+                  type: Barrier
+                  timeout: 10m
+                  spec:
+                    barrierRef: done
+    - parallel:
+        - stage:
+            identifier: deploy
+            name: deploy
+            type: Deployment
+            dependsOn: [build]
+            spec:
+              services:
+                values:
+                  - serviceRef: api
+                  - serviceRef: web
+                metadata:
+                  parallel: false
+              environments:
+                values:
+                  - environmentRef: prod
+                    infrastructureDefinitions:
+                      - identifier: k8s_eu
+                      - identifier: k8s_us
+                metadata:
+                  parallel: true
+              execution:
+                steps:
+                  - step:
+                      identifier: wait_ready
+                      name: wait ready
+                      type: Barrier
+                      timeout: 10m
+                      spec:
+                        barrierRef: ready
+        - stage:
+            identifier: legacy
+            name: legacy
+            type: Custom
+            spec:
+              executions:
+                - steps:
+                    - step:
+                        identifier: wait_done
+                        name: wait done
+                        type: Barrier
+                        timeout: 10m
+                        spec:
+                          barrierRef: done
+    - stage:
+        identifier: child
+        name: child
+        type: Pipeline
+        spec:
+          org: default
+          project: demo
+          pipeline: child_pipeline
+          inputs:
+            identifier: child_pipeline
+            stages:
+              - stage:
+                  identifier: inner
+                  type: Custom
+                  spec:
+                    execution:
+                      steps:
+                        - step:
+                            identifier: join
+                            type: Barrier
+                            spec:
+                              barrierRef: parent.ready
+    - stage:
+        identifier: templated
+        name: templated
+        template:
+          templateRef: org.deploy_stage
+          versionLabel: "2"
+    - stage:
+        identifier: env_group
+        name: env group
+        type: Deployment
+        spec:
+          environmentGroup:
+            envGroupRef: all
+            metadata:
+              parallel: false
+          execution:
+            steps: []
+    - insert:
+        stages:
+          - stage:
+              identifier: inserted
+              name: inserted
+              type: Custom
+              strategy:
+                repeat:
+                  times: 3
+              spec:
+                execution:
+                  steps: []
+"""
+
+
+def laughs(levels: int, width: int, leaf: str, wrap: str = "{}") -> str:
+    """Anchors `l0..l{levels}` under a key `x{n}` each (indented for `pipeline:`): `l{n}` is a
+    list of `width` items, each `wrap` around an alias to `l{n-1}`, and `l0` is `leaf`. The last
+    one stands for width**levels leaves while the text stays tiny."""
+    lines = [f"  x0: &l0 {leaf}"]
+    for level in range(1, levels + 1):
+        item = wrap.format(f"*l{level - 1}")
+        lines.append(f"  x{level}: &l{level} [{', '.join([item] * width)}]")
+    return "\n".join(lines) + "\n"
