@@ -102,6 +102,7 @@ class Wait:
     kinds: frozenset[str]  # edge kinds between blocker and missing
     line: str
     owner: "Stage | StepGroup | None" = None  # whose finishing a rollbackSteps `missing` waits for
+    deferred: bool = False  # `missing` is skipped below its nearest step group: it arrives when its stage finishes
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -573,10 +574,12 @@ class _Graph:
         stack, late = list(seen), []
         while stack:
             node = stack.pop()
+            following = self.forward(node)
             if within_stage and self.kind[node] == "exit" and isinstance(self.item[node], Stage):
-                continue
+                # the stage's own positions that resolve when it finishes are still inside it
+                following = [n for n in following if self.kind[n] == "resolve" and self.item[n].stage is self.item[node]]
             origin, kinds = seen[node]
-            for nxt in self.forward(node):
+            for nxt in following:
                 if nxt in seen or nxt not in component:
                     continue
                 seen[nxt] = (origin, kinds | {self.edge_kind.get((node, nxt), "po")})
@@ -641,7 +644,10 @@ class _Graph:
         waiting = {r: tuple(self.item[p] for p in sorted(preds[b]) if p not in never and self.kind[p] == "occ") for r, b in zip(refs, barriers)}
         missing = [self.item[p] for b in barriers for p in sorted(preds[b]) if p in never]
         cycle = tuple(
-            Wait(x, waiting[x], q, b, kinds, _line(x, waiting[x], q, b, kinds, self), self.owner_of.get(id(q.step)) if q.in_rollback else None)
+            Wait(
+                x, waiting[x], q, b, kinds, _line(x, waiting[x], q, b, kinds, self), self.owner_of.get(id(q.step)) if q.in_rollback else None,
+                "resolve" in kinds and id(q.step) in self.deferred_steps,
+            )
             for x, (q, b, kinds) in waits.items()
         )
         if len(waits) > 1:

@@ -104,8 +104,15 @@ class DuplicateRefInStage(DeadlockRule):
         )
 
     def headline(self, deadlock, primary):
-        first = deadlock.cycle[0].blocker
+        wait = deadlock.cycle[0]
+        first = wait.blocker
         later, earlier = _step_name(primary, first), _step_name(first, primary)
+        if wait.deferred:
+            return (
+                f"barrier '{primary.ref}' is used twice on one path of '{_common(first, primary)}': when a `when` skips a step "
+                f"group around Barrier step {later} ('{primary.where}'), below its nearest step group, its position counts "
+                f"as arrived only when '{primary.stage.label}' finishes, so {earlier}, later in '{first.where}', waits for it"
+            )
         return (
             f"barrier '{primary.ref}' is used twice on one path of '{_common(first, primary)}': Barrier step "
             f"{later} starts only after {earlier} has passed '{primary.ref}', and {earlier} cannot pass before "
