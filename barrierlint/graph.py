@@ -574,13 +574,13 @@ class _Graph:
         stack, late = list(seen), []
         while stack:
             node = stack.pop()
-            following = self.forward(node)
-            if within_stage and self.kind[node] == "exit" and isinstance(self.item[node], Stage):
-                # the stage's own positions that resolve when it finishes are still inside it
-                following = [n for n in following if self.kind[n] == "resolve" and self.item[n].stage is self.item[node]]
             origin, kinds = seen[node]
-            for nxt in following:
+            # inside one stage, its exit leads only to the positions that resolve there
+            leaves = within_stage and self.kind[node] == "exit" and isinstance(self.item[node], Stage)
+            for nxt in self.forward(node):
                 if nxt in seen or nxt not in component:
+                    continue
+                if leaves and not (self.kind[nxt] == "resolve" and self.item[nxt].stage is self.item[origin].stage):
                     continue
                 seen[nxt] = (origin, kinds | {self.edge_kind.get((node, nxt), "po")})
                 if self.kind[nxt] in ("occ", "resolve") and self.item[nxt].ref == ref:
