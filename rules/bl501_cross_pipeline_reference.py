@@ -121,5 +121,10 @@ def _named(pipeline) -> str:
 
 def _alone(project, pipeline, occurrence) -> bool:
     """True when the step is the only participant of its reference in its own pipeline."""
-    copies = [o.copies for o in project.occurrences(pipeline) if o.ref == occurrence.ref]
-    return None not in copies and sum(copies) == 1
+    key = ("participants", id(pipeline))
+    if key not in project._cache:
+        counts: dict = {}
+        for o in project.occurrences(pipeline):
+            counts[o.ref] = None if o.copies is None or counts.get(o.ref, 0) is None else counts.get(o.ref, 0) + o.copies
+        project._cache[key] = counts
+    return project._cache[key].get(occurrence.ref) == 1
