@@ -271,6 +271,20 @@ LOOPED = "{step: {identifier: w, type: Barrier, spec: {barrierRef: ready}, strat
 FAILING = "{step: {identifier: w, type: Barrier, spec: {barrierRef: ready}, failureStrategies: *f}}"
 EXCLUDES = "  e: &e [" + ", ".join(["{a: x}", "{b: z}", "{a: x, b: w}"] * 1000) + "]\n"
 FAILURES = "  f: &f [" + ", ".join(["{onFailure: {errors: [AllErrors], action: {type: Abort}}}"] * 1000) + "]\n"
+TEMPLATED = "{step: {identifier: w, template: {templateRef: absent, templateInputs: {type: Barrier}}}}"  # the inputs show through
+
+
+def _templates_using_templates(levels: int, width: int) -> str:
+    """Step group templates t0..t{levels}, each using the next `width` times: width**levels
+    steps once inlined (the long fuzz run's out-of-memory was one use site under an alias bomb)."""
+    uses = lambda level: ", ".join(f"{{stepGroup: {{identifier: g{i}, template: {{templateRef: t{level}, templateInputs: {{x: 1}}}}}}}}" for i in range(width))
+    documents = [_stage(f"[{{stepGroup: {{identifier: g, template: {{templateRef: t0}}}}}}]")]
+    for level in range(levels):
+        documents.append(f"template: {{identifier: t{level}, versionLabel: v1, type: StepGroup, spec: {{steps: [{uses(level + 1)}], x: 0}}}}\n")
+    documents.append(f"template: {{identifier: t{levels}, versionLabel: v1, type: StepGroup, spec: {{steps: [{BARRIER}], x: <+input>}}}}\n")
+    return "---\n".join(documents)
+
+
 # Nine levels of ten: 10**9 copies of a stage or step if anything expanded them naively. The
 # first group expands through the model; the second nests where the model reads one level.
 EXPANDING = {
@@ -285,6 +299,8 @@ EXPANDING = {
     + "  stages: *l9\n",
     "matrix-exclude": EXCLUDES + laughs(9, 10, f"[{LOOPED}]", "{{parallel: {}}}") + _stage("*l9"),
     "failure-strategies": FAILURES + laughs(9, 10, f"[{FAILING}]", "{{parallel: {}}}") + _stage("*l9"),
+    "template-uses": laughs(9, 10, f"[{TEMPLATED}]", "{{parallel: {}}}") + _stage("*l9"),
+    "templates-using-templates": _templates_using_templates(9, 10),
 }
 BOMBS = {
     **EXPANDING,
@@ -301,7 +317,7 @@ BOMBS = {
 @pytest.mark.parametrize("shape", sorted(BOMBS))
 def test_alias_bombs_finish_fast_in_bounded_memory(tmp_path, shape):
     text = "pipeline:\n  identifier: bomb\n" + BOMBS[shape]
-    yaml.compose(text, Loader=yaml.CSafeLoader)  # the test input itself is valid YAML
+    list(yaml.compose_all(text, Loader=yaml.CSafeLoader))  # the test input itself is valid YAML
     path = write(tmp_path, "bomb.yaml", text)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
@@ -333,12 +349,31 @@ def test_an_alias_bomb_that_expands_is_a_BL002_finding(shape):
         "pipeline:\n  identifier: p\n" + _stage("[{step: {type: ShellScript, failureStrategies: &f [{onFailure: {errors: *f, action: *f}}]}}]"),
         "pipeline: &p {identifier: p, stages: [{stage: {identifier: s, type: Custom, when: *p, strategy: *p, spec: *p}}]}\n",
         "&root {pipeline: *root}\n",
+        "pipeline:\n  identifier: p\n" + _stage("[{stepGroup: {identifier: g, template: {templateRef: t, templateInputs: &i {steps: *i, x: *i}}}}]")
+        + "---\ntemplate: {identifier: t, type: StepGroup, spec: &t {steps: *t, x: *t}}\n",
+        "pipeline:\n  identifier: p\n" + _stage("[{stepGroup: {identifier: g, template: {templateRef: t, templateInputs: {steps: &i [{parallel: *i}]}}}}]")
+        + "---\ntemplate: {identifier: t, type: StepGroup, spec: {steps: [" + BARRIER + "]}}\n",
     ],
-    ids=["chained-inputs", "parallel-stages", "insert", "steps", "matrix", "barrier-ref", "failure-strategy", "pipeline-in-fields", "root"],
+    ids=["chained-inputs", "parallel-stages", "insert", "steps", "matrix", "barrier-ref", "failure-strategy", "pipeline-in-fields", "root",
+         "template-and-inputs", "inputs-parallel"],
 )
 def test_recursive_aliases_end(tmp_path, text):
     code, findings, errors = check_json(write(tmp_path, "loop.yaml", text))
     assert code in (0, 1) and errors == []
+
+
+def test_aliases_nested_deeper_than_any_text_are_refused_when_templates_are_inlined(tmp_path):
+    """A chain of 3,000 aliases, each a list around the previous one: the anchors sit inside an
+    unresolved template use (which is not walked), so the walk first meets the chain at its
+    deepest. Unbounded, it overflows Python's stack."""
+    anchors = "".join(f"      x{i}: &a{i} [*a{i - 1}]\n" for i in range(1, 3000))
+    text = "pipeline:\n  identifier: p\n  hidden:\n    step:\n      template: {templateRef: absent}\n      x0: &a0 {a: 1}\n" + anchors + "  stages: *a2999\n"
+    code, findings, errors = check_json(write(tmp_path, "p.yaml", text))
+    assert (code, errors, codes(findings)) == (1, [], ["BL002"])
+    assert findings[0]["line"] == 2 and findings[0]["message"] == (
+        f"pipeline too large to analyse: with its templates and inputs inlined, collections nest more than {source.MAX_NESTING} "
+        "levels deep (aliases or templates that nest a part inside itself?); this pipeline was not checked"
+    )
 
 
 def test_a_pathological_10MB_file_is_refused_or_finishes_within_seconds(tmp_path):
