@@ -20,7 +20,7 @@ from typing import Iterator, Union
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .source import Document, Kind, Problem, Route, child, node_span
+from .source import Document, Kind, Problem, Route, child, node_span, scalar
 
 # -- elements -------------------------------------------------------------------------------
 
@@ -498,7 +498,7 @@ class _Reader:
         if not isinstance(node, ScalarNode):
             self.problem(route, f"{what} must be a string, not {_shape(node)}")
             return None
-        return node.value
+        return scalar(node)
 
     def integer(self, node: Node | None, route: Route, what: str) -> tuple[int | None, str | None]:
         """An integer, or the expression text when it is one; problems for anything else."""
@@ -749,7 +749,7 @@ def _step(r: _Reader, node: Node, route: Route) -> Step | None:
 
 def _when(r: _Reader, node: Node | None, route: Route, status_key: str) -> When | None:
     if isinstance(node, ScalarNode) and not node.tag.endswith(":null"):
-        return When(None, node.value, Origin(r.doc, route))  # a bare expression
+        return When(None, scalar(node), Origin(r.doc, route))  # a bare expression
     fields = r.mapping(node, route, "when")
     if fields is None:
         return None
