@@ -32,14 +32,15 @@ class Composition:
     def __init__(self) -> None:
         self.sources: dict[int, tuple[Document, Route]] = {}
         self._keep: list[Node] = []  # merged nodes stay alive, so their ids stay unique
-        self._drawn: set[int] = set()  # the documents the budget has grown by
-        self.budget = self.limit = MAX_WORK
+        self._drawn: set[int] = set()  # the documents drawn from
+        self.text = 0  # characters of those documents
+        self.spent = 0
 
     def spend(self, count: int, depth: int) -> None:
         """Pay for `count` nodes visited or built `depth` levels below the pipeline's root."""
-        self.budget -= count
-        if self.budget < 0:
-            raise TooLarge(f"inlining its templates and inputs builds more than {self.limit} YAML nodes (anchors and aliases that repeat large parts, or templates that use each other many times?)")
+        self.spent += count
+        if self.spent > MAX_WORK + self.text:
+            raise TooLarge(f"inlining its templates and inputs builds more than {MAX_WORK + self.text} YAML nodes (anchors and aliases that repeat large parts, or templates that use each other many times?)")
         if depth > MAX_NESTING:
             raise TooLarge(f"with its templates and inputs inlined, collections nest more than {MAX_NESTING} levels deep (aliases or templates that nest a part inside itself?)")
 
@@ -56,8 +57,7 @@ class Composition:
         """The budget grows by the text of each document the tree draws from."""
         if id(doc) not in self._drawn:
             self._drawn.add(id(doc))
-            self.budget += len(doc.text)
-            self.limit += len(doc.text)
+            self.text += len(doc.text)
 
     def mapping(self, like: Node, pairs: list[tuple[Node, Node]], doc: Document, route: Route) -> MappingNode:
         node = MappingNode("tag:yaml.org,2002:map", pairs, like.start_mark, like.end_mark)
@@ -152,7 +152,7 @@ class Composition:
     def build(self, root: Node, path: str) -> list[Pipeline]:
         """Build the assembled pipeline and move every origin back into the files it came from."""
         view = Document(path=path, text="", roots=[root], kinds=[Kind.PIPELINE])
-        pipelines = model.build(view)
+        pipelines = model.build(view, MAX_WORK + self.text // 4)  # what reading the documents apart may cost
         for problem in view.problems:
             if problem.route is not None:
                 where = self.origin(root, problem.route)

@@ -523,13 +523,14 @@ def _shape(node: Node | None) -> str:
     return "nothing"
 
 
-def build(doc: Document) -> list[Pipeline]:
-    """The NextGen v0 pipelines of a document (one per YAML document that is a pipeline)."""
+def build(doc: Document, budget: int | None = None) -> list[Pipeline]:
+    """The NextGen v0 pipelines of a document (one per YAML document that is a pipeline); each
+    may visit `budget` YAML nodes (by default, in proportion to the document's text)."""
     pipelines = []
     for index, (root, kind) in enumerate(zip(doc.roots, doc.kinds)):
         if kind is not Kind.PIPELINE:
             continue
-        reader = _Reader(doc)
+        reader = _Reader(doc, budget)
         try:
             pipeline = _pipeline(reader, root, (index,))
         except _TooLarge:

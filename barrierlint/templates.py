@@ -111,12 +111,11 @@ class Resolver:
         body = self.composition.overlay(spec, spec_at, inputs, inputs_at, depth)
         body = self.walk(body, spec_at, chain + ((ref, version),), depth)
         own = [(k, v) for k, v in site.value if scalar(k) != "template"]
-        self.composition.spend(len(getattr(body, "value", ())), depth)
+        inlined = body.value if isinstance(body, MappingNode) else []  # a spec that is no mapping adds nothing
+        self.composition.spend(len(inlined), depth)
         names = {scalar(k) for k, _ in own}
         spec_doc, spec_route = self.composition.sources.get(id(body), spec_at)
-        pairs = own + [
-            (k, self.composition.place(v, spec_doc, spec_route + (scalar(k),))) for k, v in getattr(body, "value", []) if scalar(k) not in names
-        ]
+        pairs = own + [(k, self.composition.place(v, spec_doc, spec_route + (scalar(k),))) for k, v in inlined if scalar(k) not in names]
         return self.composition.mapping(site, pairs, doc, route)
 
     def _partial(self, site: Node, at, inputs: Node | None, inputs_at) -> Node:

@@ -12,7 +12,7 @@ import time
 import pytest
 import yaml
 
-from barrierlint import source
+from barrierlint import inputs, model, source
 from barrierlint.model import MAX_DEPTH
 
 from hostile import EVERY_FIELD, PATHOLOGICAL, analyse, laughs, run_cli, run_process
@@ -336,29 +336,62 @@ def test_an_alias_bomb_that_expands_is_a_BL002_finding(shape):
     assert [f.code for f in findings if f.message.startswith("pipeline too large to analyse")] == ["BL002"], findings
 
 
+TOO_DEEP = "stages and steps nested more than 100 levels deep; analysis stopped here"
+
+
 @pytest.mark.parametrize(
-    "text",
+    "text, expected, message",
     [
-        "pipeline: &p\n  identifier: p\n  stages: [{stage: {identifier: c, type: Pipeline, spec: {inputs: *p}}}]\n",
-        "pipeline:\n  identifier: p\n  stages: &s [{parallel: *s}]\n",
-        "pipeline:\n  identifier: p\n  stages: &s [{insert: {stages: *s}}]\n",
-        "pipeline:\n  identifier: p\n" + _stage("&s [{parallel: *s}, {stepGroup: {steps: *s}}, {insert: {steps: *s}}, {steps: *s}]"),
-        "pipeline:\n  identifier: p\n" + _stage("[{step: {type: ShellScript, strategy: {matrix: &m {a: [*m], exclude: [*m]}}}}]"),
-        "pipeline:\n  identifier: p\n" + _stage("[{step: &s {type: Barrier, spec: {barrierRef: *s}}}]"),
-        "pipeline:\n  identifier: p\n" + _stage("[{step: {type: ShellScript, failureStrategies: &f [{onFailure: {errors: *f, action: *f}}]}}]"),
-        "pipeline: &p {identifier: p, stages: [{stage: {identifier: s, type: Custom, when: *p, strategy: *p, spec: *p}}]}\n",
-        "&root {pipeline: *root}\n",
-        "pipeline:\n  identifier: p\n" + _stage("[{stepGroup: {identifier: g, template: {templateRef: t, templateInputs: &i {steps: *i, x: *i}}}}]")
-        + "---\ntemplate: {identifier: t, type: StepGroup, spec: &t {steps: *t, x: *t}}\n",
-        "pipeline:\n  identifier: p\n" + _stage("[{stepGroup: {identifier: g, template: {templateRef: t, templateInputs: {steps: &i [{parallel: *i}]}}}}]")
-        + "---\ntemplate: {identifier: t, type: StepGroup, spec: {steps: [" + BARRIER + "]}}\n",
+        ("pipeline: &p\n  identifier: p\n  stages: [{stage: {identifier: c, type: Pipeline, spec: {inputs: *p}}}]\n", {"BL002"}, TOO_DEEP),
+        ("pipeline:\n  identifier: p\n  stages: &s [{parallel: *s}]\n", {"BL002"}, TOO_DEEP),
+        ("pipeline:\n  identifier: p\n  stages: &s [{insert: {stages: *s}}]\n", {"BL002"}, TOO_DEEP),
+        ("pipeline:\n  identifier: p\n" + _stage("&s [{parallel: *s}, {stepGroup: {steps: *s}}, {insert: {steps: *s}}, {steps: *s}]"), {"BL002"}, TOO_DEEP),
+        ("pipeline:\n  identifier: p\n" + _stage("[{step: {type: ShellScript, strategy: {matrix: &m {a: [*m], exclude: [*m]}}}}]"), set(), None),
+        ("pipeline:\n  identifier: p\n" + _stage("[{step: &s {type: Barrier, spec: {barrierRef: *s}}}]"), {"BL002", "BL702"}, "barrierRef must be a string, not a mapping"),
+        ("pipeline:\n  identifier: p\n" + _stage("[{step: {type: ShellScript, failureStrategies: &f [{onFailure: {errors: *f, action: *f}}]}}]"), {"BL002"},
+         "failure action must be a mapping, not a list"),
+        ("pipeline: &p {identifier: p, stages: [{stage: {identifier: s, type: Custom, when: *p, strategy: *p, spec: *p}}]}\n", set(), None),
+        ("&root {pipeline: *root}\n", set(), None),
+        ("pipeline:\n  identifier: p\n" + _stage("[{stepGroup: {identifier: g, template: {templateRef: t, templateInputs: &i {steps: *i, x: *i}}}}]")
+         + "---\ntemplate: {identifier: t, type: StepGroup, spec: &t {steps: *t, x: *t}}\n", {"BL002"},
+         f"pipeline too large to analyse: with its templates and inputs inlined, collections nest more than {source.MAX_NESTING} levels deep"),
+        ("pipeline:\n  identifier: p\n" + _stage("[{stepGroup: {identifier: g, template: {templateRef: t, templateInputs: {steps: &i [{parallel: *i}]}}}}]")
+         + "---\ntemplate: {identifier: t, type: StepGroup, spec: {steps: [" + BARRIER + "]}}\n", {"BL101"}, "barrier 'ready' used by step 'w'"),
     ],
     ids=["chained-inputs", "parallel-stages", "insert", "steps", "matrix", "barrier-ref", "failure-strategy", "pipeline-in-fields", "root",
          "template-and-inputs", "inputs-parallel"],
 )
-def test_recursive_aliases_end(tmp_path, text):
+def test_recursive_aliases_end(tmp_path, text, expected, message):
+    """A collection inside itself is read to a bounded depth (or not at all where nothing reads
+    it): what the pipeline shows is reported, nothing loops."""
     code, findings, errors = check_json(write(tmp_path, "loop.yaml", text))
-    assert code in (0, 1) and errors == []
+    assert (code, errors, set(codes(findings))) == (1 if expected else 0, [], expected)
+    if message:
+        assert any(f["message"].startswith(message) for f in findings), findings
+
+
+@pytest.mark.parametrize("spec", ["a_name", "[1, 2]", "null", "{}"])
+def test_a_template_whose_spec_is_not_a_mapping_adds_nothing(tmp_path, spec):
+    """Found by the fuzzing of templates: a scalar spec was iterated as key-value pairs."""
+    text = ("pipeline:\n  identifier: p\n" + _stage(f"[{BARRIER}, {{step: {{identifier: t, template: {{templateRef: t, templateInputs: {{type: Barrier}}}}}}}}]")
+            + f"---\ntemplate: {{identifier: t, versionLabel: '1', type: Step, spec: {spec}}}\n")
+    code, findings, errors = check_json(write(tmp_path, "p.yaml", text))
+    assert (code, errors) == (1, [])
+    assert "BL101" in codes(findings)  # the Barrier step beside it is still checked
+
+
+def test_a_large_pipeline_is_not_refused_for_using_a_template(monkeypatch):
+    """Inlining a template reads the assembled pipeline: it may cost what reading the files it
+    comes from costs (here with a 1,000-node base budget instead of 100,000, to stay small)."""
+    monkeypatch.setattr(model, "MAX_WORK", 1_000)
+    monkeypatch.setattr(inputs, "MAX_WORK", 1_000)
+    text = PATHOLOGICAL["wide-stages"](40_000)
+    findings, errors = analyse(text.encode())
+    assert (findings, errors) == ([], [])
+    findings, errors = analyse((text + "        - {stage: {identifier: t, name: t, template: {templateRef: absent}}}\n").encode())
+    assert errors == [] and [f.message for f in findings] == [
+        "template 'absent': it is not among the checked files; the barrier steps inside it are not analysed"
+    ]
 
 
 def test_aliases_nested_deeper_than_any_text_are_refused_when_templates_are_inlined(tmp_path):
@@ -471,7 +504,12 @@ pipeline:
 """
     code, findings, errors = check_json(write(tmp_path, "tags.yaml", text))
     assert not marker.exists()
-    assert code == 1 and errors == [] and set(codes(findings)) == {"BL002"}
+    assert code == 1 and errors == []
+    assert [(f["code"], f["line"], f["message"]) for f in findings] == [  # read as the plain YAML under the tag
+        ("BL002", 1, "pipeline must be a mapping, not a list"),
+        ("BL002", 7, "pipeline identifier must be a string, not a list"),
+        ("BL002", 8, "stages must be a list, not the value 'aGVsbG8='"),
+    ]
 
 
 def test_duplicate_keys_are_BL002_findings_at_the_second_key_and_the_later_value_wins(tmp_path):
