@@ -321,7 +321,7 @@ _PARALLEL = "  stages:\n    - parallel:\n"
 # name -> a pipeline of about `size` characters that is pathological in one way
 PATHOLOGICAL = {
     "deep": lambda size: "# pipeline:\n" + "[" * (size // 2) + "]" * (size // 2),
-    "wide-list": lambda size: _HEAD + "  stages: [" + ", ".join(["1"] * (size // 3)) + "]\n",
+    "wide-list": lambda size: "pipeline:\n  identifier: p\n  name: p\n  stages: [" + ", ".join(["1"] * (size // 3)) + "]\n",
     "wide-mapping": lambda size: _HEAD + "  x:\n" + "".join(_many(size, lambda i: f"    k{i}: 1\n")) + "  stages:\n    - " + _stage(0) + "\n",
     "wide-stages": lambda size: _HEAD + _PARALLEL + "".join(f"        - {s}\n" for s in _many(size, _stage)),
     "many-aliases": lambda size: _HEAD + "  a: &a {step: {identifier: w, name: w, type: Barrier, timeout: 1m, spec: {barrierRef: ready}}}\n"
