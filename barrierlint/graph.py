@@ -562,11 +562,13 @@ class _Graph:
         stack, late = list(seen), []
         while stack:
             node = stack.pop()
-            if within_stage and self.kind[node] == "exit" and isinstance(self.item[node], Stage):
-                continue
             origin, kinds = seen[node]
+            # inside one stage, its exit leads only to the positions that resolve there
+            leaves = within_stage and self.kind[node] == "exit" and isinstance(self.item[node], Stage)
             for nxt in self.forward(node):
                 if nxt in seen or nxt not in component:
+                    continue
+                if leaves and not (self.kind[nxt] == "resolve" and self.item[nxt].stage is self.item[origin].stage):
                     continue
                 seen[nxt] = (origin, kinds | {self.edge_kind.get((node, nxt), "po")})
                 if self.kind[nxt] in ("occ", "resolve") and self.item[nxt].ref == ref:
