@@ -20,7 +20,7 @@ from typing import Iterator, Union
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .source import Document, Kind, Problem, Route, child, node_span
+from .source import Document, Kind, Problem, Route, child, node_span, scalar
 
 # -- elements -------------------------------------------------------------------------------
 
@@ -506,7 +506,7 @@ class _Reader:
         if not isinstance(node, ScalarNode):
             self.problem(route, f"{what} must be a string, not {_shape(node)}")
             return None
-        return node.value
+        return scalar(node)
 
     def integer(self, node: Node | None, route: Route, what: str) -> tuple[int | None, str | None]:
         """An integer, or the expression text when it is one; problems for anything else."""
@@ -531,16 +531,17 @@ def _shape(node: Node | None) -> str:
     return "nothing"
 
 
-def build(doc: Document) -> list[Pipeline]:
-    """The NextGen v0 pipelines of a document (one per YAML document that is a pipeline); built
-    once per document, so its problems are recorded once, and kept with it across processes."""
+def build(doc: Document, budget: int | None = None) -> list[Pipeline]:
+    """The NextGen v0 pipelines of a document (one per YAML document that is a pipeline); each
+    may visit `budget` YAML nodes (by default, in proportion to the document's text). Built once
+    per document, so its problems are recorded once, and kept with it across processes."""
     if doc.built is not None:
         return doc.built
     doc.built = pipelines = []
     for index, (root, kind) in enumerate(zip(doc.roots, doc.kinds)):
         if kind is not Kind.PIPELINE:
             continue
-        reader = _Reader(doc)
+        reader = _Reader(doc, budget)
         try:
             pipeline = _pipeline(reader, root, (index,))
         except _TooLarge:
@@ -760,7 +761,7 @@ def _step(r: _Reader, node: Node, route: Route) -> Step | None:
 
 def _when(r: _Reader, node: Node | None, route: Route, status_key: str) -> When | None:
     if isinstance(node, ScalarNode) and not node.tag.endswith(":null"):
-        return When(None, node.value, Origin(r.doc, route))  # a bare expression
+        return When(None, scalar(node), Origin(r.doc, route))  # a bare expression
     fields = r.mapping(node, route, "when")
     if fields is None:
         return None

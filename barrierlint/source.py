@@ -27,6 +27,7 @@ Route = tuple  # (document index, key or index, key or index, ...)
 
 MAX_NESTING = 200  # collections inside collections; real pipelines stay under 30 levels
 MAX_PROBLEMS = 100  # per file: past this, one more problem says the rest were not reported
+MAX_VALUE = 1_000  # characters of a scalar as barrierlint reads it (see scalar)
 
 
 class InputError(Exception):
@@ -291,7 +292,12 @@ def child(node: Node | None, key: str) -> Node | None:
 
 
 def scalar(node: Node | None) -> str | None:
-    return node.value if isinstance(node, ScalarNode) else None
+    """A scalar's text. One longer than MAX_VALUE (no identifier, reference or expression Harness
+    accepts is) is cut to its ends and length: aliases may repeat a huge value in every message."""
+    if not isinstance(node, ScalarNode):
+        return None
+    value = node.value
+    return value if len(value) <= MAX_VALUE else f"{value[:80]}…{value[-20:]} ({len(value)} characters)"
 
 
 class TooLarge(ValueError):
@@ -312,7 +318,7 @@ def plain(node: Node, limit: int = 200_000, depth: int = 120) -> object:
             return {k.value: convert(v, level + 1) for k, v in item.value if isinstance(k, ScalarNode)}
         if isinstance(item, SequenceNode):
             return [convert(v, level + 1) for v in item.value]
-        return None if item.tag.endswith(":null") else item.value
+        return None if item.tag.endswith(":null") else scalar(item)
 
     return convert(node, 0)
 
