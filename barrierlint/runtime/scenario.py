@@ -34,6 +34,11 @@ class Profile:
     # engine's code suggests (harness-semantics.md §3.9, Q6), like the static analysis, or "arrived"
     unspawned_loops: str = "pending"
 
+    @classmethod
+    def of(cls, settings) -> "Profile":
+        """The profile the configuration's analysis settings describe (the static verdicts assume it)."""
+        return cls(late_arrival=settings.late_arrival, edition_cap=settings.edition_cap, unspawned_loops=settings.unspawned_loops)
+
 
 @dataclass(frozen=True)
 class Failure:
@@ -93,8 +98,9 @@ def _choice(value: Any, allowed: tuple[str, ...], where: str) -> str:
     return value
 
 
-def from_data(data: Any) -> Scenario:
-    """A scenario from parsed YAML (a mapping); ScenarioError for anything unusable."""
+def from_data(data: Any, defaults: Profile = Profile()) -> Scenario:
+    """A scenario from parsed YAML (a mapping); ScenarioError for anything unusable. Profile keys
+    the file leaves out come from `defaults` (the configuration's settings)."""
     data = _mapping(data, "the scenario")
     known = {"seed", "shuffle_ties", "profile", "defaults", "durations", "fail", "when", "inputs", "horizon", "stop_at_quiescence"}
     unknown = sorted(set(data) - known)
@@ -104,7 +110,6 @@ def from_data(data: Any) -> Scenario:
     unknown = sorted(set(profile_data) - {"late_arrival", "poll_interval", "edition_cap", "unspawned_loops"})
     if unknown:
         raise ScenarioError(f"unknown profile key '{unknown[0]}'")
-    defaults = Profile()
     profile = Profile(
         late_arrival=_choice(profile_data.get("late_arrival", defaults.late_arrival), LATE_ARRIVAL, "profile.late_arrival"),
         poll_interval=_seconds(profile_data.get("poll_interval", defaults.poll_interval), "profile.poll_interval"),
@@ -142,7 +147,7 @@ def from_data(data: Any) -> Scenario:
     return scenario
 
 
-def load(path: str) -> Scenario:
+def load(path: str, defaults: Profile = Profile()) -> Scenario:
     """Read a scenario file; ScenarioError (one line) when it cannot be read or used."""
     import yaml
 
@@ -156,6 +161,6 @@ def load(path: str) -> Scenario:
         where = f" at line {mark.line + 1}" if mark else ""
         raise ScenarioError(f"{path}: not valid YAML{where}") from None
     try:
-        return from_data(data)
+        return from_data(data, defaults)
     except (TypeError, ValueError) as error:
         raise ScenarioError(f"{path}: {error}") from None

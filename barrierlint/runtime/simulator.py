@@ -13,6 +13,7 @@ import re
 from functools import lru_cache
 from dataclasses import dataclass, field
 
+from .. import firstgen
 from ..finding import route_text
 from ..memory import collector_paused
 from ..model import Parallel, Pipeline, Sequence, Stage, Step, StepGroup, is_expression, is_runtime_input, occurrences, parse_duration, stages
@@ -34,6 +35,7 @@ from .status import (
 )
 
 BARRIER_DEFAULT_TIMEOUT = 10 * 3600.0  # the engine's default when a Barrier step has no timeout
+FIRSTGEN_BARRIER_DEFAULT_TIMEOUT = parse_duration(firstgen.DEFAULT_TIMEOUT)
 _COPY = re.compile(r"\[\d+\]")
 
 
@@ -114,11 +116,12 @@ class Simulator:
     def __init__(self, pipeline: Pipeline, scenario: Scenario):
         self.pipeline, self.scenario = pipeline, scenario
         self.clock = Clock(scenario.seed, scenario.shuffle_ties)
+        self.firstgen = pipeline.syntax == "firstgen"
         self.nodes: dict[tuple, Node] = {}  # (element, key) -> latest node
         self.history: list[Node] = []
         self.active: dict[int, Node] = {}  # id -> node not yet terminal
         self.events: list[tuple] = []  # (time, event, fields)
-        self.barriers = Barriers(self.clock, scenario.profile, self.nodes, self.trace)
+        self.barriers = Barriers(self.clock, scenario.profile, self.nodes, self.trace, self.firstgen)
         self.pipeline_failed = False
         self.aborted = False
         self.quiescence: Quiescence | None = None
@@ -147,11 +150,11 @@ class Simulator:
             self.barriers.changed(node)
 
     def _lookup(self, table: dict, node: Node):
-        """The scenario entry for a node: by route, YAML path, label with or without copies."""
+        """The scenario entry for a node: by place, route, YAML path, label with or without copies."""
         if not table:
             return None
         route = node.element.origin.route
-        return self.scenario.lookup(table, (route, route_text(route), node.label, _COPY.sub("", node.label)))
+        return self.scenario.lookup(table, (place(node.element), route, route_text(route), node.label, _COPY.sub("", node.label)))
 
     # -- the run ------------------------------------------------------------------------
 
@@ -160,7 +163,8 @@ class Simulator:
         if rejected:
             self.trace("rejected", message=rejected)
             return self._result("ERRORED", rejected)
-        self.barriers.register([site_of(o, self.refs[id(o.step)]) for o in self.occurrences])
+        # FirstGen builds its barriers from the normal flow only (harness-semantics.md §3.17)
+        self.barriers.register([site_of(o, self.refs[id(o.step)]) for o in self.occurrences if not (self.firstgen and o.in_rollback)])
         self.trace("start", node=self.pipeline.label, kind="pipeline")
         self._main = Process(self.clock, self._stage_list(self.pipeline.stages, ()))
         self.clock.run(self.scenario.horizon, self._quiescent)
@@ -186,7 +190,7 @@ class Simulator:
             step = occurrence.step
             route = step.origin.route
             dotted = ".".join(item.label for item in occurrence.path if isinstance(item, (Stage, StepGroup))) + f".{step.label}"
-            names = (route, route_text(route), dotted)
+            names = (place(step), route, route_text(route), dotted)
             ref = self.scenario.lookup(self.scenario.inputs, names) or _default_input(occurrence.ref)
             self.refs[id(step)] = ref
             if step.strategy is not None:
@@ -197,8 +201,14 @@ class Simulator:
                 self.refs[id(step)] = f"{ref}@{dotted}"
                 self.trace("input", node=dotted, message=f"barrierRef {ref} has no value in the scenario (`inputs`): a barrier no other step joins")
                 continue
-            if is_expression(ref) or "${" in ref:
+            if refused(ref, self.firstgen):
                 return f"Variable expressions are not allowed in Barrier Reference. Found: {ref}"
+        if self.firstgen:
+            for earlier, later in firstgen.not_concurrent(self.occurrences):
+                return (
+                    f"{firstgen.NOT_CONCURRENT} (barrier '{later.ref}' twice in the workflow of stage '{later.stage.label}': "
+                    f"steps '{earlier.step.label}' and '{later.step.label}')"
+                )
         return None
 
     def _quiescent(self) -> bool:
@@ -379,7 +389,7 @@ class Simulator:
         """Run one attempt: (status, message, error type)."""
         if step.is_barrier:
             node.status = ASYNC_WAITING
-            timeout = _seconds(step.timeout) or BARRIER_DEFAULT_TIMEOUT
+            timeout = _seconds(step.timeout) or (FIRSTGEN_BARRIER_DEFAULT_TIMEOUT if self.firstgen else BARRIER_DEFAULT_TIMEOUT)
             ref = self.refs[id(step)]
             self.trace("arrive", node=node.label, barrier=ref)
             status, message = yield self.barriers.arrive(node, ref, timeout)
@@ -527,6 +537,20 @@ class Simulator:
         if blocked:
             return f"{who}, which waits at " + ", ".join(f"{self.refs[id(n.element)]} ({n.label})" for n in blocked)
         return f"{who}, which it has not reached yet"
+
+
+def refused(ref: str | None, firstgen: bool) -> bool:
+    """True when the engine refuses to start a run for a barrierRef: an expression that is not
+    a runtime input, or an execution-time input (answered after the participants registered).
+    FirstGen takes any text literally, and so does NextGen `${...}`."""
+    ref = _default_input(ref)
+    return not firstgen and is_expression(ref) and (not is_runtime_input(ref) or ".executionInput()" in ref)
+
+
+def place(element) -> tuple:
+    """An element's unambiguous scenario key: its file and route (routes repeat across files,
+    such as the steps of two FirstGen workflows or of a template and its pipeline)."""
+    return (element.origin.doc.path, element.origin.route)
 
 
 @lru_cache(maxsize=None)
