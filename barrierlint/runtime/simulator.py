@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from .. import firstgen
 from ..finding import route_text
 from ..memory import collector_paused
-from ..model import Parallel, Pipeline, Sequence, Stage, Step, StepGroup, is_expression, is_runtime_input, occurrences, parse_duration, stages
+from ..model import BarrierRef, Parallel, Pipeline, Sequence, Stage, Step, StepGroup, awaits_parent, is_expression, is_runtime_input, occurrences, parse_duration, stages
 from .barriers import OWN_TIMEOUT, Barriers, Instance, site_of
 from .clock import Clock, Process, Signal, all_of, sleep
 from .scenario import Scenario
@@ -192,6 +192,8 @@ class Simulator:
             dotted = ".".join(item.label for item in occurrence.path if isinstance(item, (Stage, StepGroup))) + f".{step.label}"
             names = (place(step), route, route_text(route), dotted)
             ref = self.scenario.lookup(self.scenario.inputs, names) or _default_input(occurrence.ref)
+            if awaits_parent(ref):  # a chained child run on its own: `parent.X` is its own X (harness-semantics.md §3.14)
+                ref = BarrierRef(ref, ref.split(".", 1)[1])
             self.refs[id(step)] = ref
             if step.strategy is not None:
                 return f"Barrier step cannot be configured with looping strategy. (step '{step.label}' in stage '{occurrence.stage.label}')"

@@ -57,13 +57,14 @@ def verify(findings: Iterable[Finding], project) -> list[Finding]:
 
 def _pipelines_of(finding: Finding, pipelines: list[Pipeline]) -> list[Pipeline]:
     """The pipelines a finding points into: by document and route, or through one of their
-    Barrier steps (written in a template or a chained child) at the finding's place."""
+    Barrier steps (written in a template, a chained child or a FirstGen workflow, or its
+    reference answered by an input set) at the finding's place."""
     doc, route = finding.origin.doc, finding.origin.route
 
     def at(origin) -> bool:
         return origin.doc is doc and route[: len(origin.route)] == origin.route
 
-    return [p for p in pipelines if at(p.origin) or any(at(o.step.origin) for o in occurrences(p))]
+    return [p for p in pipelines if at(p.origin) or any(at(o.step.origin) or (o.step.barrier_ref_origin and at(o.step.barrier_ref_origin)) for o in occurrences(p))]
 
 
 def verdict(finding: Finding, pipeline: Pipeline, profile: Profile) -> tuple[str, str]:
