@@ -219,3 +219,34 @@ def test_scenario_file_is_validated(tmp_path):
         bad.write_text(text)
         with pytest.raises(ScenarioError, match=message):
             scenarios.load(str(bad))
+
+
+def test_a_stage_timeout_expires_what_runs_inside_and_times_its_barriers_out():
+    slow = stage("a", work("w"), barrier("b", "x"), extra="    timeout: 5m\n")
+    p = pipeline(parallel(slow, stage("c", work("v"), barrier("b", "x"))))
+    run = simulate(p, Scenario(durations={"a.w": 3600, "c.v": 60}))
+    assert statuses(run)["a"] == "EXPIRED" and statuses(run)["a.w"] == "EXPIRED"
+    assert run.instances["x"].state == "TIMED_OUT" and run.instances["x"].resolved_at == 300
+    assert statuses(run)["c.b"] == "EXPIRED" and run.status == "FAILED"
+    assert "a.b" not in statuses(run)  # the rest of the stage never starts
+
+
+def test_a_step_group_timeout_applies_the_group_failure_strategy():
+    group = (
+        "stepGroup: {identifier: g, name: g, timeout: 2m, steps: [{" + work("w") + "}], "
+        "failureStrategies: [{onFailure: {errors: [Timeout], action: {type: Ignore}}}]}"
+    )
+    run = simulate(pipeline(stage("a", group, work("after"))), Scenario(durations={"a.g.w": 600}))
+    assert statuses(run)["a.g"] == "IGNORE_FAILED" and statuses(run)["a.g.w"] == "EXPIRED"
+    assert statuses(run)["a.after"] == "SUCCEEDED" and run.status == "SUCCEEDED" and run.ended == 180
+
+
+def test_the_pipeline_timeout_and_the_scenario_defaults_end_the_run_expired():
+    p = pipeline(parallel(stage("a", barrier("b", "x", "1d"), barrier("b2", "y", "1d")), stage("c", barrier("b", "y", "1d"), barrier("b2", "x", "1d"))))
+    assert simulate(p).ended == 86400
+    run = simulate(p, Scenario(pipeline_timeout=3600))
+    assert run.status == "EXPIRED" and run.ended == 3600 and statuses(run)["a.b"] == "EXPIRED"
+    staged = simulate(p, Scenario(stage_timeout=600))
+    assert staged.ended == 600 and statuses(staged)["a"] == "EXPIRED" and staged.status == "FAILED"
+    scenario = scenarios.from_data({"defaults": {"stage_timeout": "10m", "pipeline_timeout": "1h"}})
+    assert (scenario.stage_timeout, scenario.pipeline_timeout) == (600, 3600)

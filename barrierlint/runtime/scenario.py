@@ -54,6 +54,8 @@ class Scenario:
     step_duration: float = 60.0
     condition: bool = True  # outcome of a `when` condition the scenario does not name
     copies: int = 1  # copies of a loop whose size is an expression
+    stage_timeout: float | None = None  # for a stage without `timeout` (None: no limit, as in the YAML)
+    pipeline_timeout: float | None = None  # for a pipeline without `timeout`
     horizon: float = 30 * 86400.0
     stop_at_quiescence: bool = False
     durations: dict[str, float] = field(default_factory=dict)
@@ -130,6 +132,9 @@ def from_data(data: Any, defaults: Profile = Profile()) -> Scenario:
         scenario.condition = bool(fallback["condition"])
     if "copies" in fallback:
         scenario.copies = int(fallback["copies"])
+    for key in ("stage_timeout", "pipeline_timeout"):
+        if fallback.get(key) is not None:
+            setattr(scenario, key, _seconds(fallback[key], f"defaults.{key}"))
     for selector, value in _mapping(data.get("durations"), "durations").items():
         scenario.durations[str(selector)] = _seconds(value, f"durations.{selector}")
     for selector, value in _mapping(data.get("fail"), "fail").items():
