@@ -17,8 +17,8 @@ What each rule predicts, and what the run must show:
 - BL601 (`${...}`, or any FirstGen expression): the step joins a barrier literally named so,
   which no other step joins: it is released at once.
 
-Other findings on a pipeline that Harness refuses to start because a Barrier step has its own
-strategy (BL403) are run as if those strategies were removed, and the evidence says so.
+Other findings on a pipeline that Harness refuses to start (BL403, BL601, BL201 in FirstGen)
+are run as if that were fixed (`_startable`), and the evidence says so.
 """
 
 from __future__ import annotations
