@@ -1,6 +1,7 @@
 """The command line: `barrierlint check | run | rules | explain`.
 
-Exit codes: 0 clean, 1 findings, 2 usage error or unreadable input, 3 internal error.
+Exit codes: 0 clean, 1 findings, 2 usage error or unreadable input, 3 internal error. The console
+script (`console.main`) runs `check PATHS` without this module, which imports typer.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from typing import List, Optional
 
 import typer
 
-from .finding import Severity
+from . import console
+from .console import EXIT_CLEAN, EXIT_FINDINGS
 
 app = typer.Typer(
     add_completion=False,
@@ -19,8 +21,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Find barrier synchronization mistakes in Harness pipelines before they run.",
 )
-
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 class Format(str, Enum):
@@ -37,11 +37,6 @@ class FailOn(str, Enum):
     never = "never"
 
 
-def _split(values: Optional[List[str]]) -> list[str]:
-    """`--select BL1,BL2 --select BL3` -> ['BL1', 'BL2', 'BL3']."""
-    return [part.strip() for value in values or () for part in value.split(",") if part.strip()]
-
-
 def _size(text: str) -> int:
     """`5MB`, `500k`, `2MiB` or a number of bytes -> bytes."""
     import re
@@ -53,9 +48,7 @@ def _size(text: str) -> int:
     return int(float(match[1]) * {"b": 1, "k": 1e3, "m": 1e6, "g": 1e9, "ki": 2**10, "mi": 2**20, "gi": 2**30}[unit])
 
 
-def _fail(message: str) -> None:
-    typer.echo(f"barrierlint: error: {message}", err=True)
-    raise typer.Exit(EXIT_USAGE)
+_fail = console.fail
 
 
 @app.command()
@@ -75,49 +68,15 @@ def check(
     max_file_size: Optional[str] = typer.Option(None, "--max-file-size", help="Refuse larger files (5MB, 500k, 2MiB or bytes) [default: 5MB]."),
     inputs: Optional[List[str]] = typer.Option(None, "--inputs", help="A Harness input set whose values replace <+input> fields."),
     verify: bool = typer.Option(False, "--verify", help="Confirm each finding in the reference runtime (CONFIRMED, NOT REPRODUCED or INCONCLUSIVE, with the evidence)."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Processes that check the files; the output does not depend on it."),
 ) -> None:
     """Check pipelines and report barrier problems."""
-    import dataclasses
-    import os
-
-    from . import config, engine, report, suppress
-
-    try:
-        targets = [report.parse_target(spec) for spec in outputs or ()]
-        if write_baseline and not baseline:
-            raise ValueError("--write-baseline needs --baseline FILE")
-        configured = config.load(paths, config_file)
-        settings = configured.settings
-        if max_file_size is not None:
-            settings = dataclasses.replace(settings, max_file_size=_size(max_file_size))
-        result = engine.check(
-            [path for path in paths if path == "-" or os.path.isdir(path) or not configured.excludes(path)],
-            select_rules=_split(select) or configured.select,
-            ignore_rules=[*configured.ignore, *_split(ignore)],
-            exclude=[*configured.exclude, *_split(exclude)],
-            settings=settings,
-            inputs=inputs or (),
-            policy=suppress.Policy(configured, baseline, write_baseline, use_ignores=not no_ignores),
-        )
-        if verify:
-            from .runtime.verify import verify as confirm
-
-            result.findings = confirm(result.findings, result.project)
-        for name, path in targets:
-            with open(path, "w", encoding="utf-8") as handle:
-                handle.write(report.render(name, result, category=sarif_category))
-    except ValueError as error:
-        _fail(str(error))
-    except OSError as error:
-        _fail(f"cannot write {error.filename}: {error.strerror}")
-    sys.stdout.write(report.render(output_format.value, result, colour=sys.stdout.isatty(), category=sarif_category))
-    for error in result.errors:
-        typer.echo(f"barrierlint: error: {error}", err=True)
-    if result.errors:
-        raise typer.Exit(EXIT_USAGE)
-    threshold = (fail_on.value if fail_on else None) or configured.fail_on or "info"
-    failing = threshold != "never" and any(f.severity >= Severity.parse(threshold) for f in result.findings)
-    raise typer.Exit(EXIT_FINDINGS if failing else EXIT_CLEAN)
+    console.check(
+        paths, output_format.value, select=select, ignore=ignore, exclude=exclude, outputs=outputs,
+        fail_on=fail_on.value if fail_on else None, config_file=config_file, no_ignores=no_ignores, baseline=baseline,
+        write_baseline=write_baseline, sarif_category=sarif_category, inputs=inputs, verify=verify, jobs=jobs,
+        max_file_size=None if max_file_size is None else _size(max_file_size),
+    )
 
 
 class RulesFormat(str, Enum):
@@ -246,20 +205,4 @@ def _write(output: Optional[str], content: str) -> None:
 
 
 def main() -> None:
-    for stream in (sys.stdout, sys.stderr):  # undecodable file names print escaped, never crash
-        stream.reconfigure(errors="backslashreplace")
-    try:
-        app()
-    except SystemExit:
-        raise
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except Exception as error:  # a bug in barrierlint: one line, the traceback on request
-        import os
-
-        if os.environ.get("BARRIERLINT_DEBUG"):
-            raise
-        typer.echo(
-            f"barrierlint: internal error: {type(error).__name__}: {error} (set BARRIERLINT_DEBUG=1 for details)", err=True
-        )
-        sys.exit(EXIT_INTERNAL)
+    console.guarded(app)

@@ -76,6 +76,23 @@ class Document:
     kinds: list[Kind] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     _indexes: dict[int, dict[str, Node]] = field(default_factory=dict, repr=False)
+    built: list | None = field(default=None, repr=False)  # model.build's pipelines: built once, maybe in a worker
+
+    def __getstate__(self) -> dict:
+        """Documents cross process boundaries (`check --jobs`) without their nodes: pickling the
+        nodes costs four times as much as composing them again, which happens on first use."""
+        state = dict(self.__dict__)
+        del state["roots"]
+        state["_indexes"] = {}
+        return state
+
+    def __getattr__(self, name: str):
+        if name != "roots":  # only the nodes are ever missing, after unpickling
+            raise AttributeError(name)
+        again = Document(self.path, self.text)
+        _compose(again)  # its problems are recorded on this document already
+        self.roots = again.roots
+        return self.roots
 
     def add_problem(self, problem: Problem) -> None:
         """Record a problem; a flood (an alias copied thousands of times) stops at MAX_PROBLEMS."""
@@ -160,10 +177,16 @@ def load(path: str, data: bytes) -> Document:
 
     Raises InputError for bytes that are not text."""
     doc = Document(path=path, text=decode(data))
+    _compose(doc)
+    doc.kinds = [classify(root) for root in doc.roots]
+    return doc
+
+
+def _compose(doc: Document) -> None:
     deep = _too_deep(doc.text)
     if deep is not None:
         doc.add_problem(_syntax_problem(f"collections nested more than {MAX_NESTING} levels deep; the file was not read", deep))
-        return doc
+        return
     try:
         for root in yaml.compose_all(doc.text, Loader=_Loader):
             if root is not None:
@@ -176,15 +199,13 @@ def load(path: str, data: bytes) -> Document:
         doc.add_problem(_syntax_problem(f"YAML syntax error: {message}", mark))
     except yaml.reader.ReaderError as error:  # a character YAML forbids, such as a control character
         before = doc.text.encode()[: error.position].decode(errors="ignore") if _Loader is not yaml.SafeLoader else doc.text[: error.position]
-        mark = yaml.Mark(path, len(before), before.count("\n"), len(before) - before.rfind("\n") - 1, None, None)
+        mark = yaml.Mark(doc.path, len(before), before.count("\n"), len(before) - before.rfind("\n") - 1, None, None)
         character = f"U+{error.character:04X}" if isinstance(error.character, int) else repr(error.character)
         doc.add_problem(_syntax_problem(f"YAML syntax error: the character {character} is not allowed in YAML ({error.reason})", mark))
     except yaml.YAMLError as error:
         doc.add_problem(_syntax_problem(f"YAML error: {' '.join(str(error).split())}", None))
     except RecursionError:  # only the pure-Python loader recurses in Python
         doc.add_problem(_syntax_problem("collections nested too deeply; the file was not read", None))
-    doc.kinds = [classify(root) for root in doc.roots]
-    return doc
 
 
 def _syntax_problem(message: str, mark: yaml.Mark | None) -> Problem:

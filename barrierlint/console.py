@@ -1,0 +1,131 @@
+"""The console script, and `barrierlint check` as a plain function.
+
+`barrierlint check PATHS` with no option (what pre-commit runs on every commit) is served
+without typer: typer 0.29 validates its parameters with pydantic, and importing it costs more
+than checking a file. Any other command line, including `check` with any option, goes to the
+typer application in `cli`, whose `check` calls the same `check` here with what it parsed.
+
+Exit codes: 0 clean, 1 findings, 2 usage error or unreadable input, 3 internal error.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Callable, Iterable, NoReturn
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    if len(args) > 1 and args[0] == "check" and all(arg == "-" or not arg.startswith("-") for arg in args[1:]):
+        guarded(lambda: check(args[1:]))  # nothing but paths: no option to parse
+    from .cli import app
+
+    guarded(app)
+
+
+def guarded(command: Callable[[], object]) -> NoReturn:
+    """Run a command line: a bug is one line on standard error (the traceback on request), a
+    closed standard output ends the run quietly as click does (exit 1)."""
+    for stream in (sys.stdout, sys.stderr):  # undecodable file names print escaped, never crash
+        stream.reconfigure(errors="backslashreplace")
+    try:
+        command()
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except BrokenPipeError:
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
+        sys.exit(1)
+    except Exception as error:
+        import os
+
+        if os.environ.get("BARRIERLINT_DEBUG"):
+            raise
+        echo(f"barrierlint: internal error: {type(error).__name__}: {error} (set BARRIERLINT_DEBUG=1 for details)")
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(EXIT_CLEAN)
+
+
+def echo(message: str) -> None:
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+
+
+def fail(message: str) -> NoReturn:
+    echo(f"barrierlint: error: {message}")
+    sys.exit(EXIT_USAGE)
+
+
+def split(values: Iterable[str] | None) -> list[str]:
+    """`--select BL1,BL2 --select BL3` -> ['BL1', 'BL2', 'BL3']."""
+    return [part.strip() for value in values or () for part in value.split(",") if part.strip()]
+
+
+def check(
+    paths: list[str],
+    output_format: str = "text",
+    select: list[str] | None = None,
+    ignore: list[str] | None = None,
+    exclude: list[str] | None = None,
+    outputs: list[str] | None = None,
+    fail_on: str | None = None,
+    config_file: str | None = None,
+    no_ignores: bool = False,
+    baseline: str | None = None,
+    write_baseline: bool = False,
+    sarif_category: str = "barrierlint",
+    max_file_size: int | None = None,
+    inputs: list[str] | None = None,
+    verify: bool = False,
+    jobs: int = 1,
+) -> NoReturn:
+    """`barrierlint check`, its options already parsed (the defaults are the options' defaults)."""
+    import dataclasses
+    import os
+
+    from . import config, engine, report, suppress
+    from .finding import Severity
+
+    try:
+        targets = [report.parse_target(spec) for spec in outputs or ()]
+        if write_baseline and not baseline:
+            raise ValueError("--write-baseline needs --baseline FILE")
+        configured = config.load(paths, config_file)
+        settings = configured.settings
+        if max_file_size is not None:
+            settings = dataclasses.replace(settings, max_file_size=max_file_size)
+        result = engine.check(
+            [path for path in paths if path == "-" or os.path.isdir(path) or not configured.excludes(path)],
+            select_rules=split(select) or configured.select,
+            ignore_rules=[*configured.ignore, *split(ignore)],
+            exclude=[*configured.exclude, *split(exclude)],
+            settings=settings,
+            inputs=inputs or (),
+            policy=suppress.Policy(configured, baseline, write_baseline, use_ignores=not no_ignores),
+            jobs=jobs,
+        )
+        if verify:
+            from .runtime.verify import verify as confirm
+
+            result.findings = confirm(result.findings, result.project)
+        for name, path in targets:
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(report.render(name, result, category=sarif_category))
+    except ValueError as error:
+        fail(str(error))
+    except OSError as error:
+        fail(f"cannot write {error.filename}: {error.strerror}")
+    sys.stdout.write(report.render(output_format, result, colour=sys.stdout.isatty(), category=sarif_category))
+    sys.stdout.flush()
+    for error in result.errors:
+        echo(f"barrierlint: error: {error}")
+    if result.errors:
+        sys.exit(EXIT_USAGE)
+    threshold = fail_on or configured.fail_on or "info"
+    failing = threshold != "never" and any(f.severity >= Severity.parse(threshold) for f in result.findings)
+    sys.exit(EXIT_FINDINGS if failing else EXIT_CLEAN)

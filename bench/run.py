@@ -1,0 +1,324 @@
+"""barrierlint's benchmark: every figure side by side with its reference, in one run.
+
+    .venv/bin/python bench/run.py           # the full suite (about 10 minutes on 2 cores)
+    .venv/bin/python bench/run.py --quick   # 400 files, sizes up to 10,000 stages, single runs
+
+It generates its inputs deterministically under bench/.work/ (a tree of 2,000 pipeline files:
+the real corpus plus synthetic pipelines; single pipelines of 1k, 10k and 100k stages), then:
+
+  (a) `barrierlint check` over the tree against composing the same files with PyYAML's C loader,
+      in one warm process and as whole processes;
+  (b) time against pipeline size, as a growth exponent (1.0 is linear);
+  (c) cold start of `barrierlint check FILE` against `python -c "import yaml"` and `yamllint FILE`;
+  (d) the reference runtime on a 10,000-stage pipeline, when `barrierlint.runtime` exists;
+  (e) `--jobs 2` against `--jobs 1` on the tree, and whether their outputs are identical;
+  (f) peak memory (largest resident set of the process tree) for each.
+
+Every measurement runs in a fresh process; times are medians. CPU time (user + system) is shown
+beside wall time because it is robust to other load on the machine; the load average is printed.
+Results are also written to bench/.work/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import math
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import generate  # noqa: E402  (bench/ is not a package)
+
+PYTHON = sys.executable
+TREE_FILES = 2000
+SIZES = (1_000, 10_000, 100_000)
+RUNTIME_STAGES = 10_000
+
+
+# -- running things ---------------------------------------------------------------------------
+
+
+def barrierlint() -> list[str]:
+    script = Path(PYTHON).parent / "barrierlint"
+    return [str(script)] if script.exists() else [PYTHON, "-m", "barrierlint"]
+
+
+def yamllint() -> list[str] | None:
+    script = Path(PYTHON).parent / "yamllint"
+    found = str(script) if script.exists() else shutil.which("yamllint")
+    return [found] if found else None
+
+
+def once(command: list[str]) -> tuple[float, float, int, bytes, int]:
+    """Run a command: wall seconds, CPU seconds and peak RSS (KiB) of its whole process tree."""
+    with tempfile.TemporaryFile() as out:
+        start = time.perf_counter()
+        # close_fds=False lets Python use posix_spawn, so the child does not start as a copy of this process's memory
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, close_fds=False)
+        _, status, usage = os.wait4(process.pid, 0)  # rusage of exactly this child and its children
+        wall = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, out.read(), process.returncode
+
+
+def timed(command: list[str], runs: int, warmup: int = 1) -> dict:
+    """Median wall and CPU time, peak memory, and the output of the first run."""
+    for _ in range(warmup):
+        once(command)
+    results = [once(command) for _ in range(runs)]
+    walls = sorted(r[0] for r in results)
+    cpus = sorted(r[1] for r in results)
+    return {
+        "wall": walls[len(walls) // 2],
+        "wall_min": walls[0],
+        "cpu": cpus[len(cpus) // 2],
+        "rss_kib": max(r[2] for r in results),
+        "output": results[0][3],
+        "exit": results[0][4],
+    }
+
+
+def measure(*args: str) -> dict:
+    """A task of bench/measure.py in a fresh process, with that process's peak memory."""
+    wall, cpu, rss, output, code = once([PYTHON, str(HERE / "measure.py"), *args])
+    if code != 0:
+        raise SystemExit(f"bench/measure.py {' '.join(args)} failed with exit code {code}")
+    return {**json.loads(output), "rss_kib": rss, "process_wall": wall}
+
+
+# -- inputs -----------------------------------------------------------------------------------
+
+
+def corpus(explicit: str | None) -> Path | None:
+    candidates = [Path(explicit)] if explicit else [REPO.parent / "shared/corpus/real", REPO.parent.parent / "shared/corpus/real"]
+    return next((path for path in candidates if path.is_dir()), None)
+
+
+def prepare(work: Path, real: Path | None, sizes: tuple[int, ...]) -> dict[str, Path]:
+    """Write every input once; the generator is deterministic, so existing files are reused."""
+    work.mkdir(parents=True, exist_ok=True)
+    stamp = work / "inputs.json"
+    wanted = {"tree_files": TREE_FILES, "real": str(real), "sizes": list(sizes), "generator": _fingerprint()}
+    inputs = {"tree": work / "tree", "plain": work / "one-plain.yaml", "barriers": work / "one-barriers.yaml"}
+    inputs.update({f"size{n}": work / f"stages-{n}.yaml" for n in sizes})
+    inputs["runtime"] = work / f"stages-{RUNTIME_STAGES}.yaml"
+    if stamp.exists() and json.loads(stamp.read_text()) == wanted and all(p.exists() for p in inputs.values()):
+        return inputs
+    print("generating inputs under", work, "...", flush=True)
+    generate.tree(inputs["tree"], TREE_FILES, real)
+    inputs["plain"].write_text(generate.pipeline(40, seed=7, barriers=False), encoding="utf-8")
+    inputs["barriers"].write_text(generate.pipeline(40, seed=7), encoding="utf-8")
+    for n in set(sizes) | {RUNTIME_STAGES}:
+        (work / f"stages-{n}.yaml").write_text(generate.pipeline(n, seed=n), encoding="utf-8")
+    stamp.write_text(json.dumps(wanted))
+    return inputs
+
+
+def _fingerprint() -> str:
+    import hashlib
+
+    return hashlib.sha256((HERE / "generate.py").read_bytes()).hexdigest()[:16]
+
+
+def machine() -> str:
+    model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), platform.processor())
+    memory = next((int(line.split()[1]) // 1024**2 for line in open("/proc/meminfo") if line.startswith("MemTotal")), 0)
+    import yaml
+
+    libyaml = "with libyaml" if getattr(yaml, "__with_libyaml__", False) else "WITHOUT libyaml"
+    return (
+        f"{model}, {os.cpu_count()} cores, {memory} GiB; {platform.platform()}; "
+        f"CPython {platform.python_version()}; PyYAML {yaml.__version__} {libyaml}"
+    )
+
+
+# -- reporting --------------------------------------------------------------------------------
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.1f} ms" if seconds < 10 else f"{seconds:,.1f} s"
+
+
+def mib(kib: int) -> str:
+    return f"{kib / 1024:,.0f} MiB"
+
+
+class Table:
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, ...]] = []
+        self.verdicts: list[tuple[str, bool | None]] = []
+
+    def row(self, *cells: str) -> None:
+        self.rows.append(tuple(cells))
+
+    def section(self, title: str) -> None:
+        self.rows.append((title,))
+
+    def target(self, name: str, met: bool | None, text: str) -> None:
+        self.verdicts.append((name, met))
+        mark = {True: "MET", False: "NOT MET", None: "n/a"}[met]
+        self.rows.append(("", f"target {text}: {mark}"))
+
+    def render(self) -> str:
+        widths = [max(len(r[i]) for r in self.rows if len(r) > 1 and i < len(r)) for i in range(4)]
+        lines = []
+        for r in self.rows:
+            if len(r) == 1:
+                lines += ["", r[0]]
+            elif len(r) == 2:
+                lines.append(f"  {r[0]:<{widths[0]}}  {r[1]}")
+            else:
+                lines.append("  " + "  ".join(f"{c:<{widths[i]}}" if i < 4 else c for i, c in enumerate(r)))
+        return "\n".join(lines)
+
+
+def exponent(points: list[tuple[int, float]]) -> float:
+    """Least-squares slope of log(time) against log(size): 1.0 is linear, 2.0 quadratic."""
+    xs = [math.log(n) for n, _ in points]
+    ys = [math.log(t) for _, t in points]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--quick", action="store_true", help="400 files, sizes up to 10,000 stages, single runs")
+    parser.add_argument("--corpus", help="folder of real pipelines (default: shared/corpus/real beside the repository)")
+    parser.add_argument("--work", default=str(HERE / ".work"), help="where generated inputs go")
+    options = parser.parse_args()
+    global TREE_FILES
+    if options.quick:  # for a loaded machine: a smaller tree, sizes up to 10k, single runs
+        TREE_FILES = 400
+    sizes = tuple(sorted(SIZES[:2] + (2_000,) if options.quick else SIZES))
+    runs, cold_runs = (1, 7) if options.quick else (5, 20)
+    real = corpus(options.corpus)
+    inputs = prepare(Path(options.work), real, sizes)
+    tree = str(inputs["tree"])
+    load_before = os.getloadavg()
+    results: dict = {"machine": machine(), "load_before": load_before}
+    table = Table()
+    check = barrierlint() + ["check"]
+
+    # (a) check against parse-only
+    table.section(f"(a) check over {TREE_FILES} files ({'real corpus + ' if real else 'NO real corpus, '}synthetic) against PyYAML C-loader compose")
+    table.row("", "barrierlint", "parse only", "ratio")
+    warm = measure("inprocess", tree, str(runs))
+    results["inprocess"] = warm
+    ratio_cpu = warm["check"]["cpu"] / warm["parse"]["cpu"]
+    ratio_wall = warm["check"]["wall"] / warm["parse"]["wall"]
+    table.row("in-process, CPU", ms(warm["check"]["cpu"]), ms(warm["parse"]["cpu"]), f"{ratio_cpu:.2f}x")
+    table.row("in-process, wall", ms(warm["check"]["wall"]), ms(warm["parse"]["wall"]), f"{ratio_wall:.2f}x")
+    per_file = warm["check"]["cpu"] / warm["files"] * 1000
+    table.row("per file, CPU", f"{per_file:.3f} ms", f"{warm['parse']['cpu'] / warm['files'] * 1000:.3f} ms", f"({warm['findings']} findings)")
+    table.target("(a) in-process", ratio_cpu <= 1.5, f"<= 1.5x parse-only (CPU {ratio_cpu:.2f}x)")
+    whole = timed(check + ["--jobs", "1", tree], runs)
+    whole_auto = timed(check + [tree], runs)
+    parse = timed([PYTHON, str(HERE / "measure.py"), "parse", tree], runs)
+    results["whole"] = {"jobs1": whole, "auto": whole_auto, "parse": parse}
+    table.row("whole process --jobs 1, wall", ms(whole["wall"]), ms(parse["wall"]), f"{whole['wall'] / parse['wall']:.2f}x")
+    table.row("whole process --jobs 1, CPU", ms(whole["cpu"]), ms(parse["cpu"]), f"{whole['cpu'] / parse['cpu']:.2f}x")
+    table.row("whole process, default jobs, wall", ms(whole_auto["wall"]), ms(parse["wall"]), f"{whole_auto['wall'] / parse['wall']:.2f}x")
+    table.row("peak memory (--jobs 1 / default)", f"{mib(whole['rss_kib'])} / {mib(whole_auto['rss_kib'])}", mib(parse["rss_kib"]), "")
+    table.row("in-process measurement, peak memory", mib(warm["rss_kib"]), "", "")
+    whole_ratio = whole["wall"] / parse["wall"]
+    table.target("(a) whole process", whole_ratio <= 2.0, f"<= 2x parse-only process (--jobs 1, wall {whole_ratio:.2f}x)")
+
+    # (b) growth with pipeline size
+    table.section("(b) one pipeline of N stages, in a warm process")
+    table.row("stages", "CPU", "wall", "peak memory")
+    points_cpu, points_wall = [], []
+    for n in sizes:
+        size = measure("size", str(inputs[f"size{n}"]), "1" if n >= 100_000 else "3", str(inputs["plain"]))
+        results[f"size{n}"] = size
+        points_cpu.append((n, size["cpu"]))
+        points_wall.append((n, size["wall"]))
+        table.row(f"{n:,}", ms(size["cpu"]), ms(size["wall"]), mib(size["rss_kib"]))
+    k_cpu, k_wall = exponent(points_cpu), exponent(points_wall)
+    results["exponent"] = {"cpu": k_cpu, "wall": k_wall}
+    table.row("growth exponent", f"{k_cpu:.3f}", f"{k_wall:.3f}", f"doubling costs {2 ** k_cpu:.2f}x (CPU), {2 ** k_wall:.2f}x (wall)")
+    table.target("(b)", 2**k_cpu <= 2.2, "linear: doubling the size at most 2.2x the time (CPU)")
+
+    # (c) cold start
+    table.section("(c) cold start, one file of 40 stages")
+    table.row("command", "wall", "CPU", "peak memory")
+    lint = yamllint()
+    cold = {
+        "barrierlint check (no barrier steps)": check + [str(inputs["plain"])],
+        "barrierlint check (barriers)": check + [str(inputs["barriers"])],
+        'python -c "import yaml"': [PYTHON, "-c", "import yaml"],
+        'python -c "pass"': [PYTHON, "-c", "pass"],
+    }
+    if lint:
+        cold["yamllint (no barrier steps file)"] = lint + ["-f", "parsable", str(inputs["plain"])]
+        cold["yamllint (barriers file)"] = lint + ["-f", "parsable", str(inputs["barriers"])]
+    cold_results = {name: timed(command, cold_runs, warmup=3) for name, command in cold.items()}
+    results["cold"] = cold_results
+    for name, value in cold_results.items():
+        table.row(name, ms(value["wall"]), ms(value["cpu"]), mib(value["rss_kib"]))
+    if not lint:
+        table.row("yamllint", "not installed: `.venv/bin/pip install yamllint` to compare", "", "")
+    plain = cold_results["barrierlint check (no barrier steps)"]["wall"]
+    with_barriers = cold_results["barrierlint check (barriers)"]["wall"]
+    table.target("(c) no barrier steps", plain < 0.080, f"< 80 ms ({ms(plain)})")
+    table.target("(c) barriers", with_barriers < 0.300, f"< 300 ms ({ms(with_barriers)})")
+    if lint:
+        faster = plain < cold_results["yamllint (no barrier steps file)"]["wall"] and with_barriers < cold_results["yamllint (barriers file)"]["wall"]
+        table.target("(c) against yamllint", faster, "faster than yamllint on the same file")
+    else:
+        table.target("(c) against yamllint", None, "faster than yamllint (yamllint not installed)")
+
+    # (d) reference runtime
+    table.section(f"(d) reference runtime on a {RUNTIME_STAGES:,}-stage pipeline")
+    runtime_bench = HERE / "runtime.py"
+    if importlib.util.find_spec("barrierlint.runtime") is None or not runtime_bench.exists():
+        table.row("runtime", "not available (barrierlint.runtime or bench/runtime.py is missing)")
+        table.target("(d)", None, "under one second")
+    else:
+        run = timed([PYTHON, str(runtime_bench), str(inputs["runtime"])], max(3, runs // 2))
+        results["runtime"] = run
+        table.row("runtime", ms(run["wall"]), ms(run["cpu"]), mib(run["rss_kib"]))
+        table.target("(d)", run["wall"] < 1.0 and run["exit"] == 0, f"under one second ({ms(run['wall'])}, exit {run['exit']})")
+
+    # (e) both cores
+    table.section(f"(e) --jobs 2 against --jobs 1 over the {TREE_FILES}-file tree")
+    table.row("", "wall", "CPU", "peak memory")
+    two = timed(check + ["--jobs", "2", tree], runs)
+    results["jobs2"] = two
+    table.row("--jobs 1", ms(whole["wall"]), ms(whole["cpu"]), mib(whole["rss_kib"]))
+    table.row("--jobs 2", ms(two["wall"]), ms(two["cpu"]), mib(two["rss_kib"]))
+    speedup = whole["wall"] / two["wall"]
+    identical = two["output"] == whole["output"] and two["exit"] == whole["exit"]
+    table.row("speedup", f"{speedup:.2f}x", "", "output identical" if identical else "OUTPUT DIFFERS")
+    table.target("(e)", speedup >= 1.6 and identical, f">= 1.6x faster with identical output ({speedup:.2f}x)")
+
+    load_after = os.getloadavg()
+    results["load_after"] = load_after
+    print(f"machine: {results['machine']}")
+    print(f"load average before/after: {load_before[0]:.2f} / {load_after[0]:.2f} (cores: {os.cpu_count()}; above that, wall times include waiting)")
+    print(table.render())
+    met = sum(1 for _, ok in table.verdicts if ok)
+    print(f"\n{met} of {len(table.verdicts)} targets met; figures in {Path(options.work) / 'results.json'}")
+    (Path(options.work) / "results.json").write_text(json.dumps(_without_output(results), indent=2))
+    return 0
+
+
+def _without_output(value):
+    if isinstance(value, dict):
+        return {k: _without_output(v) for k, v in value.items() if k != "output"}
+    return value
+
+
+if __name__ == "__main__":
+    sys.exit(main())
