@@ -52,7 +52,8 @@ quiescence, `blocked` is the set of `occurrence.step.origin.route` of the Barrie
 have started and wait at a barrier that will never release (the frontier), plus, under
 late_arrival "wait", the Barrier steps at which late loop copies wait for a barrier that was
 released before they arrived. Steps that never start are not in it; a run that the engine
-rejects at start (a Barrier step with its own `strategy`) blocks nothing.
+rejects at start (a Barrier step with its own `strategy`, a FirstGen identifier repeated in one
+workflow of a parallel group) blocks nothing.
 """
 
 from __future__ import annotations
@@ -209,9 +210,17 @@ def analyze(pipeline: Pipeline, project: "Project | None" = None, *, outcomes: d
         deadlocks=tuple(must) + tuple(may),
         late_loops=tuple(loops),
         stalls=tuple(high.stalls()),
-        blocked=frozenset() if any(o.step.strategy for o in found) else low.blocked(),  # BL403: the run never starts
+        blocked=frozenset() if refused_at_start(pipeline, found) else low.blocked(),
         late_arrival=settings.late_arrival,
     )
+
+
+def refused_at_start(pipeline: Pipeline, found: list[Occurrence]) -> bool:
+    """True when the engine refuses to start the run: a Barrier step with its own strategy
+    (BL403), or a FirstGen identifier twice in one workflow of a parallel group (BL201)."""
+    from .firstgen import not_concurrent
+
+    return any(o.step.strategy for o in found) or (pipeline.syntax == "firstgen" and next(not_concurrent(found), None) is not None)
 
 
 def _literal(ref: str | None) -> bool:
@@ -489,13 +498,19 @@ class _Graph:
         return late
 
     def first_barriers(self, entry: int, last: int) -> list[int]:
-        """The Barrier steps a copy of the body reaches before any other Barrier step."""
+        """The Barrier steps a copy of the body reaches before any other Barrier step (past a
+        parallel block only when no branch of it holds one)."""
         found, seen, stack = set(), {entry, last}, [entry]
+        branches_left: dict[int, int] = {}
         while stack:
             node = stack.pop()
             for nxt in self.succ[node]:
                 if nxt in seen or self.kind[nxt] in ("barrier", "resolve", "never"):
                     continue
+                if self.kind[nxt] == "join":  # one edge per branch: all must get here
+                    branches_left[nxt] = branches_left.get(nxt, len(self.item[nxt].branches)) - 1
+                    if branches_left[nxt]:
+                        continue
                 seen.add(nxt)
                 if self.kind[nxt] == "occ":
                     found.add(nxt)

@@ -175,6 +175,7 @@ class StepGroup:
     strategy: Strategy | None = None
     failure_strategies: tuple[FailureStrategy, ...] = ()
     template: TemplateRef | None = None
+    timeout: str | None = None
 
     @property
     def label(self) -> str:
@@ -251,6 +252,7 @@ class Pipeline:
     template: TemplateRef | None = None
     org: str | None = None
     project: str | None = None
+    timeout: str | None = None
 
     @property
     def label(self) -> str:
@@ -587,6 +589,7 @@ def read_pipeline(r: _Reader, node: Node | None, route: Route, syntax: str = "v0
         template=template,
         org=r.text(fields.get("orgIdentifier"), route + ("orgIdentifier",), "orgIdentifier"),
         project=r.text(fields.get("projectIdentifier"), route + ("projectIdentifier",), "projectIdentifier"),
+        timeout=r.text(fields.get("timeout"), route + ("timeout",), "pipeline timeout"),
     )
 
 
@@ -723,6 +726,7 @@ def _step_group(r: _Reader, node: Node, route: Route, depth: int) -> StepGroup |
         strategy=_strategy(r, fields.get("strategy"), route + ("strategy",)),
         failure_strategies=_failure_strategies(r, fields.get("failureStrategies"), route + ("failureStrategies",)),
         template=_template_ref(r, fields.get("template"), route + ("template",)),
+        timeout=r.text(fields.get("timeout"), route + ("timeout",), "step group timeout"),
     )
 
 

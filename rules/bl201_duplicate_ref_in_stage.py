@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from barrierlint.finding import Related, route_text
+from barrierlint.firstgen import NOT_CONCURRENT, looped, not_concurrent
 from barrierlint.graph import POLL_SECONDS, analysis, timeout_text
 from barrierlint.model import Parallel, Stage, Step, StepGroup, children, is_expression
 from barrierlint.rules._ordering import DeadlockRule
@@ -48,26 +49,18 @@ class DuplicateRefInStage(DeadlockRule):
             return
         # FirstGen checks this itself when the pipeline is triggered, per group of workflows that
         # run in parallel, unless a looped workflow is in the group; then the duplicate hangs.
-        looped, first = set(), {}
-        for occurrence in project.occurrences(pipeline):
-            group = occurrence.path[0]
-            stages = group.branches if isinstance(group, Parallel) else (group,)
-            if any(stage.strategy is not None for stage in stages):
-                looped.add(id(group))
-                continue
-            earlier = first.setdefault((id(occurrence.stage), occurrence.ref), occurrence)
-            if earlier is not occurrence:
-                yield self.finding(
-                    occurrence.step.barrier_ref_origin,
-                    f"barrier '{occurrence.ref}' is used twice by the workflow of stage '{occurrence.stage.label}' (steps "
-                    f"'{earlier.step.label}' and '{occurrence.step.label}') among the workflows that run in parallel: Harness "
-                    "refuses to trigger the pipeline (\"Barriers are not running concurrently.\")",
-                    related=[Related(earlier.step.barrier_ref_origin, f"step '{earlier.step.label}' uses '{occurrence.ref}' first")],
-                    fix=f"give Barrier step '{occurrence.step.label}' an identifier of its own, or remove it",
-                    key=occurrence.ref,
-                )
+        for earlier, occurrence in not_concurrent(project.occurrences(pipeline)):
+            yield self.finding(
+                occurrence.step.barrier_ref_origin,
+                f"barrier '{occurrence.ref}' is used twice by the workflow of stage '{occurrence.stage.label}' (steps "
+                f"'{earlier.step.label}' and '{occurrence.step.label}') among the workflows that run in parallel: Harness "
+                f"refuses to trigger the pipeline (\"{NOT_CONCURRENT}\")",
+                related=[Related(earlier.step.barrier_ref_origin, f"step '{earlier.step.label}' uses '{occurrence.ref}' first")],
+                fix=f"give Barrier step '{occurrence.step.label}' an identifier of its own, or remove it",
+                key=occurrence.ref,
+            )
         for deadlock in analysis(pipeline, project).deadlocks:
-            if deadlock.kind in self.kinds and id(self.primary(deadlock).path[0]) in looped:
+            if deadlock.kind in self.kinds and looped(self.primary(deadlock).path[0]):
                 yield self.report(deadlock)
 
     def _rollback_sections(self, pipeline, project):
