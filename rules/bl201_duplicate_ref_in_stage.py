@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from barrierlint.finding import Related
-from barrierlint.graph import analysis
 from barrierlint.model import Parallel
 from barrierlint.rules._ordering import DeadlockRule
 
@@ -61,6 +60,10 @@ class DuplicateRefInStage(DeadlockRule):
                     fix=f"give Barrier step '{occurrence.step.label}' an identifier of its own, or remove it",
                     key=occurrence.ref,
                 )
+        if not project.occurrences(pipeline):
+            return  # no Barrier step: an empty analysis, and no graph module to import
+        from barrierlint.graph import analysis
+
         for deadlock in analysis(pipeline, project).deadlocks:
             if deadlock.kind in self.kinds and id(self.primary(deadlock).path[0]) in looped:
                 yield self.report(deadlock)
