@@ -524,11 +524,8 @@ def _shape(node: Node | None) -> str:
 
 
 def build(doc: Document) -> list[Pipeline]:
-    """The NextGen v0 pipelines of a document (one per YAML document that is a pipeline); built
-    once per document, so its problems are recorded once, and kept with it across processes."""
-    if doc.built is not None:
-        return doc.built
-    doc.built = pipelines = []
+    """The NextGen v0 pipelines of a document (one per YAML document that is a pipeline)."""
+    pipelines = []
     for index, (root, kind) in enumerate(zip(doc.roots, doc.kinds)):
         if kind is not Kind.PIPELINE:
             continue
