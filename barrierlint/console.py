@@ -131,7 +131,7 @@ def check(
             settings=settings,
             inputs=inputs or (),
             policy=suppress.Policy(configured, baseline, write_baseline, use_ignores=not no_ignores),
-            jobs=jobs,
+            jobs=1 if verify else jobs,  # --verify replays findings in the whole project, which one process builds
         )
         if verify:
             from .runtime.verify import verify as confirm

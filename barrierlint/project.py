@@ -87,7 +87,7 @@ class Project:
             self._cache[key] = id(pipeline) in self._partial or pipeline.template is not None or _uses_template(pipeline) or any(
                 o.ref is not None and (is_expression(o.ref) or "${" in o.ref)
                 for unit in [pipeline, *children]
-                for o in occurrences(unit)
+                for o in self.occurrences(unit)
             )
         return self._cache[key]
 

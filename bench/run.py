@@ -52,6 +52,7 @@ PYTHON = sys.executable
 TREE_FILES = 2000
 SIZES = (1_000, 10_000, 100_000)
 RUNTIME_STAGES = 10_000
+WORK = str(HERE / ".work")
 
 
 # -- running things ---------------------------------------------------------------------------
@@ -75,23 +76,27 @@ def yamllint(python: str) -> list[str] | None:
     return [python, "-m", "yamllint"] if importlib.util.find_spec("yamllint") else None
 
 
-TIME = "/usr/bin/time"  # reports the peak memory of its own child: a child of this process would
-# inherit this process's peak (Linux keeps the high-water mark across exec)
+TIME = "/usr/bin/time"  # measures its own child: CPU time and peak memory (a child of this process
+# would inherit this process's peak memory, which Linux keeps across exec)
 
 
 def once(command: list[str]) -> tuple[float, float, int, bytes, int]:
-    """Run a command: wall seconds, CPU seconds and peak RSS (KiB) of its whole process tree."""
-    with tempfile.TemporaryFile() as out, tempfile.NamedTemporaryFile("r") as peak:
-        wrapped = [TIME, "-f", "%M", "-o", peak.name, *command] if os.path.exists(TIME) else command
+    """Run a command in the work folder (not the source tree, whose `barrierlint` folder would
+    shadow the install): wall seconds, CPU seconds and peak RSS (KiB)."""
+    with tempfile.TemporaryFile() as out, tempfile.NamedTemporaryFile("r") as usage:
+        wrapped = [TIME, "-f", "%U %S %M", "-o", usage.name, *command] if os.path.exists(TIME) else command
         start = time.perf_counter()
-        process = subprocess.Popen(wrapped, stdout=out, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-        _, status, usage = os.wait4(process.pid, 0)  # rusage of exactly this child and its children
+        process = subprocess.Popen(wrapped, stdout=out, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, cwd=WORK)
+        _, status, rusage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - start
-        process.returncode = os.waitstatus_to_exitcode(status)
+        code = os.waitstatus_to_exitcode(status)
         out.seek(0)
-        lines = peak.read().split()
-        rss = int(lines[-1]) if wrapped is not command and lines and lines[-1].isdigit() else usage.ru_maxrss
-        return wall, usage.ru_utime + usage.ru_stime, rss, out.read(), process.returncode
+        fields = usage.read().split()[-3:]
+        if wrapped is command or len(fields) != 3:
+            cpu, rss = rusage.ru_utime + rusage.ru_stime, rusage.ru_maxrss
+        else:
+            cpu, rss = float(fields[0]) + float(fields[1]), int(fields[2])
+        return wall, cpu, rss, out.read(), code
 
 
 def timed(command: list[str], runs: int, warmup: int = 1) -> dict:
@@ -99,6 +104,8 @@ def timed(command: list[str], runs: int, warmup: int = 1) -> dict:
     for _ in range(warmup):
         once(command)
     results = [once(command) for _ in range(runs)]
+    if results[0][4] not in (0, 1):  # 0 clean, 1 findings: anything else measured a failure
+        raise SystemExit(f"{' '.join(command)} failed with exit code {results[0][4]}")
     walls = sorted(r[0] for r in results)
     cpus = sorted(r[1] for r in results)
     return {
@@ -219,6 +226,8 @@ def main() -> int:
     parser.add_argument("--corpus", help="folder of real pipelines (default: shared/corpus/real beside the repository)")
     parser.add_argument("--work", default=str(HERE / ".work"), help="where generated inputs go")
     options = parser.parse_args()
+    global WORK
+    WORK = options.work
     global TREE_FILES
     if options.quick:  # for a loaded machine: a smaller tree, sizes up to 10k, single runs
         TREE_FILES = 400

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 import pkgutil
 from functools import lru_cache
 from typing import Iterator
@@ -87,6 +86,8 @@ def _barrier_parts(project) -> Iterator[tuple[Document, Route, str]]:
 
 @lru_cache(maxsize=None)
 def _definition(name: str) -> dict:
+    import json
+
     return json.loads(pkgutil.get_data(__package__, SCHEMA))["$defs"][name]
 
 

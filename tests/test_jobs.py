@@ -53,3 +53,10 @@ def test_document_sent_between_processes_keeps_its_spans_and_composes_its_nodes_
     assert "roots" not in copy.__dict__ and copy.span(route) == span  # answered without nodes
     assert "roots" not in copy.__dict__
     assert copy.span((0, "pipeline")) == doc.span((0, "pipeline"))  # composed again on demand
+
+
+def test_verify_replays_findings_whatever_the_number_of_processes():
+    from helpers import run
+
+    one, two = (run("check", "--verify", "--jobs", jobs, ROOT / "fixtures" / "BL301") for jobs in (1, 2))
+    assert "CONFIRMED" in one.output and (two.exit_code, two.output) == (one.exit_code, one.output)
