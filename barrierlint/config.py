@@ -9,7 +9,6 @@ working directory. Unknown keys and unknown rules are errors, never silently ign
 
 from __future__ import annotations
 
-import difflib
 import os
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
@@ -136,6 +135,8 @@ def parse(table: Any, path: str) -> Config:
     known = ("select", "ignore", "exclude", "severity", "per-file-ignores", "late-arrival", "edition-cap", "fail-on")
     for key in table:
         if key not in known:
+            import difflib
+
             guess = difflib.get_close_matches(str(key), known, n=1)
             hint = f" (did you mean '{guess[0]}'?)" if guess else f" (known options: {', '.join(known)})"
             raise ConfigError(f"{path}: unknown option '{key}'{hint}")

@@ -116,10 +116,13 @@ def _human(size: int) -> str:
     return f"{size} bytes"
 
 
-def load_documents(inputs: list[Input], result: Result, jobs: int = 1) -> list[source.Document]:
+def load_documents(inputs: list[Input], result: Result) -> list[source.Document]:
     documents = []
-    for item, (doc, error) in zip(inputs, _load_all(inputs, jobs)):
-        if error is not None:
+    for item in inputs:
+        try:
+            named_binary = item.explicit and b"\0" in item.data  # source.load says what it is
+            doc = source.load(item.path, item.data) if named_binary or _maybe_harness(item.data) else None
+        except source.InputError as error:
             if item.explicit or b"\0" not in item.data:  # binary files in folder scans are not ours
                 result.errors.append(f"{printable(item.path)}: {error}")
             continue
@@ -127,35 +130,6 @@ def load_documents(inputs: list[Input], result: Result, jobs: int = 1) -> list[s
             continue  # other YAML is none of our business, even when named (pre-commit names every YAML file)
         documents.append(doc)
     return documents
-
-
-def _load(item: Input) -> tuple[source.Document | None, str | None]:
-    try:
-        named_binary = item.explicit and b"\0" in item.data  # source.load says what it is
-        return (source.load(item.path, item.data) if named_binary or _maybe_harness(item.data) else None), None
-    except source.InputError as error:
-        return None, str(error)
-
-
-def _load_and_build(item: Input) -> tuple[source.Document | None, str | None]:
-    """In a worker process: the document with its pipelines built, sent back without its nodes."""
-    doc, error = _load(item)
-    if doc is not None:
-        model.build(doc)
-    return doc, error
-
-
-def _load_all(inputs: list[Input], jobs: int) -> Iterable[tuple[source.Document | None, str | None]]:
-    """Documents in input order; with jobs > 1 loaded and built by that many processes (forked,
-    so nothing is imported twice)."""
-    if jobs <= 1 or len(inputs) < 2:
-        return map(_load, inputs)
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    start = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(start)) as pool:
-        return list(pool.map(_load_and_build, inputs, chunksize=max(1, len(inputs) // (jobs * 8))))
 
 
 def _maybe_harness(data: bytes) -> bool:
@@ -216,8 +190,8 @@ def check(
     inputs: Iterable[str] = (),
     jobs: int = 1,
 ) -> Result:
-    """Check files and folders; the Python API behind `barrierlint check`. `jobs` processes load
-    the files (the findings do not depend on it)."""
+    """Check files and folders; the Python API behind `barrierlint check`. `jobs` processes check
+    the files (the result does not depend on it)."""
     rules = select(select_rules, ignore_rules)
     result = Result()
     settings = settings or Settings()
@@ -234,9 +208,14 @@ def analyse(
     input_sets: list[source.Document] = (),
     jobs: int = 1,
 ) -> Result:
-    """Everything after reading: load, model, check (the fuzzers call it with bytes in memory)."""
+    """Everything after reading: load, model, check (the fuzzers call it with bytes in memory).
+    With input sets, which answer pipelines by their number in the whole run, one process does it."""
+    if jobs > 1 and len(inputs) > 1 and not input_sets:
+        from . import parallel
+
+        return parallel.analyse(inputs, list(rules), settings, result, policy or suppress.Policy(), jobs)
     with collector_paused():
-        documents = load_documents(inputs, result, jobs)
+        documents = load_documents(inputs, result)
         result.files = len(documents)
         result.project = build_project(documents, settings, input_sets)
         findings = run_rules(result.project, rules)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import hashlib
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -71,6 +70,8 @@ class Finding:
     def fingerprint(self) -> str:
         """Stable across unrelated edits and machines: built from the rule, the file's path in its
         repository, the YAML path and the key, never from line numbers."""
+        import hashlib
+
         digest = hashlib.sha256("\x1f".join((self.code, repository_path(self.path), self.route_text, self.key)).encode())
         return digest.hexdigest()[:32]
 

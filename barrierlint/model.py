@@ -535,11 +535,8 @@ def _shape(node: Node | None) -> str:
 
 def build(doc: Document, budget: int | None = None) -> list[Pipeline]:
     """The NextGen v0 pipelines of a document (one per YAML document that is a pipeline); each
-    may visit `budget` YAML nodes (by default, in proportion to the document's text). Built once
-    per document, so its problems are recorded once, and kept with it across processes."""
-    if doc.built is not None:
-        return doc.built
-    doc.built = pipelines = []
+    may visit `budget` YAML nodes (by default, in proportion to the document's text)."""
+    pipelines = []
     for index, (root, kind) in enumerate(zip(doc.roots, doc.kinds)):
         if kind is not Kind.PIPELINE:
             continue

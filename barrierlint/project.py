@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from yaml.nodes import MappingNode, Node
+from yaml.nodes import MappingNode, Node, SequenceNode
 
 from . import firstgen, model, v1
 from .inputs import Composition, applies, input_set
@@ -87,7 +87,7 @@ class Project:
             self._cache[key] = id(pipeline) in self._partial or pipeline.template is not None or _uses_template(pipeline) or any(
                 o.ref is not None and (is_expression(o.ref) or "${" in o.ref)
                 for unit in [pipeline, *children]
-                for o in occurrences(unit)
+                for o in self.occurrences(unit)
             )
         return self._cache[key]
 
@@ -170,6 +170,56 @@ class Index:
 
     def workflow(self, folder: str, name: str) -> tuple[Document, int] | None:
         return self._workflows.get((folder, name))
+
+
+def links(project: Project) -> tuple[dict[str, set], dict[str, set]]:
+    """What each checked file offers other files and wants from them, by file path: pipelines,
+    templates and FirstGen workflows by the names references use, barriers by identifier. A
+    file's findings depend on another file only where one wants a key the other offers (or both
+    are the same path), so `check --jobs` checks such files together. Keys may over-approximate
+    (org and project are ignored), never miss a dependency."""
+    offers: dict[str, set] = defaultdict(set)
+    wants: dict[str, set] = defaultdict(set)
+    index = project.index
+    for doc in project.documents:
+        offers[doc.path].add(("file", doc.path))
+        wants[doc.path].add(("file", doc.path))
+        if "templateRef" in doc.text:
+            wants[doc.path].update(("template", ref.split(".", 1)[1] if ref.startswith(("account.", "org.")) else ref) for ref in _template_refs(doc))
+        if Kind.FIRSTGEN_PIPELINE in doc.kinds:
+            wants[doc.path].add(("application", firstgen.application(doc.path)[0]))
+    for identifier, places in index._pipelines.items():
+        for _, _, doc, _ in places:
+            offers[doc.path].add(("pipeline", identifier))
+    for identifier, versions in index._templates.items():
+        for _, _, (doc, _) in versions:
+            offers[doc.path].add(("template", identifier))
+    for (folder, _), (doc, _) in index._workflows.items():
+        offers[doc.path].add(("application", folder))
+    for pipeline in project.pipelines:
+        path = pipeline.origin.doc.path
+        declared = {d.identifier for d in pipeline.barriers}
+        offers[path].update(("barrier", identifier) for identifier in declared)
+        wants[path].update(("barrier", o.ref) for o in project.occurrences(pipeline) if o.ref not in declared)
+        wants[path].update(("pipeline", s.child.pipeline) for s in stages(pipeline) if s.child is not None)
+    return offers, wants
+
+
+def _template_refs(doc: Document):
+    """Every `templateRef` value written in a document (each node once: aliases share nodes)."""
+    seen, stack = set(), list(doc.roots)
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, MappingNode):
+            for key, value in node.value:
+                if scalar(key) == "templateRef" and scalar(value):
+                    yield scalar(value)
+                stack.append(value)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
 
 
 def build(documents: list[Document], settings: Settings, input_sets: list[Document] = ()) -> Project:

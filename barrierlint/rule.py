@@ -3,15 +3,17 @@
 A rule is a class with a code (`BL101`), a name (`undeclared-barrier`), a default severity and a
 docstring (summary line, then sections on the mistake, what happens at run time and the fix).
 It receives the whole project and yields findings. Built-in rules live in `rules/` (installed as
-`barrierlint.rules`) and are found through the entry-point group `barrierlint.rules`, exactly as
-a third-party package's rules would be.
+`barrierlint.rules`); third-party packages register theirs under the entry-point group
+`barrierlint.rules`.
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
+import os
 import pkgutil
+import sys
 from functools import lru_cache
 from typing import TYPE_CHECKING, ClassVar, Iterable, Iterator
 
@@ -90,11 +92,13 @@ def _rules_in(module) -> Iterator[type[Rule]]:
 @lru_cache(maxsize=1)
 def all_rules() -> tuple[type[Rule], ...]:
     """Every installed rule, sorted by code; a package's submodules are searched too."""
-    from importlib.metadata import entry_points
+    packages = [importlib.import_module("barrierlint.rules")]
+    if _registered_elsewhere():
+        from importlib.metadata import entry_points
 
+        packages += [entry.load() for entry in entry_points(group=ENTRY_POINT_GROUP)]
     found: dict[str, type[Rule]] = {}
-    for entry in entry_points(group=ENTRY_POINT_GROUP):
-        module = entry.load()
+    for module in packages:
         modules = [module]
         if hasattr(module, "__path__"):
             modules += [importlib.import_module(f"{module.__name__}.{info.name}") for info in pkgutil.iter_modules(module.__path__)]
@@ -105,6 +109,38 @@ def all_rules() -> tuple[type[Rule], ...]:
                     raise RuntimeError(f"rule code {rule.code} is defined twice: {other.__module__} and {rule.__module__}")
                 found[rule.code] = rule
     return tuple(sorted(found.values(), key=lambda rule: rule.code))
+
+
+def _registered_elsewhere() -> bool:
+    """Whether a distribution besides barrierlint may register rules: an entry_points.txt of
+    another distribution on sys.path names the group, or a path entry or finder this cannot read
+    is present. Only then is importlib.metadata asked, which answers exactly but costs more to
+    import and to scan every installed distribution than checking a file does."""
+    from importlib.machinery import PathFinder
+
+    if any(hasattr(finder, "find_distributions") and finder is not PathFinder for finder in sys.meta_path):
+        return True
+    for entry in sys.path:
+        folder = entry or "."
+        if folder.lower().endswith(".egg"):
+            return True
+        try:
+            names = os.listdir(folder)
+        except NotADirectoryError:
+            return True  # a zip archive
+        except OSError:
+            continue
+        for name in names:
+            stem, dot, suffix = name.lower().rpartition(".")
+            if not dot or suffix not in ("dist-info", "egg-info") or stem.partition("-")[0] == "barrierlint":
+                continue
+            try:
+                with open(os.path.join(folder, name, "entry_points.txt"), "rb") as handle:
+                    if ENTRY_POINT_GROUP.encode() in handle.read():
+                        return True
+            except OSError:
+                continue
+    return False
 
 
 def lookup(selector: str) -> list[type[Rule]]:

@@ -78,11 +78,12 @@ class Document:
     problems: list[Problem] = field(default_factory=list)
     _indexes: dict[int, dict[str, Node]] = field(default_factory=dict, repr=False)
     _keys: dict[int, dict[str, Node]] = field(default_factory=dict, repr=False)
-    built: list | None = field(default=None, repr=False)  # model.build's pipelines: built once, maybe in a worker
+    _spans: dict[Route | None, Span] = field(default_factory=dict, repr=False)
 
     def __getstate__(self) -> dict:
-        """Documents cross process boundaries (`check --jobs`) without their nodes: pickling the
-        nodes costs four times as much as composing them again, which happens on first use."""
+        """Documents cross process boundaries (`check --jobs`) with the spans they were asked
+        for, without their nodes: pickling the nodes costs four times as much as composing them
+        again, which happens on first use."""
         state = dict(self.__dict__)
         del state["roots"]
         state["_indexes"], state["_keys"] = {}, {}
@@ -121,6 +122,12 @@ class Document:
 
     def span(self, route: Route | None) -> Span:
         """Where a route is in the file; the nearest existing ancestor if the route is gone."""
+        known = self._spans.get(route)
+        if known is None:
+            known = self._spans[route] = self._locate(route)
+        return known
+
+    def _locate(self, route: Route | None) -> Span:
         while route:
             node = self.node_at(route)
             if node is not None:

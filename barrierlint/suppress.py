@@ -12,7 +12,6 @@ A comment that suppresses nothing, or cannot be read, is reported as BL900 (unus
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -170,6 +169,8 @@ def write_baseline(path: str, findings: Iterable[Finding]) -> None:
         ({"fingerprint": f.fingerprint, "code": f.code, "path": repository_path(f.path), "message": f.message} for f in findings),
         key=lambda entry: (entry["path"], entry["code"], entry["fingerprint"]),
     )
+    import json
+
     try:
         with open(path, "w", encoding="utf-8") as handle:
             json.dump({"barrierlint-baseline": BASELINE_VERSION, "findings": entries}, handle, indent=2)
@@ -180,6 +181,8 @@ def write_baseline(path: str, findings: Iterable[Finding]) -> None:
 
 def read_baseline(path: str) -> Counter:
     """How many findings of each fingerprint the baseline accepts."""
+    import json
+
     try:
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)

@@ -3,17 +3,21 @@
     python bench/measure.py parse TREE            # whole process: read + compose every file
     python bench/measure.py inprocess TREE REPEAT # check vs parse-only, in one warm process
     python bench/measure.py size FILE REPEAT WARM # barrierlint on one (large) pipeline
+    python bench/measure.py jobs TREE N           # check --jobs N: CPU of this process and of each worker
 
 Prints one JSON object. Only `yaml` is imported before `parse` runs, so that task is the
 honest whole-process floor: the interpreter, PyYAML and the C loader, nothing of barrierlint.
+The cyclic garbage collector is off in every task, as in barrierlint's console script.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
 import time
+from collections import defaultdict
 
 SUFFIXES = (".yaml", ".yml")
 
@@ -77,6 +81,8 @@ def main(argv: list[str]) -> dict:
             "check": clock(lambda: engine.check([target], settings=unlimited), repeat),
             "parse": clock(lambda: parse(paths), repeat),
         }
+    if task == "jobs":
+        return jobs(target, int(argv[2]))
     if task == "size":  # argv: size FILE REPEAT WARM-UP-FILE (a small pipeline of the same kind)
         engine.check([argv[3]], settings=unlimited)  # rule discovery and lazy imports are paid before the clock starts
         timings = []
@@ -89,6 +95,39 @@ def main(argv: list[str]) -> dict:
     raise SystemExit(f"unknown task {task!r}")
 
 
+def jobs(tree: str, count: int) -> dict:
+    """What the console script does for `check --jobs N TREE`, with the CPU time of this process
+    and of each worker process (summed over the parts it checked)."""
+    from barrierlint import engine, parallel, report
+
+    workers: dict[int, float] = defaultdict(float)
+    entangled = parallel._entangled
+
+    def collect(parts):
+        parts = list(parts)
+        for part in parts:
+            workers[part.cpu[0]] += part.cpu[1]
+        return entangled(parts)
+
+    global _CHECK
+    _CHECK, parallel._check, parallel._entangled = parallel._check, _timed, collect
+    result = engine.check([tree], jobs=count, settings=engine.Settings(max_file_size=1 << 30))
+    report.render("text", result, colour=False, category="barrierlint")
+    return {"main": time.process_time(), "workers": sorted(workers.values()), "findings": len(result.findings)}
+
+
+_CHECK = None  # the worker's own function, wrapped by _timed (workers are forked: they see it)
+
+
+def _timed(work):
+    """A part checked in a worker, with how much CPU time it took and in which process."""
+    start = time.process_time()
+    part = _CHECK(work)
+    part.cpu = (os.getpid(), time.process_time() - start)
+    return part
+
+
 if __name__ == "__main__":
+    gc.disable()
     json.dump(main(sys.argv[1:]), sys.stdout)
     sys.stdout.write("\n")

@@ -6,13 +6,18 @@ kind of problem and words it. Not a rule itself (no `code`), so the registry ski
 
 from __future__ import annotations
 
-from typing import ClassVar, Iterable
+from typing import TYPE_CHECKING, ClassVar, Iterable
 
 from barrierlint.finding import Finding, Related
-from barrierlint.graph import Deadlock, LateLoop, analysis, consequence, timeout_text
 from barrierlint.model import Occurrence, Stage
 from barrierlint.rule import Rule
 from barrierlint.finding import route_text
+
+if TYPE_CHECKING:
+    from barrierlint.graph import Deadlock, LateLoop
+
+# barrierlint.graph is imported by the methods that use it: a file without Barrier steps never
+# needs it
 
 
 def names(values) -> str:
@@ -47,6 +52,10 @@ class DeadlockRule(Rule):
     kinds: ClassVar[tuple[str, ...]]
 
     def check_pipeline(self, pipeline, project):
+        if not project.occurrences(pipeline):
+            return  # no Barrier step: an empty analysis, and no graph module to import
+        from barrierlint.graph import analysis
+
         for deadlock in analysis(pipeline, project).deadlocks:
             if deadlock.kind in self.kinds:
                 yield self.report(deadlock)
@@ -62,6 +71,8 @@ class DeadlockRule(Rule):
         raise NotImplementedError
 
     def report(self, deadlock: Deadlock) -> Finding:
+        from barrierlint.graph import consequence, timeout_text
+
         primary = self.primary(deadlock)
         flows = {}
         for occurrence in deadlock.occurrences:
@@ -94,12 +105,18 @@ class LateLoopRule(Rule):
     serial_deployment: ClassVar[bool]
 
     def check_pipeline(self, pipeline, project):
+        if not project.occurrences(pipeline):
+            return  # no Barrier step: an empty analysis, and no graph module to import
+        from barrierlint.graph import analysis
+
         result = analysis(pipeline, project)
         for loop in result.late_loops:
             if loop.serial_deployment == self.serial_deployment:
                 yield self.report(loop, result.late_arrival)
 
     def report(self, loop: LateLoop, late_arrival: str) -> Finding:
+        from barrierlint.graph import timeout_text
+
         barriers = list(dict.fromkeys(o.ref for o in loop.first))
         listed = names(barriers)
         what = "stage" if isinstance(loop.element, Stage) else "step group"

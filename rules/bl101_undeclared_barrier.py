@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import difflib
-
 from barrierlint.finding import Related
 from barrierlint.model import is_expression
 from barrierlint.rule import Rule
@@ -90,5 +88,7 @@ def _closest(ref: str, declared: dict, budget: int) -> str | None:
     at most 128 characters; longer references get no suggestion)."""
     if len(ref) > 128 or len(declared) > budget:
         return None
+    import difflib
+
     found = difflib.get_close_matches(ref, declared, n=1, cutoff=0.6)
     return found[0] if found else None

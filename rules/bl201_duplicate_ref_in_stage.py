@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from barrierlint.finding import Related, route_text
 from barrierlint.firstgen import NOT_CONCURRENT, looped, not_concurrent
-from barrierlint.graph import POLL_SECONDS, analysis, timeout_text
 from barrierlint.model import Parallel, Stage, Step, StepGroup, children, is_expression
 from barrierlint.rules._ordering import DeadlockRule
 
@@ -49,7 +48,8 @@ class DuplicateRefInStage(DeadlockRule):
             return
         # FirstGen checks this itself when the pipeline is triggered, per group of workflows that
         # run in parallel, unless a looped workflow is in the group; then the duplicate hangs.
-        for earlier, occurrence in not_concurrent(project.occurrences(pipeline)):
+        found = project.occurrences(pipeline)
+        for earlier, occurrence in not_concurrent(found):
             yield self.finding(
                 occurrence.step.barrier_ref_origin,
                 f"barrier '{occurrence.ref}' is used twice by the workflow of stage '{occurrence.stage.label}' (steps "
@@ -59,6 +59,10 @@ class DuplicateRefInStage(DeadlockRule):
                 fix=f"give Barrier step '{occurrence.step.label}' an identifier of its own, or remove it",
                 key=occurrence.ref,
             )
+        if not found:
+            return  # no Barrier step: an empty analysis, and no graph module to import
+        from barrierlint.graph import analysis
+
         for deadlock in analysis(pipeline, project).deadlocks:
             if deadlock.kind in self.kinds and looped(self.primary(deadlock).path[0]):
                 yield self.report(deadlock)
@@ -77,6 +81,8 @@ class DuplicateRefInStage(DeadlockRule):
                 yield self._rollback_finding(item, by_step[id(earlier)], by_step[id(later)])
 
     def _rollback_finding(self, owner, earlier, later):
+        from barrierlint.graph import POLL_SECONDS, timeout_text
+
         condition = f" and '{earlier.step.label}' runs" if earlier.step.when is not None and earlier.step.when.conditional else ""
         return self.finding(
             later.step.barrier_ref_origin,

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from barrierlint.finding import Related, Severity
-from barrierlint.graph import analysis, timeout_text
 from barrierlint.rule import Rule
 
 
@@ -29,6 +28,10 @@ class RollbackBarrierStall(Rule):
     tags = ("correctness",)
 
     def check_pipeline(self, pipeline, project):
+        if not project.occurrences(pipeline):
+            return  # no Barrier step: an empty analysis, and no graph module to import
+        from barrierlint.graph import analysis, timeout_text
+
         for stall in analysis(pipeline, project).stalls:
             owners = " and ".join(f"'{o.label}'" for o in stall.owners)
             waiting = " and ".join(dict.fromkeys(f"'{o.where}'" for o in stall.waiting))
