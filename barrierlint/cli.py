@@ -69,7 +69,7 @@ def check(
     no_ignores: bool = typer.Option(False, "--no-ignores", help="Report what suppression comments and per-file-ignores hide."),
     baseline: Optional[str] = typer.Option(None, "--baseline", metavar="FILE", help="Report only findings not recorded in this baseline."),
     write_baseline: bool = typer.Option(False, "--write-baseline", help="Record the current findings in the --baseline file."),
-    sarif_category: str = typer.Option("barrierlint", "--sarif-category", metavar="CATEGORY", help="SARIF automationDetails category."),
+    sarif_category: Optional[str] = typer.Option(None, "--sarif-category", metavar="CATEGORY", help="SARIF automationDetails.id (default: none, so that upload-sarif's category applies)."),
     max_file_size: Optional[str] = typer.Option(None, "--max-file-size", metavar="SIZE", help="Refuse larger files (5MB, 500k, 2MiB or bytes; default: 5MB)."),
     inputs: Optional[List[str]] = typer.Option(None, "--inputs", metavar="FILE", help="A Harness input set whose values replace <+input> fields."),
     verify: bool = typer.Option(False, "--verify", help="Confirm each finding in the reference runtime (CONFIRMED, NOT REPRODUCED or INCONCLUSIVE, with the evidence)."),

@@ -114,7 +114,7 @@ def check(
     no_ignores: bool = False,
     baseline: str | None = None,
     write_baseline: bool = False,
-    sarif_category: str = "barrierlint",
+    sarif_category: str | None = None,
     max_file_size: int | None = None,
     inputs: list[str] | None = None,
     verify: bool = False,

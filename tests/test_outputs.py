@@ -90,3 +90,10 @@ def test_named_yaml_that_is_not_a_harness_file_is_skipped(tmp_path):
     helm.write_text("{{- if .Values.enabled }}\napiVersion: v1\nkind: ConfigMap\n{{- end }}\n")
     result = run("check", helm, GOOD)
     assert result.exit_code == 0 and "in 1 file." in result.stdout
+
+
+def test_github_annotation_spanning_lines_has_no_columns():
+    """GitHub accepts col/endColumn only when an annotation starts and ends on one line."""
+    doc = source.load("p.yaml", b"pipeline:\n  identifier: p\n  name: p\n")
+    line = github.annotation(Finding("BL002", "invalid-structure", Severity.ERROR, "m", Origin(doc, (0, "pipeline"))))
+    assert line.startswith("::error file=p.yaml,line=2,endLine=3,title=")

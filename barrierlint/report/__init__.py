@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 FORMATS = ("text", "json", "sarif", "github")
 
 
-def render(name: str, result: "Result", *, colour: bool = False, category: str = "barrierlint") -> str:
+def render(name: str, result: "Result", *, colour: bool = False, category: str | None = None) -> str:
     """The output of one run in one format (reporters are imported only when used)."""
     if name == "json":
         from . import json

@@ -23,7 +23,11 @@ def _property(text: str) -> str:
 
 def annotation(finding: Finding) -> str:
     span = finding.span
-    where = f"file={_property(repository_path(finding.path))},line={span.line},col={span.column},endLine={span.end_line},endColumn={span.end_column}"
+    where = f"file={_property(repository_path(finding.path))},line={span.line}"
+    if span.end_line == span.line:
+        where += f",col={span.column},endLine={span.end_line},endColumn={span.end_column}"
+    else:  # GitHub takes columns only for an annotation on one line
+        where += f",endLine={span.end_line}"
     lines = [finding.message, *(f"witness: {line}" for line in finding.witness)]
     for related in finding.related:
         place = related.span

@@ -31,9 +31,10 @@ MAX_RESULTS, MAX_RELATED, MAX_FLOW_LOCATIONS = 25_000, 999, 10_000  # 1,000 loca
 PROBLEM_SEVERITY = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "recommendation"}
 
 
-def render(findings: Iterable[Finding], suppressed: Iterable[Finding] = (), *, category: str = "barrierlint") -> str:
+def render(findings: Iterable[Finding], suppressed: Iterable[Finding] = (), *, category: str | None = None) -> str:
     """One SARIF log with one run: every installed rule, the findings, and the suppressed
-    findings marked with `suppressions`."""
+    findings marked with `suppressions`. `automationDetails` only with a category: upload-sarif
+    keeps an id the file has and ignores its own `category` input then."""
     import sarif_om as om
 
     from ..ruledocs import project_url
@@ -56,7 +57,7 @@ def render(findings: Iterable[Finding], suppressed: Iterable[Finding] = (), *, c
     )
     run = om.Run(
         tool=om.Tool(driver=driver),
-        automation_details=om.RunAutomationDetails(id=f"{category.rstrip('/')}/"),
+        automation_details=om.RunAutomationDetails(id=f"{category.rstrip('/')}/") if category else None,
         original_uri_base_ids={BASE_ID: om.ArtifactLocation(uri=Path(root).as_uri() + "/")},
         column_kind="unicodeCodePoints",
         results=[_result(om, finding, index[finding.code]) for finding in results],
