@@ -158,6 +158,9 @@ def check(
         fail(f"cannot write {error.filename}: {error.strerror}")
     sys.stdout.write(report.render(output_format, result, colour=colour(), category=sarif_category))
     sys.stdout.flush()
+    if write_baseline:  # else the run reads "All clear" and nothing says the baseline was written
+        recorded = sum(suppress.read_baseline(baseline).values())
+        echo(f"barrierlint: recorded {recorded} finding{'s' if recorded != 1 else ''} in {baseline}")
     for error in result.errors:
         echo(f"barrierlint: error: {error}")
     if result.errors:

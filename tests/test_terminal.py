@@ -61,3 +61,19 @@ def test_explain_takes_codes_and_names_in_any_case(name):
 def test_explain_an_unknown_rule_is_a_usage_error():
     result = run("explain", "BL999")
     assert result.exit_code == 2 and result.stderr == "barrierlint: error: no rule 'BL999' (see `barrierlint rules`)\n"
+
+
+def test_writing_a_baseline_says_what_it_recorded(tmp_path):
+    baseline = tmp_path / "baseline.json"
+    result = run("check", "--baseline", baseline, "--write-baseline", "--select", "BL101", BAD)
+    assert result.exit_code == 0
+    assert result.stderr == f"barrierlint: recorded 2 findings in {baseline}\n"
+    assert run("check", "--baseline", baseline, "--select", "BL101", BAD).exit_code == 0
+
+
+@pytest.mark.parametrize("flag", ["--version", "-V"])
+def test_version(flag):
+    from barrierlint import __version__
+
+    result = run(flag)
+    assert result.exit_code == 0 and result.stdout == f"barrierlint {__version__}\n"
