@@ -257,6 +257,8 @@ def load_pipeline(
         raise ValueError(f"{path}: {what} several pipelines ({names}); choose one with --pipeline")
     problems = [p.message for doc in targets for p in doc.problems]
     reason = f" ({problems[0]})" if problems else ""
+    if defined and not reason:
+        reason = f" (it defines {', '.join(sorted(repr(p.label) for p in defined))})"
     kinds = {kind for doc in targets for kind in doc.kinds}
     for kind, what in _NOT_A_PIPELINE.items():
         if not reason and kind in kinds:
