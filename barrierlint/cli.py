@@ -86,31 +86,40 @@ class RulesFormat(str, Enum):
 
 @app.command()
 def run(
-    pipeline: str = typer.Argument(..., help="A pipeline YAML file; - reads standard input."),
+    pipeline: str = typer.Argument(..., help="A pipeline file (NextGen, v1 or FirstGen), or a FirstGen workflow file; - reads standard input."),
+    context: Optional[List[str]] = typer.Argument(None, help="More files or folders whose templates, workflows and chained pipelines it refers to."),
+    pipeline_id: Optional[str] = typer.Option(None, "--pipeline", help="Which pipeline (identifier or name), when the file holds or runs several."),
     scenario: Optional[str] = typer.Option(None, "--scenario", "-s", help="Scenario YAML: durations, failures, `when` outcomes, engine profile."),
+    config_file: Optional[str] = typer.Option(None, "--config", help="Configuration file [default: the nearest .barrierlint.yaml or pyproject.toml]."),
+    inputs: Optional[List[str]] = typer.Option(None, "--inputs", help="A Harness input set whose values replace <+input> fields."),
     trace: Optional[str] = typer.Option(None, "--trace", help="Write the event trace as JSON lines to this file (- for standard output)."),
     timeline: Optional[str] = typer.Option(None, "--timeline", help="Draw the run as a swimlane timeline: FILE.svg or FILE.html."),
     trace_json: Optional[str] = typer.Option(None, "--trace-json", help="Write the run in Chrome's trace event format (opens in Perfetto)."),
 ) -> None:
     """Simulate a pipeline run in the reference runtime: status of every stage and step, and
-    what is blocked where when nothing can move. Exit 0 when the run succeeds, 1 otherwise."""
-    from . import engine
-    from .model import build
-    from .runtime import ScenarioError, report, scenario as scenarios, simulate
+    what is blocked where when nothing can move. The pipeline is resolved as `check` resolves
+    it (templates, chained pipelines, FirstGen workflows from the file's `.harness` folder or
+    application, and CONTEXT). Exit 0 when the run succeeds, 1 otherwise."""
+    import os
+
+    from . import config, engine
+    from .model import stages
+    from .runtime import Profile, ScenarioError, report, scenario as scenarios, simulate
 
     try:
-        chosen = scenarios.load(scenario) if scenario else scenarios.Scenario()
-    except ScenarioError as error:
+        settings = config.load([pipeline], config_file).settings
+        project, chosen = engine.load_pipeline(pipeline, pipeline_id, settings, context=context or (), input_sets=engine.read_input_sets(inputs or ()))
+        profile = Profile.of(settings)
+        steps = scenarios.load(scenario, profile) if scenario else scenarios.Scenario(profile=profile)
+    except (ValueError, ScenarioError) as error:
         _fail(str(error))
-    result = engine.Result()
-    documents = engine.load_documents(engine.read_inputs([pipeline], (), result), result)
-    for error in result.errors:
-        _fail(error)
-    pipelines = [p for doc in documents for p in build(doc)]
-    if not pipelines:
-        _fail(f"{pipeline}: no NextGen pipeline to run")
+    if os.path.isfile(pipeline) and os.path.abspath(chosen.origin.doc.path) != os.path.abspath(pipeline):
+        typer.echo(f"barrierlint: running pipeline '{chosen.label}' ({chosen.origin.doc.path}), which runs {pipeline}", err=True)
+    mine = {id(chosen.origin.doc), *(id(stage.origin.doc) for stage in stages(chosen))}
+    for missing in (m for m in project.missing if id(m.origin.doc) in mine):
+        typer.echo(f"barrierlint: note: {missing.kind} {missing.name}: {missing.detail}", err=True)
     human = sys.stderr if trace == "-" else sys.stdout
-    runs = [simulate(p, chosen) for p in pipelines]
+    runs = [simulate(chosen, steps)]
     if trace:
         _write(None if trace == "-" else trace, "".join(report.trace_lines(r) for r in runs))
     if timeline or trace_json:

@@ -7,11 +7,12 @@ module owns that flow and nothing else; formats belong to reporters, semantics t
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
-from . import source, suppress
+from . import model, source, suppress
 from .finding import Finding
 from .memory import collector_paused
 from .project import Project, Settings, build as resolve
@@ -132,8 +133,16 @@ def load_documents(inputs: list[Input], result: Result) -> list[source.Document]
 
 
 def _maybe_harness(data: bytes) -> bool:
-    """Cheap test on a scanned file's bytes; files with a byte-order mark (UTF-16) are decoded first."""
-    return any(marker.encode() in data for marker in HARNESS_MARKERS) or data.startswith((b"\xff\xfe", b"\xfe\xff", b"\0\0\xfe\xff"))
+    """Cheap test on a scanned file's bytes; files with a byte-order mark (UTF-16) are decoded first.
+    Keys may be quoted (`"pipeline":`) or spaced (`pipeline :`); the plain markers are tried first."""
+    return (
+        any(marker.encode() in data for marker in HARNESS_MARKERS)
+        or data.startswith((b"\xff\xfe", b"\xfe\xff", b"\0\0\xfe\xff"))
+        or _QUOTED_MARKER.search(data) is not None
+    )
+
+
+_QUOTED_MARKER = re.compile(rb"(?:pipeline|template|inputSet)[\"']?[ \t]*:")
 
 
 def build_project(documents: list[source.Document], settings: Settings, input_sets: list[source.Document] = ()) -> Project:
@@ -214,22 +223,71 @@ def analyse(
         return result
 
 
-def load_pipeline(path: str, identifier: str | None = None, settings: Settings | None = None) -> tuple[Project, model.Pipeline]:
-    """The project of one file and the pipeline in it (the one named `identifier` if several).
+def load_pipeline(
+    path: str, identifier: str | None = None, settings: Settings | None = None, *, context: Iterable[str] = (), input_sets: list[source.Document] = ()
+) -> tuple[Project, model.Pipeline]:
+    """The project around one file and the pipeline in it that `run` and `graph` show, resolved
+    as `check` resolves it: templates inlined, chained children joined, FirstGen workflows read.
 
-    Raises ValueError with a one-line message when the file is unreadable or holds no such pipeline.
+    The project holds the file, the `context` files and folders, and the folder Harness resolves
+    the file's references in: the FirstGen application (`Applications/<app>/`) or the enclosing
+    `.harness` folder. The pipeline is the one named `identifier` (identifier or name) if given,
+    else the only one the file defines, or, for a FirstGen workflow file, the only pipeline that
+    runs it. Raises ValueError with a one-line message when there is no such single pipeline.
     """
+    settings = settings or Settings()
     result = Result()
-    documents = load_documents(read_inputs([path], (), result), result)
+    targets = load_documents(read_inputs([path], (), result, settings.max_file_size), result)
+    named = {os.path.abspath(doc.path) for doc in targets}
+    around = [p for p in (*context, *_resolution_folders(path, targets)) if os.path.abspath(p) not in named]
+    others = {os.path.abspath(doc.path): doc for doc in load_documents(read_inputs(around, (), result, settings.max_file_size), result)}
     if result.errors:
         raise ValueError(result.errors[0])
-    project = build_project(documents, settings or Settings())
-    found = [p for p in project.pipelines if identifier is None or p.identifier == identifier]
-    if not found:
-        problems = [p.message for doc in documents for p in doc.problems]
-        reason = f" ({problems[0]})" if problems else ""
-        raise ValueError(f"{path}: no pipeline{f' {identifier!r}' if identifier else ''} found{reason}")
-    if len(found) > 1:
-        names = ", ".join(p.label for p in found)
-        raise ValueError(f"{path}: holds several pipelines ({names}); choose one with --pipeline")
-    return project, found[0]
+    project = build_project(targets + [doc for name, doc in others.items() if name not in named], settings, input_sets)
+    mine = {id(doc) for doc in targets}
+    defined = [p for p in project.pipelines if id(p.origin.doc) in mine]
+    candidates = defined or [p for p in project.pipelines if p.syntax == "firstgen" and _runs_a_workflow_of(p, mine)]
+    if identifier is not None:
+        candidates = [p for p in candidates or project.pipelines if identifier in (p.identifier, p.name, p.label)]
+    if len(candidates) == 1:
+        return project, candidates[0]
+    what = "defines" if defined else "is a workflow run by"
+    if candidates:
+        names = ", ".join(sorted(repr(p.label) for p in candidates))
+        raise ValueError(f"{path}: {what} several pipelines ({names}); choose one with --pipeline")
+    problems = [p.message for doc in targets for p in doc.problems]
+    reason = f" ({problems[0]})" if problems else ""
+    kinds = {kind for doc in targets for kind in doc.kinds}
+    for kind, what in _NOT_A_PIPELINE.items():
+        if not reason and kind in kinds:
+            reason = f" ({what})"
+    raise ValueError(f"{path}: no pipeline{f' {identifier!r}' if identifier else ''} found{reason}")
+
+
+_NOT_A_PIPELINE = {
+    source.Kind.FIRSTGEN_WORKFLOW: "it is a FirstGen workflow that no pipeline of its application runs: name a pipeline file",
+    source.Kind.TEMPLATE: "it is a template: name a pipeline that uses it",
+    source.Kind.INPUT_SET: "it is an input set: name its pipeline and pass the input set with --inputs",
+}
+
+
+def _resolution_folders(path: str, documents: list[source.Document]) -> list[str]:
+    """Where Harness looks up what a file refers to: the workflows and pipelines of a FirstGen
+    file's application, or the enclosing `.harness` folder of a NextGen one."""
+    if path == "-":
+        return []
+    if any(kind in (source.Kind.FIRSTGEN_PIPELINE, source.Kind.FIRSTGEN_WORKFLOW) for doc in documents for kind in doc.kinds):
+        from .firstgen import application
+
+        folder = application(path)[0]
+        found = [os.path.join(folder, name) for name in ("Workflows", "Pipelines") if os.path.isdir(os.path.join(folder, name))] or [folder]
+    else:
+        folder, found = os.path.dirname(os.path.abspath(path)), []
+        while not found and os.path.dirname(folder) != folder:
+            found = [folder] if os.path.basename(folder) == ".harness" else []
+            folder = os.path.dirname(folder)
+    return found if os.path.isabs(path) else [os.path.relpath(f) for f in found]  # shown as the user wrote the file
+
+
+def _runs_a_workflow_of(pipeline: model.Pipeline, docs: set[int]) -> bool:
+    return any(id(item.origin.doc) in docs for stage in model.stages(pipeline) for item in stage.steps)

@@ -21,16 +21,40 @@ in it is a no-op success, and when an unseen pipeline runs it, its partners are 
 from __future__ import annotations
 
 import os
-from typing import Callable
+from typing import Callable, Iterable, Iterator
 
 from yaml.nodes import Node
 
-from .model import BarrierRef, Origin, Parallel, Pipeline, Stage, Step, StepGroup, Strategy, When, _Reader
+from .model import BarrierRef, Occurrence, Origin, Parallel, Pipeline, Stage, Step, StepGroup, Strategy, When, _Reader
 from .source import Document, Route, child, scalar
 
 WORKFLOW_STAGES = ("ENV_STATE", "ENV_LOOP_STATE")
 
 Lookup = Callable[[str], "tuple[Document, int] | None"]  # workflow name -> (document, root index)
+
+NOT_CONCURRENT = "Barriers are not running concurrently."  # Harness refuses to trigger the pipeline
+DEFAULT_TIMEOUT = "10m"  # a BARRIER step without timeoutMillis waits 600000 ms
+
+
+def looped(group) -> bool:
+    """True when a workflow of a group of parallel workflows (a stage or a Parallel of stages,
+    the first item of an occurrence's path) is looped: Harness then skips its trigger check."""
+    stages = group.branches if isinstance(group, Parallel) else (group,)
+    return any(stage.strategy is not None for stage in stages)
+
+
+def not_concurrent(found: Iterable[Occurrence]) -> Iterator[tuple[Occurrence, Occurrence]]:
+    """The pairs of Barrier steps (first use, repeated use) that make Harness refuse to trigger
+    a FirstGen pipeline: the same identifier twice in the workflow of one stage, among the
+    workflows that run in parallel, when none of them is looped (harness-semantics.md §2.4 F2).
+    Rollback phases do not count."""
+    first: dict[tuple, Occurrence] = {}
+    for occurrence in found:
+        if occurrence.in_rollback or looped(occurrence.path[0]):
+            continue
+        earlier = first.setdefault((id(occurrence.stage), occurrence.ref), occurrence)
+        if earlier is not occurrence:
+            yield earlier, occurrence
 
 
 def application(path: str) -> tuple[str, str]:

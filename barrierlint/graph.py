@@ -52,11 +52,13 @@ quiescence, `blocked` is the set of `occurrence.step.origin.route` of the Barrie
 have started and wait at a barrier that will never release (the frontier), plus, under
 late_arrival "wait", the Barrier steps at which late loop copies wait for a barrier that was
 released before they arrived. Steps that never start are not in it; a run that the engine
-rejects at start (a Barrier step with its own `strategy`) blocks nothing.
+rejects at start (a Barrier step with its own `strategy`, a FirstGen identifier repeated in one
+workflow of a parallel group) blocks nothing.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Iterable, Iterator
 
@@ -100,6 +102,8 @@ class Wait:
     blocker: Occurrence | None  # the arrived participant that `missing` is stuck behind
     kinds: frozenset[str]  # edge kinds between blocker and missing
     line: str
+    owner: "Stage | StepGroup | None" = None  # whose finishing a rollbackSteps `missing` waits for
+    deferred: bool = False  # `missing` is skipped below its nearest step group: it arrives when its stage finishes
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -133,7 +137,7 @@ class LateLoop:
     element: Stage | StepGroup
     strategy: Strategy
     copies: int | None  # None: only known at run time
-    started: int  # copies that start at once (and register as participants)
+    started: int | None  # copies that start at once (and register as participants); None: maxConcurrency is an expression
     limit: str  # what limits them: "maxConcurrency 2", "the edition cap of 20", "metadata.parallel: false"
     first: tuple[Occurrence, ...]  # the Barrier steps a late copy reaches first
     verdict: str
@@ -206,9 +210,17 @@ def analyze(pipeline: Pipeline, project: "Project | None" = None, *, outcomes: d
         deadlocks=tuple(must) + tuple(may),
         late_loops=tuple(loops),
         stalls=tuple(high.stalls()),
-        blocked=frozenset() if any(o.step.strategy for o in found) else low.blocked(),  # BL403: the run never starts
+        blocked=frozenset() if refused_at_start(pipeline, found) else low.blocked(),
         late_arrival=settings.late_arrival,
     )
+
+
+def refused_at_start(pipeline: Pipeline, found: list[Occurrence]) -> bool:
+    """True when the engine refuses to start the run: a Barrier step with its own strategy
+    (BL403), or a FirstGen identifier twice in one workflow of a parallel group (BL201)."""
+    from .firstgen import not_concurrent
+
+    return any(o.step.strategy for o in found) or (pipeline.syntax == "firstgen" and next(not_concurrent(found), None) is not None)
 
 
 def _literal(ref: str | None) -> bool:
@@ -235,7 +247,9 @@ def timeout_text(occurrence: Occurrence) -> str:
 
 def consequence(waiting: Iterable[Occurrence]) -> str:
     """What happens at run time to participants that wait at barriers that never release."""
-    steps = [f"'{o.where}' at '{o.ref}' after {timeout_text(o)}" for o in dict.fromkeys(waiting)]
+    waiting = list(dict.fromkeys(waiting))
+    shared = {where for where, count in Counter(o.where for o in waiting).items() if count > 1}  # name the steps there
+    steps = [f"'{o.where}'{f' (step {o.step.label!r})' if o.where in shared else ''} at '{o.ref}' after {timeout_text(o)}" for o in waiting]
     if not steps:
         return "nothing ever arrives: the stages involved never run to completion"
     return (
@@ -369,6 +383,8 @@ class _Graph:
         if route in self.decided:
             return bool(self.decided[route])
         when = getattr(item, "when", None)
+        if when is not None and when.never:
+            return False
         return None if when is not None and when.conditional else True
 
     def element(self, item, pred: int, link: str) -> int:
@@ -462,14 +478,16 @@ class _Graph:
         at_once, limit = concurrency(strategy, self.settings.edition_cap)
         known_late = strategy.copies is not None and at_once < strategy.copies
         limited = strategy.max_concurrency is not None and 0 < strategy.max_concurrency < self.settings.edition_cap
-        if not known_late and not (strategy.copies is None and limited):
+        expression = strategy.max_concurrency_expression  # maxConcurrency known only when the run starts
+        guessed = not known_late and expression is not None and (strategy.copies is None or strategy.copies > 1)
+        if not known_late and not (strategy.copies is None and limited) and not guessed:
             return last
         first = self.first_barriers(entry, last)
         if not first:
             return last
         info = LateLoop(
-            item, strategy, strategy.copies, at_once, limit, tuple(self.item[n] for n in first),
-            verdict="must" if known_late else "may", conditions=self.conditions([entry, *first]),
+            item, strategy, strategy.copies, None if guessed else at_once, f"maxConcurrency {expression}" if guessed else limit,
+            tuple(self.item[n] for n in first), verdict="must" if known_late else "may", conditions=self.conditions([entry, *first]),
         )
         self.late_info.append(info)
         if not known_late or self.settings.late_arrival != "wait":
@@ -480,13 +498,19 @@ class _Graph:
         return late
 
     def first_barriers(self, entry: int, last: int) -> list[int]:
-        """The Barrier steps a copy of the body reaches before any other Barrier step."""
+        """The Barrier steps a copy of the body reaches before any other Barrier step (past a
+        parallel block only when no branch of it holds one)."""
         found, seen, stack = set(), {entry, last}, [entry]
+        branches_left: dict[int, int] = {}
         while stack:
             node = stack.pop()
             for nxt in self.succ[node]:
                 if nxt in seen or self.kind[nxt] in ("barrier", "resolve", "never"):
                     continue
+                if self.kind[nxt] == "join":  # one edge per branch: all must get here
+                    branches_left[nxt] = branches_left.get(nxt, len(self.item[nxt].branches)) - 1
+                    if branches_left[nxt]:
+                        continue
                 seen.add(nxt)
                 if self.kind[nxt] == "occ":
                     found.add(nxt)
@@ -551,22 +575,27 @@ class _Graph:
         """A position of this barrier that comes after another one of it, found by a forward
         search inside the component that contracts no barrier: first inside one stage (BL201),
         then anywhere (BL301), so the kind does not depend on the order of branches."""
-        found = self.later(barrier, component, within_stage=True) or self.later(barrier, component, within_stage=False)
-        if found is None:
+        everywhere = self.later(barrier, component, within_stage=False)
+        if everywhere is None:
             return None
-        return self.deadlock([barrier], component, {self.item[barrier]: found}, verdict)
+        found = self.later(barrier, component, within_stage=True) or everywhere
+        return self.deadlock([barrier], component, {self.item[barrier]: found[:3]}, verdict, late=everywhere[3])
 
     def later(self, barrier: int, component: set[int], within_stage: bool):
+        """(first late position, the position it comes after, edge kinds between them, every
+        late position node) for positions of this barrier reached from one of its passes."""
         ref = self.item[barrier]
         seen = {n: (self.pass_of[n], frozenset()) for n in component if self.kind[n] == "pass" and self.item[n].ref == ref}
         stack, late = list(seen), []
         while stack:
             node = stack.pop()
-            if within_stage and self.kind[node] == "exit" and isinstance(self.item[node], Stage):
-                continue
             origin, kinds = seen[node]
+            # inside one stage, its exit leads only to the positions that resolve there
+            leaves = within_stage and self.kind[node] == "exit" and isinstance(self.item[node], Stage)
             for nxt in self.forward(node):
                 if nxt in seen or nxt not in component:
+                    continue
+                if leaves and not (self.kind[nxt] == "resolve" and self.item[nxt].stage is self.item[origin].stage):
                     continue
                 seen[nxt] = (origin, kinds | {self.edge_kind.get((node, nxt), "po")})
                 if self.kind[nxt] in ("occ", "resolve") and self.item[nxt].ref == ref:
@@ -578,7 +607,7 @@ class _Graph:
             return None
         first = min(late, key=lambda n: self.item[n].step.origin.route)
         origin, kinds = seen[first]
-        return self.item[first], self.item[origin], kinds
+        return self.item[first], self.item[origin], kinds, frozenset(late)
 
     def cycle(self, component: set[int], preds, verdict: str) -> Deadlock:
         """The wait-for witness of a cycle through several barriers (research/analysis-anchors.md
@@ -620,12 +649,22 @@ class _Graph:
         waits = {x: edges[x][y] for x, y in self._cycle(edges, waiting)}
         return self.deadlock(barriers, component, waits, verdict)
 
-    def deadlock(self, barriers: list[int], component: set[int], waits: dict, verdict: str) -> Deadlock:
+    def deadlock(self, barriers: list[int], component: set[int], waits: dict, verdict: str, late: frozenset | None = None) -> Deadlock:
+        """`late`: for a reused barrier, the positions that come after another of its own; the
+        others arrive and wait when this problem is the only one (a component may hold several,
+        and another one may keep them from arriving on the whole run)."""
         preds = self.graph.pred
         refs = tuple(self.item[b] for b in barriers)
-        waiting = {r: tuple(self.item[p] for p in sorted(preds[b]) if p not in component and self.kind[p] == "occ") for r, b in zip(refs, barriers)}
-        missing = [self.item[p] for b in barriers for p in sorted(preds[b]) if p in component]
-        cycle = tuple(Wait(x, waiting[x], q, b, kinds, _line(x, waiting[x], q, b, kinds, self)) for x, (q, b, kinds) in waits.items())
+        never = late if late is not None else component
+        waiting = {r: tuple(self.item[p] for p in sorted(preds[b]) if p not in never and self.kind[p] == "occ") for r, b in zip(refs, barriers)}
+        missing = [self.item[p] for b in barriers for p in sorted(preds[b]) if p in never]
+        cycle = tuple(
+            Wait(
+                x, waiting[x], q, b, kinds, _line(x, waiting[x], q, b, kinds, self), self.owner_of.get(id(q.step)) if q.in_rollback else None,
+                "resolve" in kinds and id(q.step) in self.deferred_steps,
+            )
+            for x, (q, b, kinds) in waits.items()
+        )
         if len(waits) > 1:
             kind = "cycle"
         else:
@@ -748,7 +787,10 @@ def _line(barrier: str, waiting, missing: Occurrence, blocker: Occurrence | None
     tail = f", and {there}" if there else ""
     if missing.in_rollback:
         owner = graph.owner_of.get(id(missing.step), missing.stage).label
-        return f"{head}, whose rollbackSteps position counts as arrived only when '{owner}' finishes{tail}"
+        return (
+            f"{_name(waiting)} wait{'s' if len({o.where for o in waiting}) == 1 else ''} at '{barrier}' for step "
+            f"'{missing.step.label}' in the rollbackSteps of '{owner}', which counts as arrived only when '{owner}' finishes{tail}"
+        )
     if "slot" in kinds:
         return f"{head}, which comes after a loop whose late copies never finish{tail}"
     if "resolve" in kinds and id(missing.step) in graph.deferred_steps:
@@ -762,8 +804,8 @@ def _line(barrier: str, waiting, missing: Occurrence, blocker: Occurrence | None
         return f"{head}, which cannot start before '{blocker.stage.label}' finishes{tail}"
     if blocker.ref == barrier:
         return (
-            f"{head}, whose Barrier step '{missing.step.label}' comes after the Barrier step '{blocker.step.label}' "
-            f"for the same barrier in '{blocker.where}', which cannot pass before '{missing.step.label}' arrives"
+            f"{head}, whose Barrier step '{missing.step.label}' starts only after step '{blocker.step.label}' of "
+            f"'{blocker.where}' has passed '{barrier}', and that step cannot pass before '{missing.step.label}' arrives"
         )
     if missing.where == blocker.where:
         return f"{head}, which reaches '{barrier}' only after '{blocker.ref}'"

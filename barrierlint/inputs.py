@@ -14,18 +14,35 @@ from __future__ import annotations
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from . import model
-from .model import Origin, Pipeline
-from .source import Document, Kind, Problem, Route, child, scalar
+from .model import MAX_WORK, Origin, Pipeline
+from .source import MAX_NESTING, Document, Kind, Problem, Route, TooLarge, child, scalar
 
 WRAPPERS = ("stage", "step", "stepGroup", "parallel", "insert")
 
 
 class Composition:
-    """A YAML tree assembled from pieces of several documents, with the source of each piece."""
+    """A YAML tree assembled from pieces of several documents, with the source of each piece.
+
+    Aliases repeat and nest parts of a text, and templates repeat other templates, without
+    limit: building the tree spends a budget of MAX_WORK plus one unit per character of every
+    document it draws from, and may nest no deeper than a text may (source.MAX_NESTING). Past
+    either, TooLarge: the pipeline is refused, never expanded.
+    """
 
     def __init__(self) -> None:
         self.sources: dict[int, tuple[Document, Route]] = {}
         self._keep: list[Node] = []  # merged nodes stay alive, so their ids stay unique
+        self._drawn: set[int] = set()  # the documents drawn from
+        self.text = 0  # characters of those documents
+        self.spent = 0
+
+    def spend(self, count: int, depth: int) -> None:
+        """Pay for `count` nodes visited or built `depth` levels below the pipeline's root."""
+        self.spent += count
+        if self.spent > MAX_WORK + self.text:
+            raise TooLarge(f"inlining its templates and inputs builds more than {MAX_WORK + self.text} YAML nodes (anchors and aliases that repeat large parts, or templates that use each other many times?)")
+        if depth > MAX_NESTING:
+            raise TooLarge(f"with its templates and inputs inlined, collections nest more than {MAX_NESTING} levels deep (aliases or templates that nest a part inside itself?)")
 
     def place(self, node: Node, doc: Document, route: Route) -> Node:
         """Record that `node` (and everything below it) is written at `route` in `doc`; a node
@@ -33,60 +50,91 @@ class Composition:
         if id(node) not in self.sources:
             self.sources[id(node)] = (doc, route)
             self._keep.append(node)
+            self.draw(doc)
         return node
+
+    def draw(self, doc: Document) -> None:
+        """The budget grows by the text of each document the tree draws from."""
+        if id(doc) not in self._drawn:
+            self._drawn.add(id(doc))
+            self.text += len(doc.text)
 
     def mapping(self, like: Node, pairs: list[tuple[Node, Node]], doc: Document, route: Route) -> MappingNode:
         node = MappingNode("tag:yaml.org,2002:map", pairs, like.start_mark, like.end_mark)
         return self.place(node, doc, route)
 
-    def overlay(self, base: Node, at: tuple[Document, Route], given: Node | None, given_at: tuple[Document, Route]) -> Node:
-        """`base` with the `<+input>` fields that `given` answers replaced by the given values."""
+    def overlay(self, base: Node, at: tuple[Document, Route], given: Node | None, given_at: tuple[Document, Route], depth: int = 0) -> Node:
+        """`base` (`depth` levels below the root) with the `<+input>` fields that `given` answers
+        replaced by the given values."""
         doc, route = at
         if given is None or _is_null(given):
             return self.place(base, doc, route)
         if isinstance(base, ScalarNode):
             return self.place(given, *given_at) if model.is_runtime_input(base.value) else self.place(base, doc, route)
         if isinstance(base, MappingNode) and isinstance(given, MappingNode):
+            self.spend(len(base.value), depth)
             pairs = []
             for key, value in base.value:
                 name = scalar(key)
                 answer = child(given, name) if name is not None else None
-                pairs.append((key, self.overlay(value, (doc, route + (name,)), answer, (given_at[0], given_at[1] + (name,)))))
+                pairs.append((key, self.overlay(value, (doc, route + (name,)), answer, (given_at[0], given_at[1] + (name,)), depth + 1)))
             return self.mapping(base, pairs, doc, route)
         if isinstance(base, SequenceNode) and isinstance(given, SequenceNode):
-            return self._overlay_list(base, at, given, given_at)
+            return self._overlay_list(base, at, given, given_at, depth)
         return self.place(base, doc, route)
 
-    def _overlay_list(self, base: SequenceNode, at, given: SequenceNode, given_at) -> SequenceNode:
+    def _overlay_list(self, base: SequenceNode, at, given: SequenceNode, given_at, depth: int) -> SequenceNode:
         doc, route = at
-        answers = _by_identifier(given, given_at)
+        self.spend(len(base.value), depth)
+        answers = self._by_identifier(given, given_at)
         items = []
         for index, item in enumerate(base.value):
             wrapper = _wrapper(item)
             item_at = (doc, route + (index,))
             if wrapper is None:  # a plain list: items answer by position
                 answer = (given.value[index], (given_at[0], given_at[1] + (index,))) if index < len(given.value) else (None, given_at)
-                items.append(self.overlay(item, item_at, *answer))
+                items.append(self.overlay(item, item_at, *answer, depth + 1))
                 continue
             name, body = wrapper
             inner_at = (doc, route + (index, name))
             if name == "parallel" and isinstance(body, SequenceNode):
-                merged = self._overlay_list(body, inner_at, given, given_at)
+                merged = self._overlay_list(body, inner_at, given, given_at, depth + 2)
             else:
                 answer, answer_at = answers.get((name, scalar(child(body, "identifier"))), (None, given_at))
-                merged = self._insert(body, inner_at, answer, answer_at) if name == "insert" else self.overlay(body, inner_at, answer, answer_at)
+                merged = (self._insert if name == "insert" else self.overlay)(body, inner_at, answer, answer_at, depth + 2)
             items.append(self.mapping(item, [(item.value[0][0], merged)], *item_at))
         node = SequenceNode("tag:yaml.org,2002:seq", items, base.start_mark, base.end_mark)
         return self.place(node, doc, route)
 
-    def _insert(self, base: Node, at, given: Node | None, given_at) -> Node:
+    def _insert(self, base: Node, at, given: Node | None, given_at, depth: int) -> Node:
         """An `insert` block of a flexible template takes the stages or steps the inputs give it."""
-        merged = self.overlay(base, at, given, given_at)
+        merged = self.overlay(base, at, given, given_at, depth)
         if not isinstance(merged, MappingNode) or not isinstance(given, MappingNode):
             return merged
         present = {scalar(k) for k, _ in merged.value}
         extra = [(k, self.place(v, given_at[0], given_at[1] + (scalar(k),))) for k, v in given.value if scalar(k) not in present]
         return self.mapping(merged, merged.value + extra, *at) if extra else merged
+
+    def _by_identifier(self, given: SequenceNode, at: tuple[Document, Route]) -> dict[tuple[str, str | None], tuple[Node, tuple]]:
+        """The given list's wrapped items by (wrapper, identifier); parallel blocks are looked
+        into, each once (an alias may put a block inside itself)."""
+        found: dict = {}
+        stack, seen = [(given, at)], {id(given)}
+        while stack:
+            seq, (doc, route) = stack.pop()
+            self.spend(len(seq.value), 0)
+            for index, item in enumerate(seq.value):
+                wrapper = _wrapper(item)
+                if wrapper is None:
+                    continue
+                name, body = wrapper
+                if name == "parallel" and isinstance(body, SequenceNode):
+                    if id(body) not in seen:
+                        seen.add(id(body))
+                        stack.append((body, (doc, route + (index, name))))
+                else:
+                    found.setdefault((name, scalar(child(body, "identifier"))), (body, (doc, route + (index, name))))
+        return found
 
     def origin(self, root: Node, route: Route) -> Origin:
         """Where a route of the assembled tree is written: the nearest recorded piece on the way."""
@@ -104,7 +152,7 @@ class Composition:
     def build(self, root: Node, path: str) -> list[Pipeline]:
         """Build the assembled pipeline and move every origin back into the files it came from."""
         view = Document(path=path, text="", roots=[root], kinds=[Kind.PIPELINE])
-        pipelines = model.build(view)
+        pipelines = model.build(view, MAX_WORK + self.text // 4)  # what reading the documents apart may cost
         for problem in view.problems:
             if problem.route is not None:
                 where = self.origin(root, problem.route)
@@ -140,24 +188,6 @@ def _wrapper(item: Node) -> tuple[str, Node] | None:
     if isinstance(item, MappingNode) and len(item.value) == 1 and scalar(item.value[0][0]) in WRAPPERS:
         return scalar(item.value[0][0]), item.value[0][1]
     return None
-
-
-def _by_identifier(given: SequenceNode, at: tuple[Document, Route]) -> dict[tuple[str, str | None], tuple[Node, tuple]]:
-    """The given list's wrapped items by (wrapper, identifier); parallel blocks are looked into."""
-    found: dict = {}
-    stack = [(given, at)]
-    while stack:
-        seq, (doc, route) = stack.pop()
-        for index, item in enumerate(seq.value):
-            wrapper = _wrapper(item)
-            if wrapper is None:
-                continue
-            name, body = wrapper
-            if name == "parallel" and isinstance(body, SequenceNode):
-                stack.append((body, (doc, route + (index, name))))
-            else:
-                found.setdefault((name, scalar(child(body, "identifier"))), (body, (doc, route + (index, name))))
-    return found
 
 
 # -- input sets -----------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from typing import Iterator, Union
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .source import Document, Kind, Problem, Route, child, node_span
+from .source import Document, Kind, Problem, Route, child, node_span, scalar
 
 # -- elements -------------------------------------------------------------------------------
 
@@ -46,10 +46,18 @@ class When:
 
     @property
     def conditional(self) -> bool:
-        """True when the element may be skipped on a run where everything so far succeeded."""
+        """True when the element may be skipped on a run where everything so far succeeded, and
+        may run (a literal `false` condition is `never` instead)."""
+        if self.never:
+            return False
         if self.status not in (None, "Success", "All"):
             return True
         return self.condition is not None and self.condition.strip().lower() != "true"
+
+    @property
+    def never(self) -> bool:
+        """True when the condition is the literal `false`: the element is always skipped."""
+        return self.condition is not None and self.condition.strip().lower() == "false"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -167,6 +175,7 @@ class StepGroup:
     strategy: Strategy | None = None
     failure_strategies: tuple[FailureStrategy, ...] = ()
     template: TemplateRef | None = None
+    timeout: str | None = None
 
     @property
     def label(self) -> str:
@@ -243,6 +252,7 @@ class Pipeline:
     template: TemplateRef | None = None
     org: str | None = None
     project: str | None = None
+    timeout: str | None = None
 
     @property
     def label(self) -> str:
@@ -498,7 +508,7 @@ class _Reader:
         if not isinstance(node, ScalarNode):
             self.problem(route, f"{what} must be a string, not {_shape(node)}")
             return None
-        return node.value
+        return scalar(node)
 
     def integer(self, node: Node | None, route: Route, what: str) -> tuple[int | None, str | None]:
         """An integer, or the expression text when it is one; problems for anything else."""
@@ -523,13 +533,14 @@ def _shape(node: Node | None) -> str:
     return "nothing"
 
 
-def build(doc: Document) -> list[Pipeline]:
-    """The NextGen v0 pipelines of a document (one per YAML document that is a pipeline)."""
+def build(doc: Document, budget: int | None = None) -> list[Pipeline]:
+    """The NextGen v0 pipelines of a document (one per YAML document that is a pipeline); each
+    may visit `budget` YAML nodes (by default, in proportion to the document's text)."""
     pipelines = []
     for index, (root, kind) in enumerate(zip(doc.roots, doc.kinds)):
         if kind is not Kind.PIPELINE:
             continue
-        reader = _Reader(doc)
+        reader = _Reader(doc, budget)
         try:
             pipeline = _pipeline(reader, root, (index,))
         except _TooLarge:
@@ -575,6 +586,7 @@ def read_pipeline(r: _Reader, node: Node | None, route: Route, syntax: str = "v0
         template=template,
         org=r.text(fields.get("orgIdentifier"), route + ("orgIdentifier",), "orgIdentifier"),
         project=r.text(fields.get("projectIdentifier"), route + ("projectIdentifier",), "projectIdentifier"),
+        timeout=r.text(fields.get("timeout"), route + ("timeout",), "pipeline timeout"),
     )
 
 
@@ -711,6 +723,7 @@ def _step_group(r: _Reader, node: Node, route: Route, depth: int) -> StepGroup |
         strategy=_strategy(r, fields.get("strategy"), route + ("strategy",)),
         failure_strategies=_failure_strategies(r, fields.get("failureStrategies"), route + ("failureStrategies",)),
         template=_template_ref(r, fields.get("template"), route + ("template",)),
+        timeout=r.text(fields.get("timeout"), route + ("timeout",), "step group timeout"),
     )
 
 
@@ -749,7 +762,7 @@ def _step(r: _Reader, node: Node, route: Route) -> Step | None:
 
 def _when(r: _Reader, node: Node | None, route: Route, status_key: str) -> When | None:
     if isinstance(node, ScalarNode) and not node.tag.endswith(":null"):
-        return When(None, node.value, Origin(r.doc, route))  # a bare expression
+        return When(None, scalar(node), Origin(r.doc, route))  # a bare expression
     fields = r.mapping(node, route, "when")
     if fields is None:
         return None
@@ -901,14 +914,18 @@ def _spawner(r: _Reader, spec: dict[str, Node], route: Route) -> Strategy | None
         r.tick(env_route + ("values",), len(env_section["values"].value))
         for sub in env_section["values"].value:
             defs = r.child(sub, env_route, "infrastructureDefinitions")
+            every = r.child(sub, env_route, "deployToAll")
+            if isinstance(defs, ScalarNode) and is_expression(defs.value) or isinstance(every, ScalarNode) and every.value.lower() == "true":
+                infra = None  # the infrastructures are chosen at run time, or all of the environment's
+                break
             infra += len(defs.value) if isinstance(defs, SequenceNode) and defs.value else 1
     group = r.mapping(spec.get("environmentGroup"), route + ("environmentGroup",), "environmentGroup")
-    if not services and not infra and group is None:
-        return None
+    if services == 0 and infra == 0 and group is None:
+        return None  # (None: the values are an expression, so the count is known only at run time)
     svc_parallel = _flag(r, r.child(svc_section.get("metadata"), route, "parallel"), route + ("services", "metadata", "parallel"))
     env_parallel = _flag(r, r.child(env_section.get("metadata"), env_route, "parallel"), env_route + ("metadata", "parallel"))
-    n_svc = services if services else 1
-    n_env = infra if infra else 1
+    n_svc = 1 if services == 0 else services
+    n_env = 1 if infra == 0 else infra
     if group is not None:
         n_env, env_parallel = (None, None)  # the group's environments are resolved on the server
         group_parallel = _flag(r, r.child(group.get("metadata"), route, "parallel"), route + ("environmentGroup", "metadata", "parallel"))
@@ -932,10 +949,10 @@ def _spawner(r: _Reader, spec: dict[str, Node], route: Route) -> Strategy | None
     if copies is not None and copies <= 1 and limit is None:
         return None
     parts = []
-    if services:
-        parts.append(f"{services} services")
-    if infra:
-        parts.append(f"{infra} environment/infrastructure targets")
+    if services != 0:
+        parts.append(f"{services} services" if services else "services chosen at run time")
+    if infra != 0:
+        parts.append(f"{infra} environment/infrastructure targets" if infra else "environment/infrastructure targets chosen at run time")
     if group is not None:
         parts.append("an environment group")
     description = "multi-deployment of " + " x ".join(parts)

@@ -16,7 +16,7 @@ from yaml.nodes import MappingNode, Node, SequenceNode
 from . import firstgen, model, v1
 from .inputs import Composition, applies, input_set
 from .model import BarrierRef, Origin, Pipeline, Stage, StepGroup, Step, children, is_expression, occurrences, stages
-from .source import Document, Kind, Route, child, scalar
+from .source import Document, Kind, Problem, Route, TooLarge, child, scalar
 from .templates import Missing, Resolver
 
 
@@ -281,17 +281,23 @@ class _Builder:
 
     def compose(self, doc: Document, index: int, values) -> tuple[Pipeline | None, list[Missing]]:
         """A NextGen pipeline with `values` (input set or chained-stage inputs) merged in and its
-        templates inlined."""
+        templates inlined; None (and a BL002 problem) when that would grow without bound."""
         composition = Composition()
         root = composition.place(doc.roots[index], doc, (index,))
-        if values is not None and isinstance(root, MappingNode):
-            node, at = values
-            pairs = [
-                (k, composition.overlay(v, (doc, (index, "pipeline")), node, at) if scalar(k) == "pipeline" else v) for k, v in root.value
-            ]
-            root = composition.mapping(root, pairs, doc, (index,))
         resolver = Resolver(self.project.index, composition)
-        root = resolver.walk(root, (doc, (index,)))
+        try:
+            if values is not None and isinstance(root, MappingNode):
+                node, at = values
+                pairs = [
+                    (k, composition.overlay(v, (doc, (index, "pipeline")), node, at, 1) if scalar(k) == "pipeline" else v) for k, v in root.value
+                ]
+                root = composition.mapping(root, pairs, doc, (index,))
+            root = resolver.walk(root, (doc, (index,)))
+        except TooLarge as error:
+            problem = Problem("BL002", (index, "pipeline"), f"pipeline too large to analyse: {error}; this pipeline was not checked")
+            if problem not in doc.problems:
+                doc.add_problem(problem)
+            return None, []
         pipelines = composition.build(root, doc.path)
         return (pipelines[0] if pipelines else None), resolver.missing
 

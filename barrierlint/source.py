@@ -27,6 +27,7 @@ Route = tuple  # (document index, key or index, key or index, ...)
 
 MAX_NESTING = 200  # collections inside collections; real pipelines stay under 30 levels
 MAX_PROBLEMS = 100  # per file: past this, one more problem says the rest were not reported
+MAX_VALUE = 1_000  # characters of a scalar as barrierlint reads it (see scalar)
 
 
 class InputError(Exception):
@@ -76,6 +77,7 @@ class Document:
     kinds: list[Kind] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     _indexes: dict[int, dict[str, Node]] = field(default_factory=dict, repr=False)
+    _keys: dict[int, dict[str, Node]] = field(default_factory=dict, repr=False)
     _spans: dict[Route | None, Span] = field(default_factory=dict, repr=False)
 
     def __getstate__(self) -> dict:
@@ -84,7 +86,7 @@ class Document:
         again, which happens on first use."""
         state = dict(self.__dict__)
         del state["roots"]
-        state["_indexes"] = {}
+        state["_indexes"], state["_keys"] = {}, {}
         return state
 
     def __getattr__(self, name: str):
@@ -129,9 +131,30 @@ class Document:
         while route:
             node = self.node_at(route)
             if node is not None:
-                return node_span(node)
+                return node_span(self._written(route))
             route = route[:-1]
         return Span(1, 1, 1, 1)
+
+    def _written(self, route: Route) -> Node:
+        """The node of an existing route, or where the route meets an alias: an alias shares the
+        anchored node, whose position is the anchor's, so a finding on the second use of an
+        anchored step (or an aliased identifier) points at the key that holds the alias, or at
+        the list that holds it, not at the first use."""
+        node = self.roots[route[0]]
+        for step in route[1:]:
+            if isinstance(node, MappingNode):
+                value = self._index(node)[step]
+                if not _inside(value, node):
+                    keys = self._keys.get(id(node))
+                    if keys is None:
+                        keys = self._keys[id(node)] = {k.value: k for k, _ in node.value if isinstance(k, ScalarNode)}
+                    return keys[step]
+            else:
+                value = node.value[step]
+                if not _inside(value, node):
+                    return node
+            node = value
+        return node
 
     def _index(self, node: MappingNode) -> dict[str, Node]:
         """A mapping's values by key (the last of duplicates wins, as in the model), built once
@@ -147,6 +170,11 @@ class Document:
 
     def line(self, number: int) -> str:
         return self.lines[number - 1] if 0 < number <= len(self.lines) else ""
+
+
+def _inside(node: Node, parent: Node) -> bool:
+    """False when a child node is written elsewhere than its parent (it is an alias)."""
+    return parent.start_mark.index <= node.start_mark.index and node.end_mark.index <= parent.end_mark.index
 
 
 def node_span(node: Node) -> Span:
@@ -271,7 +299,12 @@ def child(node: Node | None, key: str) -> Node | None:
 
 
 def scalar(node: Node | None) -> str | None:
-    return node.value if isinstance(node, ScalarNode) else None
+    """A scalar's text. One longer than MAX_VALUE (no identifier, reference or expression Harness
+    accepts is) is cut to its ends and length: aliases may repeat a huge value in every message."""
+    if not isinstance(node, ScalarNode):
+        return None
+    value = node.value
+    return value if len(value) <= MAX_VALUE else f"{value[:80]}…{value[-20:]} ({len(value)} characters)"
 
 
 class TooLarge(ValueError):
@@ -292,7 +325,7 @@ def plain(node: Node, limit: int = 200_000, depth: int = 120) -> object:
             return {k.value: convert(v, level + 1) for k, v in item.value if isinstance(k, ScalarNode)}
         if isinstance(item, SequenceNode):
             return [convert(v, level + 1) for v in item.value]
-        return None if item.tag.endswith(":null") else item.value
+        return None if item.tag.endswith(":null") else scalar(item)
 
     return convert(node, 0)
 

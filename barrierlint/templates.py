@@ -49,21 +49,24 @@ class Resolver:
         self.plain: set[int] = set()  # nodes known to hold no template use (aliases make shared subtrees)
         self.active: set[int] = set()  # nodes on the current path (a recursive alias must not loop)
 
-    def walk(self, node: Node, at: tuple[Document, Route], chain: tuple = ()) -> Node:
-        """`node` with every template use below it inlined; unchanged subtrees are reused. Each
-        node is walked once however often aliases share it, so alias bombs stay linear."""
+    def walk(self, node: Node, at: tuple[Document, Route], chain: tuple = (), depth: int = 0) -> Node:
+        """`node` (`depth` levels below the root) with every template use below it inlined;
+        unchanged subtrees are reused and walked once however often aliases share them. A
+        subtree that changes is walked again wherever an alias repeats it, paid for from the
+        composition's budget."""
         if id(node) in self.plain or id(node) in self.active or not isinstance(node, (MappingNode, SequenceNode)):
             return node
+        self.composition.spend(len(node.value), depth)
         self.active.add(id(node))
         try:
-            new = self._walk(node, at, chain)
+            new = self._walk(node, at, chain, depth)
         finally:
             self.active.discard(id(node))
         if new is node:
             self.plain.add(id(node))
         return new
 
-    def _walk(self, node: Node, at: tuple[Document, Route], chain: tuple) -> Node:
+    def _walk(self, node: Node, at: tuple[Document, Route], chain: tuple, depth: int) -> Node:
         at = self.composition.sources.get(id(node), at)
         doc, route = at
         if isinstance(node, MappingNode):
@@ -72,21 +75,21 @@ class Resolver:
                 name = scalar(key)
                 inner = (doc, route + (name,))
                 if name in USE_SITES and isinstance(child(child(value, "template"), "templateRef"), Node):
-                    new = self.use(value, inner, chain)
+                    new = self.use(value, inner, chain, depth + 1)
                 else:
-                    new = self.walk(value, inner, chain)
+                    new = self.walk(value, inner, chain, depth + 1)
                 changed |= new is not value
                 pairs.append((key, new))
             return self.composition.mapping(node, pairs, doc, route) if changed else node
         if isinstance(node, SequenceNode):
-            items = [self.walk(item, (doc, route + (index,)), chain) for index, item in enumerate(node.value)]
+            items = [self.walk(item, (doc, route + (index,)), chain, depth + 1) for index, item in enumerate(node.value)]
             if all(new is old for new, old in zip(items, node.value)):
                 return node
             seq = SequenceNode(node.tag, items, node.start_mark, node.end_mark)
             return self.composition.place(seq, doc, route)
         return node
 
-    def use(self, site: Node, at: tuple[Document, Route], chain: tuple) -> Node:
+    def use(self, site: Node, at: tuple[Document, Route], chain: tuple, depth: int) -> Node:
         """One use site: the template's spec with the inputs merged, under the site's own keys."""
         doc, route = at
         template = child(site, "template")
@@ -94,6 +97,7 @@ class Resolver:
         version = scalar(child(template, "versionLabel"))
         inputs = child(template, "templateInputs")
         inputs_at = (doc, route + ("template", "templateInputs"))
+        self.composition.spend(len(site.value) + len(getattr(inputs, "value", ())), depth)
         found = self.index.template(ref, version)
         label = f"'{ref}'" + (f" version '{version}'" if version else "")
         if found is None or (ref, version) in chain or len(chain) >= MAX_NESTING:
@@ -103,14 +107,15 @@ class Resolver:
         spec, spec_at, note = found
         if note:
             self.missing.append(Missing(Origin(doc, route + ("template", "templateRef")), "template", label, note))
-        body = self.composition.overlay(spec, spec_at, inputs, inputs_at)
-        body = self.walk(body, spec_at, chain + ((ref, version),))
+        self.composition.draw(spec_at[0])
+        body = self.composition.overlay(spec, spec_at, inputs, inputs_at, depth)
+        body = self.walk(body, spec_at, chain + ((ref, version),), depth)
         own = [(k, v) for k, v in site.value if scalar(k) != "template"]
+        inlined = body.value if isinstance(body, MappingNode) else []  # a spec that is no mapping adds nothing
+        self.composition.spend(len(inlined), depth)
         names = {scalar(k) for k, _ in own}
         spec_doc, spec_route = self.composition.sources.get(id(body), spec_at)
-        pairs = own + [
-            (k, self.composition.place(v, spec_doc, spec_route + (scalar(k),))) for k, v in getattr(body, "value", []) if scalar(k) not in names
-        ]
+        pairs = own + [(k, self.composition.place(v, spec_doc, spec_route + (scalar(k),))) for k, v in inlined if scalar(k) not in names]
         return self.composition.mapping(site, pairs, doc, route)
 
     def _partial(self, site: Node, at, inputs: Node | None, inputs_at) -> Node:

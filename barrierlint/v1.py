@@ -71,7 +71,12 @@ def _items(r: _Reader, node: Node | None, route: Route, kind: str, depth: int = 
             if block == "parallel":
                 result.append(Parallel(inner, origin))
             elif inner_kind == "steps":
-                result.append(StepGroup(_id(fields), scalar(fields.get("name")), Origin(r.doc, at), steps=inner, when=_when(r, fields, at)))
+                result.append(
+                    StepGroup(
+                        _id(fields), scalar(fields.get("name")), Origin(r.doc, at), steps=inner, when=_when(r, fields, at),
+                        strategy=_strategy(r, fields.get("strategy"), at + ("strategy",)),
+                    )
+                )
             else:
                 result.append(Sequence(inner, origin))
         elif kind == "stages":

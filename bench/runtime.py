@@ -3,8 +3,9 @@
     .venv/bin/python bench/runtime.py [STAGES]
 
 The pipeline alternates parallel pairs of stages that meet at a barrier with single stages of
-two work steps, so every barrier has participants, positions and an evaluation. Prints the time
-to build the model and to simulate, and the events processed.
+two work steps, so every barrier has participants, positions and an evaluation. Prints the CPU
+time (user + system, so other processes on the machine do not count) to build the model and to
+simulate, and the events processed.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def main() -> None:
     done = time.process_time()
     count = len(list(model.stages(pipeline)))
     print(f"{count} stages, {len(run.nodes)} nodes, {len(run.events)} events, {len(run.instances)} barriers: {run.status}")
-    print(f"load + model: {built - start:.3f} s   simulate: {done - built:.3f} s (CPU)")
+    print(f"CPU time: load + model {built - start:.3f} s, simulate {done - built:.3f} s")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar, Iterable
 
 from barrierlint.finding import Finding, Related
-from barrierlint.model import Occurrence
+from barrierlint.model import Occurrence, Stage
 from barrierlint.rule import Rule
 from barrierlint.finding import route_text
 
@@ -119,9 +119,20 @@ class LateLoopRule(Rule):
 
         barriers = list(dict.fromkeys(o.ref for o in loop.first))
         listed = names(barriers)
-        what = "stage" if loop.element is loop.first[0].stage else "step group"
-        if loop.copies is None:
-            late = f"the copies after the first {loop.started}"
+        what = "stage" if isinstance(loop.element, Stage) else "step group"
+        label = loop.element.label
+        at_once = f"only {loop.started} at once ({loop.limit})"
+        together = (
+            f"copies 1-{loop.started} of '{label}' start together and join the participants of {listed}" if loop.started != 1
+            else f"only copy 1 of '{label}' starts at once and joins the participants of {listed}"
+        )
+        if loop.started is None:
+            late = "the copies beyond that value"
+            size = loop.strategy.description
+            at_once = f"{loop.limit} is known only when the run starts: if it is below {loop.copies or 'the number of copies'}, only that many start at once"
+            together = f"the copies of '{label}' that {loop.limit} lets start at once join the participants of {listed}"
+        elif loop.copies is None:
+            late = "the copies after the first" + (f" {loop.started}" if loop.started > 1 else "")
             size = f"{loop.strategy.description} (the number of copies is known only at run time)"
         else:
             late = f"copies {loop.started + 1}-{loop.copies}" if loop.copies > loop.started + 1 else f"copy {loop.copies}"
@@ -136,7 +147,7 @@ class LateLoopRule(Rule):
         else:
             outcome = f"pass{'es' if s else ''} at once without synchronizing with anyone (engine profile late_arrival=pass)"
         message = (
-            f"{what} '{loop.element.label}' runs {size} but only {loop.started} at once ({loop.limit}); only the copies "
+            f"{what} '{label}' runs {size} but {at_once}; only the copies "
             f"that start immediately are participants of {listed}, so {late} start{s} after earlier copies finish, arrive{s} "
             f"after {listed} released, and {outcome}"
         )
@@ -148,7 +159,7 @@ class LateLoopRule(Rule):
             message,
             related=[Related(_at(o), f"a late copy of '{loop.element.label}' reaches '{o.ref}' here after its release") for o in loop.first],
             witness=[
-                f"copies 1-{loop.started} of '{loop.element.label}' start together and are the participants of {listed}",
+                together,
                 f"{late} start{s} only when a running copy finishes, after {listed} released",
                 f"{late} arrive{s} at {listed} late and {outcome}",
             ],

@@ -56,7 +56,7 @@ class UndeclaredBarrier(Rule):
         )
         for occurrence in project.occurrences(pipeline):
             ref = occurrence.ref
-            if ref is None or is_expression(ref) or "${" in ref or ref.startswith("parent.") or ref in declared:
+            if not ref or is_expression(ref) or "${" in ref or ref.startswith("parent.") or ref in declared:
                 continue
             if project.declaring(ref, pipeline):
                 continue  # declared by another pipeline: BL501 says so

@@ -40,19 +40,25 @@ class SequentialReuse(DeadlockRule):
         wait = deadlock.cycle[0]
         first = wait.blocker
         if primary.in_rollback:
-            return (
-                f"barrier '{primary.ref}' is used in the normal flow of '{first.where}' and in rollbackSteps "
-                f"('{primary.step.label}'), which never start on a successful run and count as arrived only when "
-                f"their stage or step group finishes, so '{first.where}' waits at '{primary.ref}' for itself"
+            owner = wait.owner or primary.stage
+            rollback = (
+                f"barrier '{primary.ref}' is used in the normal flow of '{first.where}' and by step '{primary.step.label}' in "
+                f"the rollbackSteps of '{owner.label}', which never start on a successful run and count as arrived only when "
+                f"'{owner.label}' finishes"
             )
+            if any(element is owner for element in first.path):
+                return f"{rollback}, so '{first.where}' waits at '{primary.ref}' for its own rollback section"
+            return f"{rollback}, and '{owner.label}' can only finish after '{first.where}' has passed '{primary.ref}'"
         if "resolve" in wait.kinds and not wait.kinds & {"seq", "dependsOn"}:
             return (
                 f"barrier '{primary.ref}' is used by '{first.where}' and later by '{primary.where}', which a `when` may "
                 f"skip, but a skip counts as arrived only when execution reaches it, after '{first.where}' passed"
             )
+        skipped = ", even when a `when` skips it (a skip counts as arrived only when execution reaches it)" if "resolve" in wait.kinds else ""
         return (
             f"barrier '{primary.ref}' is used by '{first.where}' and by '{primary.where}', which can never run at the "
-            f"same time: '{primary.where}' starts only after '{first.where}' has passed '{primary.ref}'"
+            f"same time: '{primary.where}' can start only after '{first.where}' has passed '{primary.ref}', so "
+            f"'{first.where}' waits there for it until the timeouts fire{skipped}"
         )
 
     def fix_hint(self, deadlock, primary):

@@ -47,7 +47,7 @@ class CyclicBarrierOrder(DeadlockRule):
 
     def headline(self, deadlock, primary):
         barriers = names(w.barrier for w in deadlock.cycle)
-        who = names(o.stage.label for w in deadlock.cycle for o in (*w.waiting, w.missing))
+        who = names(o.where for w in deadlock.cycle for o in (*w.waiting, w.missing))
         return f"barriers {barriers} are crossed in orders that form a cycle by {who}, so each waits for another forever"
 
     def fix_hint(self, deadlock, primary):

@@ -36,15 +36,18 @@ class RollbackBarrierStall(Rule):
             owners = " and ".join(f"'{o.label}'" for o in stall.owners)
             waiting = " and ".join(dict.fromkeys(f"'{o.where}'" for o in stall.waiting))
             primary = stall.rollback[0]
+            one = len({o.where for o in stall.waiting}) == 1
+            wait, expire, their = ("waits", "expires", "its") if one else ("wait", "expire", "their")
+            finish = "finishes" if len(stall.owners) == 1 else "finish"
             yield self.finding(
                 primary.step.barrier_ref_origin or primary.step.origin,
                 f"barrier '{stall.barrier}' is used in the rollbackSteps of {owners} and in the normal flow of {waiting}: "
                 f"a rollback position never starts on a successful run and counts as arrived only when {owners} "
-                f"finishes, so {waiting} wait at '{stall.barrier}' until then and expire if that takes longer than "
-                f"their timeout ({', '.join(dict.fromkeys(timeout_text(o) for o in stall.waiting))})",
-                related=[Related(o.step.barrier_ref_origin or o.step.origin, f"'{o.where}' waits here until {owners} finishes") for o in stall.waiting]
+                f"{finish}, so {waiting} {wait} at '{stall.barrier}' until then and {expire} if that takes longer than "
+                f"{their} timeout ({', '.join(dict.fromkeys(timeout_text(o) for o in stall.waiting))})",
+                related=[Related(o.step.barrier_ref_origin or o.step.origin, f"'{o.where}' waits here until {owners} {finish}") for o in stall.waiting]
                 + [Related(o.step.barrier_ref_origin or o.step.origin, "another rollback position of the barrier") for o in stall.rollback[1:]],
-                witness=[f"{waiting} wait at '{stall.barrier}' for the rollbackSteps of {owners}, which count as arrived only when {owners} finishes"],
+                witness=[f"{waiting} {wait} at '{stall.barrier}' for the rollbackSteps of {owners}, which count as arrived only when {owners} {finish}"],
                 flows=[[Related(o.step.origin, f"'{o.where}' arrives at '{o.ref}' and waits")] for o in stall.waiting],
                 fix=f"use a dedicated barrier for the rollback step '{primary.step.label}'",
                 key=stall.barrier,

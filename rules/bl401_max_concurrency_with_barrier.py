@@ -37,6 +37,6 @@ class MaxConcurrencyWithBarrier(LateLoopRule):
     serial_deployment = False
 
     def fix_hint(self, loop):
-        if loop.limit.startswith("maxConcurrency") and (loop.copies or 0) > loop.started:
+        if loop.limit.startswith("maxConcurrency") and (loop.copies or 0) > (loop.started or 0):
             return f"remove maxConcurrency or set it to {loop.copies}, or move the barrier out of the loop"
         return "split the loop so every copy starts at once, or move the barrier out of the loop"

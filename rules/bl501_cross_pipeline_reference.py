@@ -46,7 +46,7 @@ class CrossPipelineReference(Rule):
             declared = {d.identifier for d in pipeline.barriers if d.identifier}
             for occurrence in project.occurrences(pipeline):
                 ref = occurrence.ref
-                if ref is None or is_expression(ref) or "${" in ref:
+                if not ref or is_expression(ref) or "${" in ref:
                     continue
                 chained = next((e for e in occurrence.path if isinstance(e, Stage) and e.child is not None), None)
                 if chained is not None:
@@ -105,8 +105,9 @@ class CrossPipelineReference(Rule):
         yield self.finding(
             occurrence.step.barrier_ref_origin,
             f"barrier '{ref}' used by step '{occurrence.step.label}' in stage '{occurrence.where}' is declared in pipeline "
-            f"{_named(owner)}, not in '{pipeline.label}': barriers belong to one pipeline run, so this step never meets the "
-            f"steps of '{owner.label}' and passes alone{hint}",
+            f"{_named(owner)}, not in {_named(pipeline) if owner.label == pipeline.label else repr(pipeline.label)}: barriers "
+            f"belong to one pipeline run, so this step never meets the steps of '{owner.label}'"
+            f"{' and passes alone' if _alone(project, pipeline, occurrence) else ''}{hint}",
             related=[Related(d.origin, f"declared in pipeline '{owner.label}'") for d in owner.barriers if d.identifier == ref],
             fix=f"use 'parent.{ref}'" if parent else f"declare '{ref}' in pipeline '{pipeline.label}'",
             key=ref,
@@ -116,3 +117,14 @@ class CrossPipelineReference(Rule):
 def _named(pipeline) -> str:
     path = pipeline.origin.doc.path
     return f"'{pipeline.label}' ({path})" if pipeline.label != path else path
+
+
+def _alone(project, pipeline, occurrence) -> bool:
+    """True when the step is the only participant of its reference in its own pipeline."""
+    key = ("participants", id(pipeline))
+    if key not in project._cache:
+        counts: dict = {}
+        for o in project.occurrences(pipeline):
+            counts[o.ref] = None if o.copies is None or counts.get(o.ref, 0) is None else counts.get(o.ref, 0) + o.copies
+        project._cache[key] = counts
+    return project._cache[key].get(occurrence.ref) == 1

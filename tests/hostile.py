@@ -42,12 +42,21 @@ def run_cli(*args: str, stdin: bytes | None = None) -> Outcome:
     return Outcome(result.exit_code, result.stdout, result.stderr)
 
 
-def run_process(*args: str, cwd: str | None = None, timeout: float = 120) -> Outcome:
-    """`barrierlint ARGS` as a real process (a crash in C or a hang is visible only there)."""
+def run_process(*args: str, cwd: str | None = None, timeout: float = 120, memory: int | None = None) -> Outcome:
+    """`barrierlint ARGS` as a real process (a crash in C or a hang is visible only there),
+    within `timeout` seconds and, if given, `memory` bytes of address space (past it, Python
+    raises MemoryError and the command ends with exit 3)."""
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     env.pop("BARRIERLINT_DEBUG", None)
+
+    def cap() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
     done = subprocess.run(
-        [sys.executable, "-m", "barrierlint", *args], capture_output=True, cwd=cwd, env=env, timeout=timeout
+        [sys.executable, "-m", "barrierlint", *args], capture_output=True, cwd=cwd, env=env, timeout=timeout,
+        preexec_fn=cap if memory else None,
     )
     out, err = done.stdout.decode("utf-8", "replace"), done.stderr.decode("utf-8", "replace")
     assert "Traceback" not in out + err, err
@@ -289,3 +298,48 @@ def laughs(levels: int, width: int, leaf: str, wrap: str = "{}") -> str:
         item = wrap.format(f"*l{level - 1}")
         lines.append(f"  x{level}: &l{level} [{', '.join([item] * width)}]")
     return "\n".join(lines) + "\n"
+
+
+def _stage(i: int, ref: str = "ready", extra: str = "") -> str:
+    """One stage list item on one line: a Custom stage with one Barrier step."""
+    step = f"{{step: {{identifier: w, name: w, type: Barrier, timeout: 1m, spec: {{barrierRef: {ref}}}}}}}"
+    return f"{{stage: {{identifier: s{i}, name: s{i}, type: Custom, {extra}spec: {{execution: {{steps: [{step}]}}}}}}}}"
+
+
+def _many(size: int, item) -> list[str]:
+    """item(0), item(1), ... until their text reaches `size` characters."""
+    items, total = [], 0
+    while total < size:
+        items.append(item(len(items)))
+        total += len(items[-1]) + 1
+    return items
+
+
+_HEAD = "pipeline:\n  identifier: p\n  name: p\n  flowControl:\n    barriers:\n      - {identifier: ready, name: ready}\n"
+_PARALLEL = "  stages:\n    - parallel:\n"
+
+# name -> a pipeline of about `size` characters that is pathological in one way
+PATHOLOGICAL = {
+    "deep": lambda size: "# pipeline:\n" + "[" * (size // 2) + "]" * (size // 2),
+    "wide-list": lambda size: "pipeline:\n  identifier: p\n  name: p\n  stages: [" + ", ".join(["1"] * (size // 3)) + "]\n",
+    "wide-mapping": lambda size: _HEAD + "  x:\n" + "".join(_many(size, lambda i: f"    k{i}: 1\n")) + "  stages:\n    - " + _stage(0) + "\n",
+    "wide-stages": lambda size: _HEAD + _PARALLEL + "".join(f"        - {s}\n" for s in _many(size, _stage)),
+    "many-aliases": lambda size: _HEAD + "  a: &a {step: {identifier: w, name: w, type: Barrier, timeout: 1m, spec: {barrierRef: ready}}}\n"
+    + "  stages: [{stage: {identifier: s, name: s, type: Custom, spec: {execution: {steps: [" + ", ".join(["*a"] * (size // 4)) + "]}}}}]\n",
+    "huge-scalar": lambda size: _HEAD + "  stages:\n    - " + _stage(0, ref="r" * size) + "\n",
+    "aliased-huge-scalar": lambda size: _HEAD + f"  x: &n {'n' * (size // 2)}\n" + _PARALLEL
+    + "".join(f"        - {_stage(i, ref='*n')}\n" for i in range(1000)),
+    "huge-script": lambda size: _HEAD + "  stages:\n    - " + _stage(0) + "\n    - stage:\n        identifier: t\n        name: t\n"
+    "        type: Custom\n        spec:\n          execution:\n            steps:\n              - step:\n                  identifier: run\n"
+    "                  name: run\n                  type: ShellScript\n                  spec:\n                    script: |\n"
+    + "                      echo hello world\n" * (size // 40),
+    "huge-loop-counts": lambda size: _HEAD + _PARALLEL
+    + "".join(f"        - {s}\n" for s in _many(size, lambda i: _stage(i, extra="strategy: {repeat: {times: 2147483647}}, "))),
+    "huge-matrix": lambda size: _HEAD + "  stages:\n    - "
+    + _stage(0, extra="strategy: {matrix: {" + ", ".join(f"{axis}: [{', '.join(map(str, range(size // 40)))}]" for axis in "abcd") + "}}, ") + "\n",
+    "thousands-of-barriers": lambda size: "pipeline:\n  identifier: p\n  name: p\n  flowControl:\n    barriers:\n"
+    + "".join(f"      - {{identifier: b{i}, name: b{i}}}\n" for i in range(size // 420)) + _PARALLEL
+    + "".join(f"        - {_stage(i, ref=f'b{i // 2}')}\n" for i in range(2 * (size // 420))),
+    "one-giant-line": lambda size: "{pipeline: {identifier: p, name: p, flowControl: {barriers: [{identifier: ready, name: ready}]}, stages: [{parallel: ["
+    + ", ".join(_many(size, lambda i: _stage(i, ref=f"nope{i}"))) + "]}]}}\n",
+}

@@ -1,7 +1,10 @@
 """A hypothesis generator of Harness pipelines, written as YAML text and read through the real
 loader and model: parallel groups, step groups (nested, parallel step blocks), loops with and
-without maxConcurrency, multi-service spawners, `when`, `dependsOn` and rollbackSteps, over a
-small pool of barrier references so that barriers are shared, reused and crossed."""
+without maxConcurrency, multi-service and multi-environment spawners, `when`, `dependsOn`,
+rollbackSteps and stage / step group timeouts (long enough never to fire before quiescence),
+over a small pool of barrier references so that barriers are shared, reused and crossed; and
+FirstGen pipelines with their workflow files (groups of parallel workflows, looped workflows,
+phases with parallel steps, conditional skips)."""
 
 from __future__ import annotations
 
@@ -84,6 +87,8 @@ def _step_items(draw, names: _Names, depth: int):
                 group["when"] = when
             if draw(st.integers(0, 4)) == 0:
                 group["rollbackSteps"] = [draw(_step(names, 8))]
+            if draw(st.integers(0, 5)) == 0:
+                group["timeout"] = "2d"
             items.append({"stepGroup": group})
         else:
             items.append({"parallel": [draw(_step_items(names, depth + 1))[0] for _ in range(draw(st.integers(2, 3)))]})
@@ -97,10 +102,15 @@ def _stage(draw, names: _Names, dag_ids: list[str] | None):
     if draw(st.integers(0, 4)) == 0:
         stage["spec"]["execution"]["rollbackSteps"] = [draw(_step(names, 8))]
     spawner = draw(st.integers(0, 6))
-    if spawner == 0:
+    if spawner <= 1:
         stage["type"] = "Deployment"
-        parallel = draw(st.booleans())
-        stage["spec"]["services"] = {"values": [{"serviceRef": f"svc{i}"} for i in range(draw(st.integers(2, 3)))], "metadata": {"parallel": parallel}}
+        for key, kind in (("services", "svc"), ("environments", "env")):
+            if key == "services" and spawner == 1 or key == "environments" and spawner == 0 and draw(st.booleans()):
+                continue  # services only, environments only, or both
+            values = [{"serviceRef": f"svc{i}"} if key == "services" else {"environmentRef": f"env{i}", "infrastructureDefinitions": [{"identifier": f"i{j}"} for j in range(draw(st.integers(1, 2)))]} for i in range(draw(st.integers(1, 3)))]
+            stage["spec"][key] = {"values": values}
+            if draw(st.integers(0, 2)):
+                stage["spec"][key]["metadata"] = {"parallel": draw(st.booleans())}
     else:
         strategy = draw(_strategy())
         if strategy:
@@ -108,6 +118,8 @@ def _stage(draw, names: _Names, dag_ids: list[str] | None):
     when = draw(_when("pipelineStatus"))
     if when:
         stage["when"] = when
+    if draw(st.integers(0, 5)) == 0:
+        stage["timeout"] = "2d"
     if dag_ids is not None:
         stage["dependsOn"] = draw(st.lists(st.sampled_from(dag_ids), unique=True, max_size=2)) if dag_ids else []
         dag_ids.append(ident)
@@ -159,15 +171,81 @@ class Drawn:
 
 
 @st.composite
-def runs(draw) -> Drawn:
-    """A pipeline with an outcome for every conditional element and a duration for every step."""
-    built = draw(pipelines())
+def runs(draw, generated=None) -> Drawn:
+    """A pipeline (NextGen unless `generated` says otherwise) with an outcome for every
+    conditional element and a duration for every step, keyed by file and route."""
+    built = draw(generated if generated is not None else pipelines())
     outcomes = {route: draw(st.booleans()) for route in built.conditional}
     durations = {}
     stack = list(built.pipeline.stages)
     while stack:
         item = stack.pop()
         if isinstance(item, model.Step) and not item.is_barrier:
-            durations[item.origin.route] = float(draw(st.sampled_from([0, 1, 30, 60, 300])))
+            durations[(item.origin.doc.path, item.origin.route)] = float(draw(st.sampled_from([0, 1, 30, 60, 300])))
         stack.extend(sub for sub, _ in model.children(item))
     return Drawn(built, outcomes, durations)
+
+
+# -- FirstGen --------------------------------------------------------------------------------
+
+
+def _firstgen_step(draw, names: _Names, used: set) -> dict:
+    """A step; a workflow seldom repeats an identifier (Harness then refuses the trigger)."""
+    name = names.next("s")
+    if draw(st.integers(0, 9)) < 6:
+        identifier = draw(st.sampled_from(REFS))
+        if identifier not in used or draw(st.integers(0, 5)) == 0:
+            used.add(identifier)  # timeouts far beyond any run, so none fires before quiescence
+            return {"type": "BARRIER", "name": name, "properties": {"identifier": identifier, "timeoutMillis": 172800000}}
+    return {"type": "SHELL_SCRIPT", "name": name}
+
+
+@st.composite
+def _workflow(draw, names: _Names) -> dict:
+    used: set = set()
+
+    def steps(most: int) -> list:
+        return [_firstgen_step(draw, names, used) for _ in range(draw(st.integers(1, most)))]
+
+    workflow: dict = {"harnessApiVersion": "1.0", "type": "CANARY"}
+    if draw(st.booleans()):
+        workflow["preDeploymentSteps"] = steps(2)
+    workflow["phases"] = [
+        {
+            "type": "KUBERNETES",
+            "name": names.next("phase"),
+            "phaseSteps": [
+                {"type": "K8S_PHASE_STEP", "name": names.next("section"), "stepsInParallel": draw(st.booleans()), "steps": steps(3)}
+                for _ in range(draw(st.integers(1, 2)))
+            ],
+        }
+        for _ in range(draw(st.integers(1, 2)))
+    ]
+    if draw(st.booleans()):
+        workflow["postDeploymentSteps"] = steps(2)
+    return workflow
+
+
+@st.composite
+def firstgen_pipelines(draw) -> Built:
+    """A FirstGen pipeline and its workflow files, read as a project reads them."""
+    from barrierlint.project import Settings, build
+
+    names = _Names()
+    workflows = {f"W{i}": draw(_workflow(names)) for i in range(draw(st.integers(1, 3)))}
+    stages = []
+    for _ in range(draw(st.integers(1, 3))):
+        for position in range(draw(st.integers(1, 3))):
+            stage = {"type": "ENV_STATE", "name": names.next("stage"), "parallel": position > 0, "workflowName": draw(st.sampled_from(sorted(workflows)))}
+            if draw(st.integers(0, 4)) == 0:
+                stage["skipCondition"] = {"type": "CONDITIONAL_SKIP", "expression": "${app.name} == 'shop'"}
+            if draw(st.integers(0, 4)) == 0:  # a looped workflow: one copy per infrastructure definition
+                values = ",".join(f"infra{k}" for k in range(draw(st.integers(2, 3))))
+                stage["workflowVariables"] = [{"name": "Infra", "entityType": "INFRASTRUCTURE_DEFINITION", "value": values}]
+            stages.append(stage)
+    texts = {f"App/Workflows/{name}.yaml": json.dumps(body, indent=1) for name, body in workflows.items()}
+    texts["App/Pipelines/Release.yaml"] = json.dumps({"harnessApiVersion": "1.0", "type": "PIPELINE", "pipelineStages": stages}, indent=1)
+    project = build([source.load(path, text.encode()) for path, text in texts.items()], Settings())
+    pipeline = next(p for p in project.pipelines if p.syntax == "firstgen")
+    text = json.dumps({path: json.loads(body) for path, body in texts.items()})
+    return Built(text, pipeline, _conditional(pipeline))

@@ -1,5 +1,6 @@
 """Fuzzing with hypothesis: real pipelines (shared/corpus/real) and generated ones, mutated by
-deleting, duplicating, retyping, reordering and aliasing nodes, and by breaking their text.
+deleting, duplicating, retyping, reordering and aliasing nodes, and by breaking their text; real
+pipelines also with a part moved into a template (a second YAML document) that they use.
 Every case must end without an exception (the command's exit 3) and within a bound of CPU time.
 
 CI runs a short, fixed-seed run. The long run (README, "Fuzzing") sets
@@ -226,6 +227,37 @@ def test_mutated_real_pipelines(index, operations):
 @given(pipeline=generated_pipelines, operations=st.one_of(st.just([]), OPERATIONS))
 def test_generated_and_mutated_pipelines(pipeline, operations):
     check_case(dump(mutate(pipeline, operations)))
+
+
+TEMPLATE_TYPES = {"stage": "Stage", "stepGroup": "StepGroup", "step": "Step"}
+
+
+def templated(data, which: int) -> list:
+    """The pipeline and a template, as two YAML documents: one of its stages, step groups or
+    steps becomes the template's spec, with its barrierRef and timeout fields runtime inputs,
+    and is used where it was, its templateInputs answering them (so mutations reach the
+    inlining of templates and inputs)."""
+    sites = [(parent, key) for parent, key in places(data) if key in TEMPLATE_TYPES and isinstance(parent[key], dict)]
+    if not sites:
+        return [data]
+    parent, key = sites[which % len(sites)]
+    body = parent[key]
+    spec = {k: v for k, v in body.items() if k not in ("identifier", "name")}
+    inputs = yaml.load(dump(spec), Loader=yaml.CSafeLoader)  # a copy that shares nothing with the spec
+    for holder, field in places(spec):
+        if field in ("barrierRef", "timeout"):
+            holder[field] = "<+input>"
+    parent[key] = {"identifier": body.get("identifier"), "name": body.get("name"), "template": {"templateRef": "t", "versionLabel": "1", "templateInputs": inputs}}
+    return [data, {"template": {"identifier": "t", "name": "t", "versionLabel": "1", "type": TEMPLATE_TYPES[key], "spec": spec}}]
+
+
+@pytest.mark.skipif(not CORPUS_FILES, reason="shared/corpus/real is not beside this clone")
+@fuzz
+@given(index=st.integers(0, 10_000), which=st.integers(0, 2**16), operations=st.one_of(st.just([]), OPERATIONS))
+def test_mutated_pipelines_with_templates(index, which, operations):
+    documents = mutate(templated(corpus_data(index), which), operations)
+    documents = documents if isinstance(documents, list) else [documents]
+    check_case(yaml.dump_all(documents, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True).encode())
 
 
 TOKENS = ["\t", "[", "]", "{", "}", "- ", ": ", "? ", "&a ", "*a", "&b [*a, *a] ", "!!python/object:os.system ", "!!binary ",

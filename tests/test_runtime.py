@@ -219,3 +219,78 @@ def test_scenario_file_is_validated(tmp_path):
         bad.write_text(text)
         with pytest.raises(ScenarioError, match=message):
             scenarios.load(str(bad))
+
+
+def test_a_stage_timeout_expires_what_runs_inside_and_times_its_barriers_out():
+    slow = stage("a", work("w"), barrier("b", "x"), extra="    timeout: 5m\n")
+    p = pipeline(parallel(slow, stage("c", work("v"), barrier("b", "x"))))
+    run = simulate(p, Scenario(durations={"a.w": 3600, "c.v": 60}))
+    assert statuses(run)["a"] == "EXPIRED" and statuses(run)["a.w"] == "EXPIRED"
+    assert run.instances["x"].state == "TIMED_OUT" and run.instances["x"].resolved_at == 300
+    assert statuses(run)["c.b"] == "EXPIRED" and run.status == "FAILED"
+    assert "a.b" not in statuses(run)  # the rest of the stage never starts
+
+
+def test_a_step_group_timeout_applies_the_group_failure_strategy():
+    group = (
+        "stepGroup: {identifier: g, name: g, timeout: 2m, steps: [{" + work("w") + "}], "
+        "failureStrategies: [{onFailure: {errors: [Timeout], action: {type: Ignore}}}]}"
+    )
+    run = simulate(pipeline(stage("a", group, work("after"))), Scenario(durations={"a.g.w": 600}))
+    assert statuses(run)["a.g"] == "IGNORE_FAILED" and statuses(run)["a.g.w"] == "EXPIRED"
+    assert statuses(run)["a.after"] == "SUCCEEDED" and run.status == "SUCCEEDED" and run.ended == 180
+
+
+def test_the_pipeline_timeout_and_the_scenario_defaults_end_the_run_expired():
+    p = pipeline(parallel(stage("a", barrier("b", "x", "1d"), barrier("b2", "y", "1d")), stage("c", barrier("b", "y", "1d"), barrier("b2", "x", "1d"))))
+    assert simulate(p).ended == 86400
+    run = simulate(p, Scenario(pipeline_timeout=3600))
+    assert run.status == "EXPIRED" and run.ended == 3600 and statuses(run)["a.b"] == "EXPIRED"
+    staged = simulate(p, Scenario(stage_timeout=600))
+    assert staged.ended == 600 and statuses(staged)["a"] == "EXPIRED" and staged.status == "FAILED"
+    scenario = scenarios.from_data({"defaults": {"stage_timeout": "10m", "pipeline_timeout": "1h"}})
+    assert (scenario.stage_timeout, scenario.pipeline_timeout) == (600, 3600)
+
+
+def firstgen(stages: list[tuple[str, bool]], workflows: dict[str, list[str]]) -> model.Pipeline:
+    """A FirstGen pipeline of (workflow, parallel with previous) stages; each workflow one phase of
+    steps written as `BARRIER id [timeoutMillis]` or a step name."""
+    from barrierlint.project import Settings, build
+
+    def step(text: str) -> dict:
+        parts = text.split()
+        if parts[0] != "BARRIER":
+            return {"type": "SHELL_SCRIPT", "name": text}
+        properties = {"identifier": parts[1], **({"timeoutMillis": int(parts[2])} if len(parts) > 2 else {})}
+        return {"type": "BARRIER", "name": f"{parts[1]}-{len(text)}", "properties": properties}
+
+    docs = [
+        source.load(f"App/Workflows/{name}.yaml", json.dumps({"harnessApiVersion": "1.0", "type": "CANARY", "phases": [
+            {"type": "KUBERNETES", "name": "Phase 1", "phaseSteps": [{"type": "K8S_PHASE_STEP", "name": "Deploy", "steps": [step(s) for s in steps]}]}
+        ]}).encode())
+        for name, steps in workflows.items()
+    ]
+    pipeline = [{"type": "ENV_STATE", "name": f"{name}{i}", "parallel": parallel, "workflowName": name} for i, (name, parallel) in enumerate(stages)]
+    docs.append(source.load("App/Pipelines/Release.yaml", json.dumps({"harnessApiVersion": "1.0", "type": "PIPELINE", "pipelineStages": pipeline}).encode()))
+    return next(p for p in build(docs, Settings()).pipelines if p.syntax == "firstgen")
+
+
+def test_firstgen_barriers_are_scoped_to_a_group_of_parallel_workflows():
+    p = firstgen([("A", False), ("B", True), ("C", False)], {"A": ["work", "BARRIER x"], "B": ["BARRIER x"], "C": ["BARRIER x"]})
+    run = simulate(p)
+    assert run.status == "SUCCEEDED"
+    waits = {n.label: (n.started, n.ended) for n in run.nodes if n.label.endswith(("x-9",))}
+    assert waits["B1.Phase 1.Deploy.x-9"] == (0, 60)  # waits for A's arrival after its work
+    assert waits["C2.Phase 1.Deploy.x-9"][0] == waits["C2.Phase 1.Deploy.x-9"][1]  # alone in its group: passes at once
+
+
+def test_firstgen_expiry_abandons_the_barrier_and_a_repeated_identifier_refuses_the_trigger():
+    p = firstgen([("A", False), ("B", True)], {"A": ["BARRIER x 60000", "BARRIER y"], "B": ["BARRIER y", "BARRIER x"]})
+    run = simulate(p)
+    assert run.ended == 60 and {i.state for i in run.instances.values()} == {"ENDURE"}  # FirstGen has no timed-out state
+    failed = [n for n in run.nodes if n.status == "FAILED" and isinstance(n.element, model.Step)]
+    assert failed and all(n.message.startswith("The barrier endures") for n in failed)
+    default = simulate(firstgen([("A", False), ("B", True)], {"A": ["BARRIER x", "BARRIER y"], "B": ["BARRIER y", "BARRIER x"]}))
+    assert default.ended == 600  # timeoutMillis defaults to 10 minutes
+    refused = simulate(firstgen([("A", False), ("B", True)], {"A": ["BARRIER x", "BARRIER x"], "B": ["BARRIER x"]}))
+    assert refused.status == "ERRORED" and refused.rejected.startswith("Barriers are not running concurrently.")

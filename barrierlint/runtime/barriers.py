@@ -18,12 +18,13 @@ from typing import Callable
 from ..model import Occurrence
 from .clock import LATE, Clock, Signal
 from .scenario import Profile
-from .status import ASYNC_WAITING, EXPIRED, NEGATIVE, POSITIVE, Node
+from .status import ASYNC_WAITING, EXPIRED, NEGATIVE, POSITIVE, TERMINAL, Node
 
 STANDING, DOWN, ENDURE, TIMED_OUT = "STANDING", "DOWN", "ENDURE", "TIMED_OUT"
 PENDING, ARRIVED, ABANDONED, EXPIRED_POSITION = "pending", "arrived", "abandoned", "timed-out"
 
 REJECTED = "The barrier is rejected. One of the stage failed before arriving to the barrier step."
+ENDURES = "The barrier endures since some of the tasks failed before all instances were reached."  # FirstGen
 BARRIER_TIMED_OUT = "The barrier timed out"
 OWN_TIMEOUT = "Please Check the timeout configuration on the step to extend the duration of the step"
 
@@ -75,8 +76,12 @@ def site_of(occurrence: Occurrence, ref: str) -> Site:
 
 
 class Barriers:
-    def __init__(self, clock: Clock, profile: Profile, nodes: dict, trace: Callable[..., None]):
-        self.clock, self.profile, self.nodes, self.trace = clock, profile, nodes, trace
+    """NextGen barriers, or FirstGen ones (`firstgen`, harness-semantics.md §3.17): there an
+    expired participant abandons the barrier (no timed-out state), a step arriving after the
+    barrier resolved takes its outcome at once, and every workflow that finishes re-evaluates."""
+
+    def __init__(self, clock: Clock, profile: Profile, nodes: dict, trace: Callable[..., None], firstgen: bool = False):
+        self.clock, self.profile, self.nodes, self.trace, self.firstgen = clock, profile, nodes, trace, firstgen
         self.instances: dict[str, Instance] = {}
         self._index: dict[tuple, list[Position]] = {}  # (element, key) -> positions walking it
         self._placeholders: dict[tuple, list[Position]] = {}  # (loop element, key) -> placeholders
@@ -141,7 +146,7 @@ class Barriers:
             status = node.status
             if status in POSITIVE:
                 return ARRIVED, 0
-            if status == EXPIRED:
+            if status == EXPIRED and not self.firstgen:
                 return EXPIRED_POSITION, depth
             if status in NEGATIVE:
                 return ABANDONED, depth
@@ -167,7 +172,7 @@ class Barriers:
         for position in self._index.get((node.element, node.key), ()):
             if position.state != "removed" and self.instances[position.site.ref].state == STANDING:
                 self._update(position)
-        if not self.profile.poll_interval:
+        if not self.profile.poll_interval or (self.firstgen and node.parent is None and node.status in TERMINAL):
             self.evaluate_dirty()
         elif self._dirty and not self._ticking:
             self._ticking = True
@@ -199,7 +204,7 @@ class Barriers:
         cause = decided_by.site.occurrence.where if decided_by else None
         self.trace("barrier", barrier=instance.ref, state=state, waiters=len(instance.waiters), cause=cause)
         for _node, signal in instance.waiters:
-            signal.fire(outcome(state))
+            signal.fire(self.outcome(state))
         instance.waiters = []
 
     # -- arrival ------------------------------------------------------------------------
@@ -216,15 +221,16 @@ class Barriers:
             self.evaluate(instance)  # an arrival is evaluated at once, also when polling
         else:
             instance.late.append((node, self.clock.now))
-            self.trace("late-arrival", barrier=ref, node=node.label, resolved=instance.state, policy=self.profile.late_arrival)
-            if self.profile.late_arrival == "pass":
-                signal.fire(outcome(instance.state))
+            policy = "pass" if self.firstgen else self.profile.late_arrival
+            self.trace("late-arrival", barrier=ref, node=node.label, resolved=instance.state, policy=policy)
+            if policy == "pass":
+                signal.fire(self.outcome(instance.state))
         return signal
 
-
-def outcome(state: str) -> tuple[str, str]:
-    return {
-        DOWN: ("SUCCEEDED", ""),
-        ENDURE: ("FAILED", REJECTED),
-        TIMED_OUT: ("EXPIRED", BARRIER_TIMED_OUT),
-    }[state]
+    def outcome(self, state: str) -> tuple[str, str]:
+        """A waiting Barrier step's (status, message) when its barrier resolves."""
+        return {
+            DOWN: ("SUCCEEDED", ""),
+            ENDURE: ("FAILED", ENDURES if self.firstgen else REJECTED),
+            TIMED_OUT: ("EXPIRED", BARRIER_TIMED_OUT),
+        }[state]

@@ -101,27 +101,28 @@ Body = Generator[Signal, Any, Any]
 
 class Process:
     """A generator that yields signals and is resumed with their values; `done` fires with its
-    return value."""
+    return value. `interrupt` throws an exception into it at the signal it waits for."""
 
-    __slots__ = ("body", "done")
+    __slots__ = ("clock", "body", "done", "_turn")
 
     def __init__(self, clock: Clock, body: Body):
-        self.body, self.done = body, Signal(clock)
-        clock.at(0, self._resume, None, priority=URGENT)
+        self.clock, self.body, self.done, self._turn = clock, body, Signal(clock), 0
+        clock.at(0, self._step, 0, None, False, priority=URGENT)
 
-    def _resume(self, value: Any) -> None:
+    def _step(self, turn: int, value: Any, throw: bool) -> None:
+        if turn != self._turn:  # an interrupt came first: the signal it waited for no longer concerns it
+            return
         try:
-            awaited = self.body.send(value)
+            awaited = self.body.throw(value) if throw else self.body.send(value)
         except StopIteration as end:
             self.done.fire(end.value)
             return
-        awaited.then(self._resume)
+        awaited.then(lambda result: self._step(turn, result, False))
 
-
-def sleep(clock: Clock, delay: float) -> Signal:
-    signal = Signal(clock)
-    clock.at(delay, signal.fire, None)
-    return signal
+    def interrupt(self, error: BaseException) -> None:
+        if not self.done.fired:
+            self._turn += 1
+            self.clock.at(0, self._step, self._turn, error, True, priority=URGENT)
 
 
 def all_of(clock: Clock, signals: list[Signal]) -> Signal:

@@ -34,6 +34,11 @@ class Profile:
     # engine's code suggests (harness-semantics.md §3.9, Q6), like the static analysis, or "arrived"
     unspawned_loops: str = "pending"
 
+    @classmethod
+    def of(cls, settings) -> "Profile":
+        """The profile the configuration's analysis settings describe (the static verdicts assume it)."""
+        return cls(late_arrival=settings.late_arrival, edition_cap=settings.edition_cap, unspawned_loops=settings.unspawned_loops)
+
 
 @dataclass(frozen=True)
 class Failure:
@@ -49,6 +54,8 @@ class Scenario:
     step_duration: float = 60.0
     condition: bool = True  # outcome of a `when` condition the scenario does not name
     copies: int = 1  # copies of a loop whose size is an expression
+    stage_timeout: float | None = None  # for a stage without `timeout` (None: no limit, as in the YAML)
+    pipeline_timeout: float | None = None  # for a pipeline without `timeout`
     horizon: float = 30 * 86400.0
     stop_at_quiescence: bool = False
     durations: dict[str, float] = field(default_factory=dict)
@@ -93,8 +100,9 @@ def _choice(value: Any, allowed: tuple[str, ...], where: str) -> str:
     return value
 
 
-def from_data(data: Any) -> Scenario:
-    """A scenario from parsed YAML (a mapping); ScenarioError for anything unusable."""
+def from_data(data: Any, defaults: Profile = Profile()) -> Scenario:
+    """A scenario from parsed YAML (a mapping); ScenarioError for anything unusable. Profile keys
+    the file leaves out come from `defaults` (the configuration's settings)."""
     data = _mapping(data, "the scenario")
     known = {"seed", "shuffle_ties", "profile", "defaults", "durations", "fail", "when", "inputs", "horizon", "stop_at_quiescence"}
     unknown = sorted(set(data) - known)
@@ -104,7 +112,6 @@ def from_data(data: Any) -> Scenario:
     unknown = sorted(set(profile_data) - {"late_arrival", "poll_interval", "edition_cap", "unspawned_loops"})
     if unknown:
         raise ScenarioError(f"unknown profile key '{unknown[0]}'")
-    defaults = Profile()
     profile = Profile(
         late_arrival=_choice(profile_data.get("late_arrival", defaults.late_arrival), LATE_ARRIVAL, "profile.late_arrival"),
         poll_interval=_seconds(profile_data.get("poll_interval", defaults.poll_interval), "profile.poll_interval"),
@@ -125,6 +132,9 @@ def from_data(data: Any) -> Scenario:
         scenario.condition = bool(fallback["condition"])
     if "copies" in fallback:
         scenario.copies = int(fallback["copies"])
+    for key in ("stage_timeout", "pipeline_timeout"):
+        if fallback.get(key) is not None:
+            setattr(scenario, key, _seconds(fallback[key], f"defaults.{key}"))
     for selector, value in _mapping(data.get("durations"), "durations").items():
         scenario.durations[str(selector)] = _seconds(value, f"durations.{selector}")
     for selector, value in _mapping(data.get("fail"), "fail").items():
@@ -142,7 +152,7 @@ def from_data(data: Any) -> Scenario:
     return scenario
 
 
-def load(path: str) -> Scenario:
+def load(path: str, defaults: Profile = Profile()) -> Scenario:
     """Read a scenario file; ScenarioError (one line) when it cannot be read or used."""
     import yaml
 
@@ -156,6 +166,6 @@ def load(path: str) -> Scenario:
         where = f" at line {mark.line + 1}" if mark else ""
         raise ScenarioError(f"{path}: not valid YAML{where}") from None
     try:
-        return from_data(data)
+        return from_data(data, defaults)
     except (TypeError, ValueError) as error:
         raise ScenarioError(f"{path}: {error}") from None

@@ -13,11 +13,12 @@ import re
 from functools import lru_cache
 from dataclasses import dataclass, field
 
+from .. import firstgen
 from ..finding import route_text
 from ..memory import collector_paused
-from ..model import Parallel, Pipeline, Sequence, Stage, Step, StepGroup, is_expression, is_runtime_input, occurrences, parse_duration, stages
+from ..model import BarrierRef, Parallel, Pipeline, Sequence, Stage, Step, StepGroup, awaits_parent, is_expression, is_runtime_input, occurrences, parse_duration, stages
 from .barriers import OWN_TIMEOUT, Barriers, Instance, site_of
-from .clock import Clock, Process, Signal, all_of, sleep
+from .clock import LATE, Clock, Process, Signal, all_of
 from .scenario import Scenario
 from .status import (
     ABORTED,
@@ -34,7 +35,15 @@ from .status import (
 )
 
 BARRIER_DEFAULT_TIMEOUT = 10 * 3600.0  # the engine's default when a Barrier step has no timeout
+ELEMENT_TIMEOUT = "Timed out: its own timeout expired"  # a stage, step group or pipeline
+EXPIRY = object()  # what a stage or step group body returns when its own timeout interrupted it
+FIRSTGEN_BARRIER_DEFAULT_TIMEOUT = parse_duration(firstgen.DEFAULT_TIMEOUT)
 _COPY = re.compile(r"\[\d+\]")
+_KINDS = {Stage: "stage", StepGroup: "stepgroup", Step: "step"}
+
+
+class Expired(Exception):
+    """Thrown into the body of a stage or step group whose own timeout expired."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +82,7 @@ class Quiescence:
 class Run:
     pipeline: Pipeline
     scenario: Scenario
-    status: str  # SUCCEEDED | FAILED | ABORTED | ERRORED (rejected at start) | RUNNING (stuck at the horizon)
+    status: str  # SUCCEEDED | FAILED | ABORTED | EXPIRED (pipeline timeout) | ERRORED (rejected at start) | RUNNING (stuck at the horizon)
     ended: float
     recorded: list[tuple]  # (time, event, fields) as the run recorded them
     nodes: list[Node]  # every node in start order
@@ -114,13 +123,16 @@ class Simulator:
     def __init__(self, pipeline: Pipeline, scenario: Scenario):
         self.pipeline, self.scenario = pipeline, scenario
         self.clock = Clock(scenario.seed, scenario.shuffle_ties)
+        self.firstgen = pipeline.syntax == "firstgen"
         self.nodes: dict[tuple, Node] = {}  # (element, key) -> latest node
         self.history: list[Node] = []
         self.active: dict[int, Node] = {}  # id -> node not yet terminal
         self.events: list[tuple] = []  # (time, event, fields)
-        self.barriers = Barriers(self.clock, scenario.profile, self.nodes, self.trace)
+        self.barriers = Barriers(self.clock, scenario.profile, self.nodes, self.trace, self.firstgen)
         self.pipeline_failed = False
-        self.aborted = False
+        self.aborted = False  # the run was stopped: an Abort strategy, or the pipeline's timeout
+        self.stopped_as = ABORTED
+        self.expiring: set[int] = set()  # ids of stages and step groups whose own timeout expired
         self.quiescence: Quiescence | None = None
         self._main: Process | None = None
 
@@ -135,23 +147,25 @@ class Simulator:
         self.nodes[(element, key)] = node
         self.history.append(node)
         self.active[id(node)] = node
-        self.trace("start", node=node.label, kind=type(element).__name__.lower(), path=element.origin.route, attempt=attempt)
+        self.trace("start", node=node.label, kind=_KINDS[type(element)], path=element.origin.route, attempt=attempt)
         self.barriers.changed(node)
         return node
 
     def _finish(self, node: Node, status: str, message: str = "", notify: bool = True) -> None:
         node.status, node.ended, node.message = status, self.clock.now, message
+        if node.timer is not None:
+            self.clock.cancel(node.timer)
         self.active.pop(id(node), None)
         self.trace("end", node=node.label, status=status, **({"message": message} if message else {}))
         if notify:
             self.barriers.changed(node)
 
     def _lookup(self, table: dict, node: Node):
-        """The scenario entry for a node: by route, YAML path, label with or without copies."""
+        """The scenario entry for a node: by place, route, YAML path, label with or without copies."""
         if not table:
             return None
         route = node.element.origin.route
-        return self.scenario.lookup(table, (route, route_text(route), node.label, _COPY.sub("", node.label)))
+        return self.scenario.lookup(table, (place(node.element), route, route_text(route), node.label, _COPY.sub("", node.label)))
 
     # -- the run ------------------------------------------------------------------------
 
@@ -160,12 +174,16 @@ class Simulator:
         if rejected:
             self.trace("rejected", message=rejected)
             return self._result("ERRORED", rejected)
-        self.barriers.register([site_of(o, self.refs[id(o.step)]) for o in self.occurrences])
+        # FirstGen builds its barriers from the normal flow only (harness-semantics.md §3.17)
+        self.barriers.register([site_of(o, self.refs[id(o.step)]) for o in self.occurrences if not (self.firstgen and o.in_rollback)])
         self.trace("start", node=self.pipeline.label, kind="pipeline")
         self._main = Process(self.clock, self._stage_list(self.pipeline.stages, ()))
+        timeout = self._timeout(self.pipeline, self.scenario.pipeline_timeout)
+        if timeout is not None:
+            self.clock.at(timeout, self._stop, EXPIRED, "timeout", self.pipeline.label, priority=LATE, work=False)
         self.clock.run(self.scenario.horizon, self._quiescent)
         if self.aborted:
-            status = ABORTED
+            status = self.stopped_as
         elif not self._main.done.fired:
             status = RUNNING
         else:
@@ -184,22 +202,35 @@ class Simulator:
         self.occurrences = occurrences(self.pipeline)
         for occurrence in self.occurrences:
             step = occurrence.step
-            route = step.origin.route
-            dotted = ".".join(item.label for item in occurrence.path if isinstance(item, (Stage, StepGroup))) + f".{step.label}"
-            names = (route, route_text(route), dotted)
-            ref = self.scenario.lookup(self.scenario.inputs, names) or _default_input(occurrence.ref)
+            ref = self._input(occurrence) or _default_input(occurrence.ref)
+            if awaits_parent(ref):  # a chained child run on its own: `parent.X` is its own X (harness-semantics.md §3.14)
+                ref = BarrierRef(ref, ref.split(".", 1)[1])
             self.refs[id(step)] = ref
             if step.strategy is not None:
                 return f"Barrier step cannot be configured with looping strategy. (step '{step.label}' in stage '{occurrence.stage.label}')"
             if ref is None:
                 return f"Barrier step '{step.label}' in stage '{occurrence.stage.label}' has no barrierRef"
             if is_runtime_input(ref):  # no value given: a barrier of its own, as the static analysis sees it
+                dotted = _dotted(occurrence)
                 self.refs[id(step)] = f"{ref}@{dotted}"
                 self.trace("input", node=dotted, message=f"barrierRef {ref} has no value in the scenario (`inputs`): a barrier no other step joins")
                 continue
-            if is_expression(ref) or "${" in ref:
+            if refused(ref, self.firstgen):
                 return f"Variable expressions are not allowed in Barrier Reference. Found: {ref}"
+        if self.firstgen:
+            for earlier, later in firstgen.not_concurrent(self.occurrences):
+                return (
+                    f"{firstgen.NOT_CONCURRENT} (barrier '{later.ref}' twice in the workflow of stage '{later.stage.label}': "
+                    f"steps '{earlier.step.label}' and '{later.step.label}')"
+                )
         return None
+
+    def _input(self, occurrence) -> str | None:
+        """The scenario's value for a Barrier step's reference (`inputs`), if it names one."""
+        if not self.scenario.inputs:
+            return None
+        route = occurrence.step.origin.route
+        return self.scenario.lookup(self.scenario.inputs, (place(occurrence.step), route, route_text(route), _dotted(occurrence)))
 
     def _quiescent(self) -> bool:
         if self.aborted or (self._main is not None and self._main.done.fired):
@@ -281,31 +312,62 @@ class Simulator:
         if not self._runs(stage, node, stage_level=True):
             self._finish(node, SKIPPED)
             return
-        if not stage.steps and stage.rollback_steps == ():  # a chained pipeline, a template, an empty stage
-            yield sleep(self.clock, self._duration(node))
-            self._finish(node, SUCCEEDED)
-            return
-        unwind = yield from self._items(stage.steps, node, False)
+        status = yield from self._bounded(node, self._timeout(stage, self.scenario.stage_timeout), self._stage_body(stage, node))
         if self.aborted:
             return
+        self._finish(node, EXPIRED if status is EXPIRY else status, ELEMENT_TIMEOUT if status is EXPIRY else "")
+        if node.status != SUCCEEDED:
+            self.pipeline_failed = True
+
+    def _stage_body(self, stage: Stage, node: Node):
+        """A stage's steps, and its rollbackSteps when a failure strategy rolls it back: its
+        final status."""
+        if not stage.steps and not stage.rollback_steps:  # a chained pipeline, a template, an empty stage
+            yield self._work(node, self._duration(node))
+            return SUCCEEDED
+        unwind = yield from self._items(stage.steps, node, False)
         if unwind is None:
             yield from self._wrap_up(node)
-            self._finish(node, SUCCEEDED)
-            return
+            return SUCCEEDED
         rolled_back = unwind.action in ("StageRollback", "PipelineRollback") and bool(stage.rollback_steps)
-        if rolled_back:
+        if rolled_back and not self.aborted:
             self.trace("rollback", node=node.label, action=unwind.action)
             yield from self._items(stage.rollback_steps, node, True)
-            if self.aborted:
-                return
-        self._finish(node, EXPIRED if unwind.expired and not rolled_back else FAILED)
-        self.pipeline_failed = True
+        return EXPIRED if unwind.expired and not rolled_back else FAILED
+
+    def _bounded(self, node: Node, timeout: float | None, body):
+        """Run `body` within `node`'s own timeout: past it, everything still running inside the
+        node expires and the body is interrupted (it then returns EXPIRY)."""
+        if timeout is None:
+            return (yield from body)
+        process = Process(self.clock, _until_expired(body))
+        timer = self.clock.at(timeout, self._expire, node, process, priority=LATE, work=False)
+        result = yield process.done
+        self.clock.cancel(timer)
+        return result
+
+    def _expire(self, node: Node, process: Process) -> None:
+        self.trace("timeout", node=node.label, timeout=node.element.timeout)
+        self.expiring.add(id(node))
+        inside = [n for n in self.active.values() if n is not node and node in _ancestors(n)]
+        for other in sorted(inside, key=lambda n: -sum(1 for _ in _ancestors(n))):  # innermost first
+            self._finish(other, EXPIRED, ELEMENT_TIMEOUT)
+        process.interrupt(Expired())
+
+    def _timeout(self, element, default: float | None) -> float | None:
+        """An element's own timeout in seconds, else the scenario's default (None: no limit)."""
+        written = getattr(element, "timeout", None)
+        return _seconds(written) if written and _seconds(written) is not None else default
+
+    def _gone(self, node: Node) -> bool:
+        """True when a node ended (or its timeout expired) while a branch inside it still ran."""
+        return self.aborted or node.ended is not None or id(node) in self.expiring
 
     # -- step lists ---------------------------------------------------------------------
 
     def _items(self, items: tuple, parent: Node, rollback: bool):
         for item in items:
-            if self.aborted:
+            if self._gone(parent):
                 return None
             unwind = yield from self._item(item, parent, rollback)
             if unwind is not None:
@@ -330,13 +392,20 @@ class Simulator:
         return None
 
     def _group_copy(self, group: StepGroup, parent: Node, key: tuple, copy: int | None, rollback: bool):
+        if self._gone(parent):
+            return None
         node = self._start(group, key, parent, rollback, copy=copy)
         if not self._runs(group, node, rollback=rollback):
             self._finish(node, SKIPPED)
             return None
-        unwind = yield from self._items(group.steps, node, rollback)
-        if self.aborted:
+        unwind = yield from self._bounded(node, self._timeout(group, None), self._items(group.steps, node, rollback))
+        if self.aborted or node.ended is not None:
             return None
+        if unwind is EXPIRY:  # its own timeout: its failure strategies decide, as for a step
+            strategy = self._strategy(node, 0, "Timeout")
+            if strategy is None or strategy[0] != "StepGroupRollback":
+                return (yield from self._apply(node, strategy, "Timeout", EXPIRED, ELEMENT_TIMEOUT))
+            unwind = Unwind(node, "StepGroupRollback", True)
         if unwind is None:
             yield from self._wrap_up(node)
             self._finish(node, SUCCEEDED)
@@ -360,7 +429,7 @@ class Simulator:
                 self._finish(node, SKIPPED)
                 return None
             status, message, error = yield from self._execute(step, node)
-            if self.aborted:
+            if self.aborted or node.ended is not None:  # stopped, or expired with its stage or step group
                 return None
             if status == SUCCEEDED:
                 self._finish(node, SUCCEEDED)
@@ -379,7 +448,7 @@ class Simulator:
         """Run one attempt: (status, message, error type)."""
         if step.is_barrier:
             node.status = ASYNC_WAITING
-            timeout = _seconds(step.timeout) or BARRIER_DEFAULT_TIMEOUT
+            timeout = _seconds(step.timeout) or (FIRSTGEN_BARRIER_DEFAULT_TIMEOUT if self.firstgen else BARRIER_DEFAULT_TIMEOUT)
             ref = self.refs[id(step)]
             self.trace("arrive", node=node.label, barrier=ref)
             status, message = yield self.barriers.arrive(node, ref, timeout)
@@ -387,20 +456,26 @@ class Simulator:
         duration = self._duration(node)
         timeout = _seconds(step.timeout)
         if timeout is not None and timeout < duration:
-            yield sleep(self.clock, timeout)
+            yield self._work(node, timeout)
             return EXPIRED, OWN_TIMEOUT, "Timeout"
-        yield sleep(self.clock, duration)
+        yield self._work(node, duration)
         failure = self._lookup(self.scenario.failures, node)
         if failure is not None and (failure.attempts is None or node.attempt <= failure.attempts):
             return FAILED, f"injected failure ({failure.error})", failure.error
         return SUCCEEDED, "", None
+
+    def _work(self, node: Node, seconds: float) -> Signal:
+        """`node` is busy for a while; the work is dropped if the node ends first (expires)."""
+        done = Signal(self.clock)
+        node.timer = self.clock.at(seconds, done.fire, None)
+        return done
 
     def _wrap_up(self, node: Node):
         """A stage or step group named in the scenario's durations spends that long after its
         last step (teardown, verification outside the model)."""
         extra = self._lookup(self.scenario.durations, node)
         if extra:
-            yield sleep(self.clock, extra)
+            yield self._work(node, extra)
 
     def _duration(self, node: Node) -> float:
         """The scenario's duration, else the default, shortened to half the step's timeout so
@@ -449,18 +524,19 @@ class Simulator:
             return None
         self._finish(node, status, message)
         if action == "Abort":
-            self._abort(node)
+            self._stop(ABORTED, "abort", node.label)
             return None
         target = _stage_of(node)
         if action == "StepGroupRollback":
             target = next((n for n in _ancestors(node) if isinstance(n.element, StepGroup)), target)
         return Unwind(target, action or "MarkAsFailure", status == EXPIRED)
 
-    def _abort(self, cause: Node) -> None:
-        self.trace("abort", node=cause.label)
-        self.aborted = True
+    def _stop(self, status: str, event: str, cause: str) -> None:
+        """End the whole run: an Abort strategy, or the pipeline's own timeout."""
+        self.trace(event, node=cause)
+        self.aborted, self.stopped_as = True, status
         for node in list(self.active.values()):
-            self._finish(node, ABORTED, notify=False)
+            self._finish(node, status, ELEMENT_TIMEOUT if status == EXPIRED else "", notify=False)
         self.clock.stop()
 
     # -- when ---------------------------------------------------------------------------
@@ -470,6 +546,8 @@ class Simulator:
         if chosen is not None:
             return chosen
         when = element.when
+        if when is not None and when.never:
+            return False
         status = when.status if when else None
         failed = self.pipeline_failed if stage_level else rollback
         if status in (None, "Success") and failed and (stage_level or status == "Success"):
@@ -529,15 +607,43 @@ class Simulator:
         return f"{who}, which it has not reached yet"
 
 
+def refused(ref: str | None, firstgen: bool) -> bool:
+    """True when the engine refuses to start a run for a barrierRef: an expression that is not
+    a runtime input, or an execution-time input (answered after the participants registered).
+    FirstGen takes any text literally, and so does NextGen `${...}`."""
+    ref = _default_input(ref)
+    return not firstgen and is_expression(ref) and (not is_runtime_input(ref) or ".executionInput()" in ref)
+
+
+def place(element) -> tuple:
+    """An element's unambiguous scenario key: its file and route (routes repeat across files,
+    such as the steps of two FirstGen workflows or of a template and its pipeline)."""
+    return (element.origin.doc.path, element.origin.route)
+
+
 @lru_cache(maxsize=None)
 def _seconds(text: str | None) -> float | None:
     return parse_duration(text)
 
 
+def _dotted(occurrence) -> str:
+    """A Barrier step's name in scenario files: `stage.group.step`."""
+    return ".".join(item.label for item in occurrence.path if isinstance(item, (Stage, StepGroup))) + f".{occurrence.step.label}"
+
+
 def _default_input(ref: str | None) -> str | None:
     """`<+input>.default(x)` -> x; anything else unchanged."""
+    if ref is None or "<+input>" not in ref:
+        return ref
     match = re.fullmatch(r"\s*<\+input>\s*\.default\(\s*['\"]?([^'\")]+?)['\"]?\s*\).*", ref or "")
     return match.group(1) if match else ref
+
+
+def _until_expired(body):
+    try:
+        return (yield from body)
+    except Expired:
+        return EXPIRY
 
 
 def _matches(strategy, error: str) -> bool:

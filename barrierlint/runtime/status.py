@@ -27,3 +27,4 @@ class Node:
     message: str = ""
     attempt: int = 1
     rollback: bool = False  # runs in a rollback section
+    timer: object = None  # the clock event that ends its current work

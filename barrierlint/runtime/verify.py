@@ -10,8 +10,15 @@ What each rule predicts, and what the run must show:
   rollbackSteps finishes, after a normal-flow participant arrived; or that participant expires
   first.
 - BL401, BL402 (late loop copies): a copy of the loop arrives at its barrier after the release.
-- BL103 (lone barrier): the barrier is released the moment its only participant arrives.
-- BL403, BL601: the run is rejected at start.
+- BL103 (lone barrier): the barrier is released the moment its only participant arrives (a
+  participant in rollbackSteps: in a run where a step before it fails and its stage rolls back).
+- BL403, BL601 (`<+...>` in NextGen), BL201 in FirstGen (the same identifier twice in one
+  workflow): the run is rejected at start.
+- BL601 (`${...}`, or any FirstGen expression): the step joins a barrier literally named so,
+  which no other step joins: it is released at once.
+
+Other findings on a pipeline that Harness refuses to start (BL403, BL601, BL201 in FirstGen)
+are run as if that were fixed (`_startable`), and the evidence says so.
 """
 
 from __future__ import annotations
@@ -20,28 +27,27 @@ from dataclasses import replace
 from typing import Iterable
 
 from ..finding import Finding, route_text
-from ..model import Pipeline, Stage, Step, StepGroup, children, occurrences
+from ..firstgen import NOT_CONCURRENT, not_concurrent
+from ..model import FailureStrategy, Occurrence, Pipeline, Stage, Step, StepGroup, Strategy, children, occurrences, rewrite
 from .barriers import DOWN
 from .report import blocked_lines
-from .scenario import Profile, Scenario
-from .simulator import Run, clock_text, simulate
+from .scenario import Failure, Profile, Scenario
+from .simulator import Run, clock_text, place, refused, simulate
 
 CONFIRMED, NOT_REPRODUCED, INCONCLUSIVE = "CONFIRMED", "NOT REPRODUCED", "INCONCLUSIVE"
 HANGS = {"BL201", "BL301", "BL302"}
 LATE_LOOPS = {"BL401", "BL402"}
-REJECTED_AT_START = {"BL403": "looping strategy", "BL601": "Variable expressions"}
+STRATEGY_REFUSED = "Barrier step cannot be configured with looping strategy."
 
 
 def verify(findings: Iterable[Finding], project) -> list[Finding]:
     """The findings, each with its `verification` property, run on the project's pipelines
     (templates inlined, chained children joined, as the rules saw them)."""
-    settings = project.settings
-    profile = Profile(late_arrival=settings.late_arrival, edition_cap=settings.edition_cap, unspawned_loops=settings.unspawned_loops)
-    runnable = [p for p in project.pipelines if p.syntax in ("v0", "v1")]
+    profile = Profile.of(project.settings)
     verified = []
     for finding in findings:
-        status, evidence = INCONCLUSIVE, "the finding is not inside a NextGen pipeline the simulator can run"
-        for pipeline in _pipelines_of(finding, runnable):  # a chained child also runs inside its parents
+        status, evidence = INCONCLUSIVE, "the finding is not inside a pipeline the simulator can run"
+        for pipeline in _pipelines_of(finding, project.pipelines):  # a chained child also runs inside its parents
             status, evidence = verdict(finding, pipeline, profile)
             if status == CONFIRMED:
                 break
@@ -51,28 +57,65 @@ def verify(findings: Iterable[Finding], project) -> list[Finding]:
 
 def _pipelines_of(finding: Finding, pipelines: list[Pipeline]) -> list[Pipeline]:
     """The pipelines a finding points into: by document and route, or through one of their
-    Barrier steps (written in a template or a chained child) at the finding's place."""
+    Barrier steps (written in a template, a chained child or a FirstGen workflow, or its
+    reference answered by an input set) at the finding's place."""
     doc, route = finding.origin.doc, finding.origin.route
 
     def at(origin) -> bool:
         return origin.doc is doc and route[: len(origin.route)] == origin.route
 
-    return [p for p in pipelines if at(p.origin) or any(at(o.step.origin) for o in occurrences(p))]
+    return [p for p in pipelines if at(p.origin) or any(at(o.step.origin) or (o.step.barrier_ref_origin and at(o.step.barrier_ref_origin)) for o in occurrences(p))]
 
 
 def verdict(finding: Finding, pipeline: Pipeline, profile: Profile) -> tuple[str, str]:
     code = finding.code
-    checks = {**dict.fromkeys(HANGS, _hang), **dict.fromkeys(LATE_LOOPS, _late_loop), "BL303": _stall, "BL103": _lone}
-    if code not in checks and code not in REJECTED_AT_START:
+    refusal = _refusal(finding, pipeline)
+    checks = {**dict.fromkeys(HANGS, _hang), **dict.fromkeys(LATE_LOOPS, _late_loop), "BL303": _stall, "BL103": _lone, "BL601": _literal}
+    if code not in checks and refusal is None:
         return INCONCLUSIVE, "this finding predicts no run-time outcome the simulator can observe"
     run_all = code not in HANGS or finding.properties.get("verdict") == "may"  # a must-hang holds with every `when` skipped
     scenario = Scenario(profile=profile, when=_outcomes(pipeline, run_all))
-    if code in REJECTED_AT_START:
+    if refusal is not None:
         run = simulate(pipeline, scenario)
-        if run.rejected and REJECTED_AT_START[code] in run.rejected:
+        if run.rejected and refusal in run.rejected:
             return CONFIRMED, f"the run is rejected at start: {run.rejected}"
         return NOT_REPRODUCED, f"the run started and ended {run.status}"
-    return checks[code](finding, pipeline, scenario)
+    startable, changed = _startable(pipeline)
+    check = _rollback_hang if "rollback_owner" in finding.properties else checks[code]
+    status, evidence = check(finding, startable, scenario)
+    return status, f"with {changed} (Harness refuses to start the run until then): {evidence}" if changed else evidence
+
+
+def _refusal(finding: Finding, pipeline: Pipeline) -> str | None:
+    """The reason the engine must give for refusing the run, when that is the finding's claim."""
+    if finding.code == "BL403":
+        return STRATEGY_REFUSED
+    if finding.code == "BL601" and refused(finding.key, pipeline.syntax == "firstgen"):
+        return "Variable expressions are not allowed in Barrier Reference"
+    if finding.code == "BL201" and pipeline.syntax == "firstgen" and not finding.properties.get("waiting"):
+        return NOT_CONCURRENT
+    return None
+
+
+def _startable(pipeline: Pipeline) -> tuple[Pipeline, str]:
+    """The pipeline as Harness would run it once what makes it refuse to start is fixed, and
+    what that takes: Barrier steps without strategies of their own (BL403), without
+    expression references (BL601) and without a FirstGen identifier repeated in a workflow (BL201)."""
+    firstgen = pipeline.syntax == "firstgen"
+    found = occurrences(pipeline)
+    dropped = {id(o.step) for o in found if refused(o.ref, firstgen)}
+    dropped |= {id(later.step) for _, later in not_concurrent(found)} if firstgen else set()
+    looped = {id(o.step) for o in found if o.step.strategy is not None}
+    if not dropped and not looped:
+        return pipeline, ""
+
+    def change(element):
+        if id(element) in dropped:
+            return None
+        return replace(element, strategy=None) if id(element) in looped else element
+
+    what = [text for text, done in (("the Barrier steps' own strategies removed", looped), ("the Barrier steps Harness refuses removed", dropped)) if done]
+    return rewrite(pipeline, change), " and ".join(what)
 
 
 def _outcomes(pipeline: Pipeline, run_all: bool) -> dict:
@@ -83,7 +126,7 @@ def _outcomes(pipeline: Pipeline, run_all: bool) -> dict:
         item = stack.pop()
         when = getattr(item, "when", None)
         if isinstance(item, (Stage, StepGroup, Step)) and when is not None and when.conditional:
-            outcomes[item.origin.route] = run_all
+            outcomes[place(item)] = run_all
         stack.extend(sub for sub, _ in children(item))
     return outcomes
 
@@ -113,39 +156,80 @@ def _hang(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tuple[str
     return NOT_REPRODUCED, f"quiescent at {clock_text(run.quiescence.time)}: " + "; ".join(blocked_lines(run)) + f" (predicted waiting but not blocked: {missing})"
 
 
+def _rollback_hang(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tuple[str, str]:
+    """A hang inside a rollbackSteps section shows only when its owner rolls back: make the
+    owner's first step fail, with a rollback failure strategy on the owner."""
+    owner = next((e for e in _normal_flow(pipeline.stages) if route_text(e.origin.route) == finding.properties["rollback_owner"] and e.origin.doc is finding.origin.doc), None)
+    first = next((e for e in _normal_flow(owner.steps) if isinstance(e, Step) and not e.is_barrier), None) if owner is not None else None
+    if first is None:
+        return INCONCLUSIVE, "the owner of the rollbackSteps runs only in another rollback, or has no step (other than Barrier steps) to fail"
+    action = "StageRollback" if isinstance(owner, Stage) else "StepGroupRollback"
+    rolls_back = (FailureStrategy(("AllErrors",), action, owner.origin),)
+    pipeline = rewrite(pipeline, lambda e: replace(e, failure_strategies=rolls_back) if e is owner else e)
+    run = simulate(pipeline, replace(scenario, failures={first.origin.route: Failure()}, stop_at_quiescence=True))
+    blocked = {route_text(route) for route in run.blocked}
+    note = f"with '{first.label}' failing and '{owner.label}' rolling back ({action})"
+    if run.quiescence is not None and set(finding.properties.get("waiting") or ()) <= blocked and blocked:
+        return CONFIRMED, f"quiescent at {clock_text(run.quiescence.time)}, {note}: " + "; ".join(blocked_lines(run))
+    return NOT_REPRODUCED, f"{note}, the run ended {run.status} at {clock_text(run.ended)}"
+
+
+def _normal_flow(items) -> Iterable:
+    """Every element of `items` and below, in document order, outside rollback sections."""
+    stack = list(reversed(items))
+    while stack:
+        item = stack.pop()
+        yield item
+        stack.extend(reversed([sub for sub, rollback in children(item) if not rollback]))
+
+
 def _alone(scenario: Scenario, pipeline: Pipeline, barriers: set) -> Scenario:
     """The scenario with every Barrier step of other barriers skipped: this problem alone."""
-    skipped = {o.step.origin.route: False for o in occurrences(pipeline) if o.ref not in barriers}
+    skipped = {place(o.step): False for o in occurrences(pipeline) if o.ref not in barriers}
     return replace(scenario, when={**scenario.when, **skipped})
 
 
 def _late_loop(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tuple[str, str]:
+    note = ""
+    if "started" in finding.properties and finding.properties["started"] is None:  # maxConcurrency is an expression
+        pipeline = rewrite(pipeline, lambda e: replace(e, max_concurrency=1) if isinstance(e, Strategy) and e.max_concurrency_expression else e)
+        note = " (maxConcurrency, an expression, taken as 1)"
     started = finding.properties.get("started") or 1
     if finding.properties.get("copies") is None:
         scenario = replace(scenario, copies=started + 1)  # the size is an expression: one copy too many
     run = simulate(pipeline, scenario)
     if (rejected := _started(run)) is not None:
         return INCONCLUSIVE, rejected
-    loop_route = finding.origin.route
+    loop_at = (finding.origin.doc, finding.origin.route)
+    barriers = set(finding.properties.get("barriers") or ())
     for instance in run.instances.values():
         for node, time in instance.late:
-            if _under_loop(node, loop_route):
+            if _under_loop(node, loop_at) or (instance.ref in barriers and _chained(node, finding.origin.doc)):
                 outcome = "waits there until its own timeout" if scenario.profile.late_arrival == "wait" else "passes at once"
                 return CONFIRMED, (
                     f"{node.label} arrives at {instance.ref} at {clock_text(time)}, after it was {instance.state} at "
-                    f"{clock_text(instance.resolved_at)}, and {outcome} (late_arrival={scenario.profile.late_arrival})"
+                    f"{clock_text(instance.resolved_at)}, and {outcome} (late_arrival={scenario.profile.late_arrival}){note}"
                 )
     return NOT_REPRODUCED, f"no copy arrived after a release; the run ended {run.status} at {clock_text(run.ended)}"
 
 
-def _under_loop(node, loop_route: tuple) -> bool:
+def _under_loop(node, loop_at: tuple) -> bool:
     """True when a node lies in a copy of the loop whose strategy the finding points at."""
+    doc, route = loop_at
     while node is not None:
-        strategy = getattr(node.element, "strategy", None)
-        if strategy is not None and node.element.origin.route == loop_route[: len(node.element.origin.route)]:
+        origin = node.element.origin
+        if getattr(node.element, "strategy", None) is not None and origin.doc is doc and route[: len(origin.route)] == origin.route:
             return True
         node = node.parent
     return False
+
+
+def _chained(node, doc) -> bool:
+    """True when a node runs in a chained child written in another file: the simulator runs the
+    child's stages without a parent link to the (looped) Pipeline stage."""
+    while node.parent is not None:
+        node = node.parent
+    return isinstance(node.element, Stage) and node.element.origin.doc is not doc
 
 
 def _stall(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tuple[str, str]:
@@ -154,7 +238,7 @@ def _stall(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tuple[st
     barrier = (finding.properties.get("barriers") or [finding.key])[0]
     held = [item for o in occurrences(pipeline) if o.ref == barrier and o.in_rollback for item in o.path if isinstance(item, (Stage, StepGroup))]
     owners = {id(item) for item in held}
-    slow = {route_text(item.origin.route): 3600.0 for item in held}
+    slow = {place(item): 3600.0 for item in held}
     run = simulate(pipeline, replace(_alone(scenario, pipeline, {barrier}), durations=slow))
     if (rejected := _started(run)) is not None:
         return INCONCLUSIVE, rejected
@@ -175,15 +259,70 @@ def _stall(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tuple[st
     return CONFIRMED, f"{who} waited at {barrier} until {finisher.label} finished {finisher.status} at {clock_text(release)}, which released its rollback position"
 
 
+def _at_finding(finding: Finding, pipeline: Pipeline) -> list[Occurrence]:
+    """The Barrier steps a finding points at (a step of a shared workflow or template runs in
+    several places)."""
+    doc, route = finding.origin.doc, finding.origin.route
+    return [
+        o for o in occurrences(pipeline) if any(at is not None and at.doc is doc and at.route == route for at in (o.step.barrier_ref_origin, o.step.origin))
+    ]
+
+
 def _lone(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tuple[str, str]:
-    run = simulate(pipeline, _alone(scenario, pipeline, {finding.key}))
+    """The only participant arrives and is released at once; one in rollbackSteps arrives in a
+    run where the step before it fails."""
+    found = _at_finding(finding, pipeline)
+    if not found:
+        return INCONCLUSIVE, "the finding points at no Barrier step of this pipeline"
+    scenario = _alone(scenario, pipeline, {o.ref for o in found})
+    rollback = [o for o in found if o.in_rollback]
+    if rollback:
+        scenario = replace(scenario, failures=_failing_before(rollback[0]))
+    run = simulate(pipeline, scenario)
     if (rejected := _started(run)) is not None:
         return INCONCLUSIVE, rejected
-    instance = run.instances.get(finding.key)
-    arrivals = [n for n in run.nodes if isinstance(n.element, Step) and n.element.barrier_ref == finding.key]
-    if instance is None or not arrivals:
-        return INCONCLUSIVE, f"no Barrier step reached {finding.key} in the run"
+    steps = {id(o.step) for o in found}
+    arrivals = [n for n in run.nodes if id(n.element) in steps and n.status != "SKIPPED"]
+    if not arrivals:
+        why = " (the failure injected before it did not roll its stage back)" if rollback else ""
+        return INCONCLUSIVE, f"no Barrier step reached {finding.key} in the run{why}"
     first = arrivals[0]
-    if instance.state == DOWN and instance.resolved_at == first.started:
-        return CONFIRMED, f"{first.label} arrived at {finding.key} at {clock_text(first.started)} and the barrier was released at once"
-    return NOT_REPRODUCED, f"{finding.key} was {instance.state} at {clock_text(instance.resolved_at or run.ended)}, not at the arrival of {first.label}"
+    instance = run.instances.get(first.element.barrier_ref)
+    if instance is not None and instance.state == DOWN and instance.resolved_at == first.started:
+        how = " (rolling back after an injected failure)" if first.rollback else ""
+        return CONFIRMED, f"{first.label}{how} arrived at {finding.key} at {clock_text(first.started)} and the barrier was released at once"
+    state = instance.state if instance else "never created"
+    return NOT_REPRODUCED, f"{finding.key} was {state} at {clock_text((instance and instance.resolved_at) or run.ended)}, not at the arrival of {first.label}"
+
+
+def _failing_before(occurrence: Occurrence) -> dict:
+    """Injected failures for every work step of the normal flow of the stage or step group whose
+    rollbackSteps hold the occurrence, so that it rolls back."""
+    owner = next(item for item in reversed(occurrence.path) if isinstance(item, (Stage, StepGroup)) and _holds_in_rollback(item, occurrence.step))
+    failures, stack = {}, list(owner.steps)
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Step) and not item.is_barrier:
+            failures[place(item)] = Failure()
+        elif not isinstance(item, Step):
+            stack.extend(sub for sub, in_rollback in children(item) if not in_rollback)
+    return failures
+
+
+def _holds_in_rollback(owner, step: Step) -> bool:
+    stack = list(owner.rollback_steps)
+    while stack:
+        item = stack.pop()
+        if item is step:
+            return True
+        stack.extend(sub for sub, _ in children(item))
+    return False
+
+
+def _literal(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tuple[str, str]:
+    """An expression the engine takes as written: the step joins a barrier of that odd name,
+    which no other step joins, and is released at once."""
+    status, evidence = _lone(finding, pipeline, scenario)
+    if status == CONFIRMED:
+        evidence = f"the reference is taken literally: {evidence}"
+    return status, evidence
