@@ -51,24 +51,29 @@ def _size(text: str) -> int:
 _fail = console.fail
 
 
-@app.command()
+@app.command(
+    epilog="Examples:\n\n"
+    "  barrierlint check .harness/\n"
+    "  barrierlint check --select BL3 --ignore BL702 --fail-on error pipelines/\n"
+    "  barrierlint check --output sarif:barrierlint.sarif .   # text here, SARIF for code scanning",
+)
 def check(
-    paths: List[str] = typer.Argument(..., help="Files or folders to check; - reads standard input."),
+    paths: List[str] = typer.Argument(..., metavar="PATH", help="Files or folders to check; - reads standard input."),
     output_format: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
-    select: Optional[List[str]] = typer.Option(None, "--select", help="Rule codes, prefixes or names to run (comma-separated)."),
-    ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Rule codes, prefixes or names to skip."),
-    exclude: Optional[List[str]] = typer.Option(None, "--exclude", help="File or folder names or globs to skip in folder scans."),
+    select: Optional[List[str]] = typer.Option(None, "--select", metavar="RULES", help="Rule codes, prefixes or names to run (comma-separated)."),
+    ignore: Optional[List[str]] = typer.Option(None, "--ignore", metavar="RULES", help="Rule codes, prefixes or names to skip."),
+    exclude: Optional[List[str]] = typer.Option(None, "--exclude", metavar="GLOB", help="File or folder names or globs to skip in folder scans."),
     outputs: Optional[List[str]] = typer.Option(None, "--output", "-o", metavar="FORMAT:PATH", help="Also write FORMAT (text, json, sarif, github) to PATH; repeatable."),
-    fail_on: Optional[FailOn] = typer.Option(None, "--fail-on", help="Exit 1 on findings at least this severe [default: info, i.e. any finding]."),
-    config_file: Optional[str] = typer.Option(None, "--config", help="Configuration file [default: the nearest .barrierlint.yaml or pyproject.toml]."),
+    fail_on: Optional[FailOn] = typer.Option(None, "--fail-on", help="Exit 1 on findings at least this severe (default: info, i.e. any finding)."),
+    config_file: Optional[str] = typer.Option(None, "--config", metavar="FILE", help="Configuration file (default: the nearest .barrierlint.yaml or pyproject.toml)."),
     no_ignores: bool = typer.Option(False, "--no-ignores", help="Report what suppression comments and per-file-ignores hide."),
     baseline: Optional[str] = typer.Option(None, "--baseline", metavar="FILE", help="Report only findings not recorded in this baseline."),
     write_baseline: bool = typer.Option(False, "--write-baseline", help="Record the current findings in the --baseline file."),
-    sarif_category: str = typer.Option("barrierlint", "--sarif-category", help="SARIF automationDetails category."),
-    max_file_size: Optional[str] = typer.Option(None, "--max-file-size", help="Refuse larger files (5MB, 500k, 2MiB or bytes) [default: 5MB]."),
-    inputs: Optional[List[str]] = typer.Option(None, "--inputs", help="A Harness input set whose values replace <+input> fields."),
+    sarif_category: str = typer.Option("barrierlint", "--sarif-category", metavar="CATEGORY", help="SARIF automationDetails category."),
+    max_file_size: Optional[str] = typer.Option(None, "--max-file-size", metavar="SIZE", help="Refuse larger files (5MB, 500k, 2MiB or bytes; default: 5MB)."),
+    inputs: Optional[List[str]] = typer.Option(None, "--inputs", metavar="FILE", help="A Harness input set whose values replace <+input> fields."),
     verify: bool = typer.Option(False, "--verify", help="Confirm each finding in the reference runtime (CONFIRMED, NOT REPRODUCED or INCONCLUSIVE, with the evidence)."),
-    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Processes that check the files; the output does not depend on it."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, metavar="N", help="Processes that check the files; the output does not depend on it."),
 ) -> None:
     """Check pipelines and report barrier problems."""
     console.check(
@@ -96,10 +101,14 @@ def run(
     timeline: Optional[str] = typer.Option(None, "--timeline", help="Draw the run as a swimlane timeline: FILE.svg or FILE.html."),
     trace_json: Optional[str] = typer.Option(None, "--trace-json", help="Write the run in Chrome's trace event format (opens in Perfetto)."),
 ) -> None:
-    """Simulate a pipeline run in the reference runtime: status of every stage and step, and
-    what is blocked where when nothing can move. The pipeline is resolved as `check` resolves
-    it (templates, chained pipelines, FirstGen workflows from the file's `.harness` folder or
-    application, and CONTEXT). Exit 0 when the run succeeds, 1 otherwise."""
+    """Simulate a pipeline run in the reference runtime.
+
+    Prints the status of every stage and step, and what is blocked where when nothing can move.
+    The pipeline is resolved as `check` resolves it: templates, chained pipelines and FirstGen
+    workflows from the file's `.harness` folder or application, and CONTEXT.
+    Exit 0 when the run succeeds, 1 otherwise.
+
+    Example: barrierlint run pipeline.yaml --scenario s.yaml --trace trace.jsonl"""
     import os
 
     from . import config, engine
@@ -157,7 +166,7 @@ def explain(rule: str = typer.Argument(..., help="A rule code or name, e.g. BL10
     """Show a rule's documentation: the mistake, what happens at run time, and the fix."""
     from .rule import all_rules
 
-    matches = [r for r in all_rules() if rule.upper() == r.code or rule == r.name]
+    matches = [r for r in all_rules() if rule.upper() == r.code or rule.lower() == r.name]
     if not matches:
         _fail(f"no rule '{rule}' (see `barrierlint rules`)")
     found = matches[0]

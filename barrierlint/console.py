@@ -85,6 +85,18 @@ def fail(message: str) -> NoReturn:
     sys.exit(EXIT_USAGE)
 
 
+def colour() -> bool:
+    """Colours as CPython 3.13 decides them: NO_COLOR (non-empty) turns them off, FORCE_COLOR
+    (non-empty) on even through a pipe (CI logs), otherwise a terminal that is not TERM=dumb."""
+    import os
+
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return os.environ.get("TERM") != "dumb" and sys.stdout.isatty()
+
+
 def split(values: Iterable[str] | None) -> list[str]:
     """`--select BL1,BL2 --select BL3` -> ['BL1', 'BL2', 'BL3']."""
     return [part.strip() for value in values or () for part in value.split(",") if part.strip()]
@@ -144,12 +156,14 @@ def check(
         fail(str(error))
     except OSError as error:
         fail(f"cannot write {error.filename}: {error.strerror}")
-    sys.stdout.write(report.render(output_format, result, colour=sys.stdout.isatty(), category=sarif_category))
+    sys.stdout.write(report.render(output_format, result, colour=colour(), category=sarif_category))
     sys.stdout.flush()
     for error in result.errors:
         echo(f"barrierlint: error: {error}")
     if result.errors:
         sys.exit(EXIT_USAGE)
+    if not result.files and all(os.path.isdir(path) for path in paths):  # as ruff: the wrong folder?
+        echo("barrierlint: warning: no Harness pipeline found in the given folders")
     threshold = fail_on or configured.fail_on or "info"
     failing = threshold != "never" and any(f.severity >= Severity.parse(threshold) for f in result.findings)
     sys.exit(EXIT_FINDINGS if failing else EXIT_CLEAN)

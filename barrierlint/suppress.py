@@ -3,8 +3,9 @@
 Applied once, after the rules and before the reporters (`engine.check`). Suppressed findings
 are kept aside, not dropped: SARIF reports them with `suppressions`. Comments:
 
-    # barrierlint: ignore[BL103, lone-barrier] reason   anywhere in the node the finding points
-                                                       at, or on the line directly above it
+    # barrierlint: ignore[BL103, lone-barrier] reason   in the node the finding points at, alone
+                                                       on the line above it or above a key or list
+                                                       item holding it, or after that key or item
     # barrierlint: ignore-file[BL1] reason              the whole file
 
 A comment that suppresses nothing, or cannot be read, is reported as BL900 (unused-suppression).
@@ -49,11 +50,13 @@ class Directive:
     reason: str
     used: set[str] = field(default_factory=set)
 
-    def covers(self, finding: Finding) -> str | None:
-        """The selector that suppresses this finding (of the comment's file), if any."""
+    def covers(self, finding: Finding, starts: frozenset[int]) -> str | None:
+        """The selector that suppresses this finding (of the comment's file), if any: a comment
+        inside the finding's node, alone on the line above the node or the key or list item that
+        holds it, or after that key or item on its line (`starts`: the lines those begin on)."""
         if not self.file_level:
-            span = finding.span
-            if not span.line - 1 <= self.comment.line <= span.end_line:
+            span, line = finding.span, self.comment.line
+            if not (span.line <= line <= span.end_line or (line + 1 if self.comment.own_line else line) in starts):
                 return None
         return next((s for s, codes in self.selectors.items() if finding.code in codes), None)
 
@@ -116,8 +119,10 @@ def _apply_comments(findings: list[Finding], documents: Iterable[Document], rule
         return findings + problems, []
     reported, suppressed = [], []
     for finding in findings:
-        for directive in directives.get(id(finding.origin.doc), ()):
-            selector = directive.covers(finding)
+        mine = directives.get(id(finding.origin.doc), ())
+        starts = _starts(finding) if mine else frozenset()
+        for directive in mine:
+            selector = directive.covers(finding, starts)
             if selector is not None:
                 directive.used.add(selector)
                 justification = directive.reason or f"suppressed by `{directive.comment.text}`"
@@ -134,6 +139,30 @@ def _apply_comments(findings: list[Finding], documents: Iterable[Document], rule
                 message = f"suppression of {', '.join(idle)} suppresses nothing: no such finding {where}"
                 problems.append(unused_rule.report(Origin(directive.doc, ()), _span(directive.comment), message, directive.comment.text))
     return reported + problems, suppressed
+
+
+def _starts(finding: Finding) -> frozenset[int]:
+    """The lines where the finding's node begins, and each key or list item that holds it."""
+    from yaml import MappingNode, SequenceNode
+
+    doc, route = finding.origin.doc, finding.origin.route
+    lines = {finding.span.line}
+    if not route or not isinstance(route[0], int) or not 0 <= route[0] < len(doc.roots):
+        return frozenset(lines)
+    node = doc.roots[route[0]]
+    for step in route[1:]:
+        if isinstance(node, MappingNode) and isinstance(step, str):
+            pair = next((pair for pair in reversed(node.value) if pair[0].value == step), None)  # the last duplicate wins
+            if pair is None:
+                break
+            lines.add(pair[0].start_mark.line + 1)
+            node = pair[1]
+        elif isinstance(node, SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
+            node = node.value[step]
+            lines.add(node.start_mark.line + 1)
+        else:
+            break
+    return frozenset(lines)
 
 
 def _span(comment: Comment) -> Span:

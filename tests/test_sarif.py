@@ -156,3 +156,23 @@ def test_sarif_from_the_command_line_with_a_category(tmp_path, monkeypatch):
     log = json.loads(out.read_text())
     assert log["runs"][0]["automationDetails"]["id"] == "pipelines/harness/"
     assert not sarif_errors(log)
+
+
+def test_github_hard_limits_are_respected(monkeypatch):
+    """Code scanning rejects a run with more than 25,000 results, 1,000 locations or 10,000
+    thread-flow locations per result: the log stays under them and says what it left out."""
+    monkeypatch.setattr(sarif, "MAX_RESULTS", 3)
+    doc = source.load("big.yaml", b"a:\n  - x\n  - y\n")
+    at = Related(Origin(doc, (0, "a", 0)), "participant")
+    crowded = Finding("BL103", "lone-barrier", Severity.WARNING, "crowded", Origin(doc, (0, "a")),
+                      related=(at,) * 1500, flows=((at,) * 6000, (at,) * 6000))
+    errors = [Finding("BL101", "undeclared-barrier", Severity.ERROR, f"e{n}", Origin(doc, (0, "a", 1))) for n in range(3)]
+    log = json.loads(sarif.render([crowded, *errors]))
+    assert not sarif_errors(log)
+    run_ = log["runs"][0]
+    assert [r["message"]["text"] for r in run_["results"]] == ["e0", "e1", "e2"]  # the most severe kept
+    assert "1 less severe result left out" in run_["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"]
+    monkeypatch.setattr(sarif, "MAX_RESULTS", 25_000)
+    result = json.loads(sarif.render([crowded]))["runs"][0]["results"][0]
+    assert len(result["relatedLocations"]) == 999 and "501 more participants left out" in result["message"]["text"]
+    assert sum(len(flow["locations"]) for flow in result["codeFlows"][0]["threadFlows"]) <= 10_000

@@ -26,7 +26,7 @@ def render(name: str, result: "Result", *, colour: bool = False, category: str =
         return github.render(result.findings)
     from . import text
 
-    return text.render(result.findings, result.files, colour=colour)
+    return text.render(result.findings, result.files, colour=colour, errors=len(result.errors))
 
 
 def parse_target(spec: str) -> tuple[str, str]:

@@ -26,6 +26,8 @@ SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT = "barrierlint/v1"
 BASE_ID = "%SRCROOT%"
 LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+# GitHub code scanning rejects a run above these (docs: "SARIF results exceed hard limit").
+MAX_RESULTS, MAX_RELATED, MAX_FLOW_LOCATIONS = 25_000, 999, 10_000  # 1,000 locations with the primary one
 PROBLEM_SEVERITY = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "recommendation"}
 
 
@@ -37,6 +39,9 @@ def render(findings: Iterable[Finding], suppressed: Iterable[Finding] = (), *, c
     from ..ruledocs import project_url
 
     results = [*findings, *suppressed]
+    dropped = len(results) - MAX_RESULTS
+    if dropped > 0:  # keep the most severe, as GitHub would show them
+        results = sorted(results, key=lambda f: (f.properties.get("suppression") is not None, -f.severity))[:MAX_RESULTS]
     rules = list(all_rules())
     known = {rule.code for rule in rules}
     rules += sorted({f.code: _unregistered(f) for f in results if f.code not in known}.values(), key=lambda r: r.code)
@@ -55,9 +60,15 @@ def render(findings: Iterable[Finding], suppressed: Iterable[Finding] = (), *, c
         original_uri_base_ids={BASE_ID: om.ArtifactLocation(uri=Path(root).as_uri() + "/")},
         column_kind="unicodeCodePoints",
         results=[_result(om, finding, index[finding.code]) for finding in results],
+        invocations=[_left_out(om, dropped)] if dropped > 0 else None,
     )
     log = om.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=[run])
     return json.dumps(_plain(log), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _left_out(om, dropped: int) -> Any:
+    text = f"{dropped} less severe result{'s' if dropped != 1 else ''} left out: GitHub code scanning accepts {MAX_RESULTS:,} per run"
+    return om.Invocation(execution_successful=True, tool_execution_notifications=[om.Notification(message=om.Message(text=text), level="warning")])
 
 
 def _unregistered(finding: Finding) -> type[Rule]:
@@ -89,6 +100,15 @@ def _result(om, finding: Finding, rule_index: int) -> Any:
     if verification:
         lines.append(f"runtime: {verification['status']}: {verification['evidence']}")
     suppression = finding.properties.get("suppression")
+    related = finding.related[:MAX_RELATED]
+    if len(finding.related) > MAX_RELATED:
+        lines.append(f"({len(finding.related) - MAX_RELATED} more participants left out: GitHub code scanning accepts 1,000 locations per result)")
+    flows, room = [], MAX_FLOW_LOCATIONS
+    for flow in finding.flows:
+        if len(flow) > room:
+            break
+        flows.append(flow)
+        room -= len(flow)
     return om.Result(
         rule_id=finding.code,
         rule_index=rule_index,
@@ -96,18 +116,18 @@ def _result(om, finding: Finding, rule_index: int) -> Any:
         message=om.Message(text="\n".join(lines)),
         locations=[_location(om, finding.origin, finding.span)],
         related_locations=[
-            _location(om, r.origin, r.span, r.message, number) for number, r in enumerate(finding.related, start=1)
+            _location(om, r.origin, r.span, r.message, number) for number, r in enumerate(related, start=1)
         ]
         or None,
         code_flows=[
             om.CodeFlow(
                 thread_flows=[
                     om.ThreadFlow(locations=[om.ThreadFlowLocation(location=_location(om, r.origin, r.span, r.message)) for r in flow])
-                    for flow in finding.flows
+                    for flow in flows
                 ]
             )
         ]
-        if finding.flows
+        if flows
         else None,
         partial_fingerprints={FINGERPRINT: finding.fingerprint},
         suppressions=[om.Suppression(kind=suppression["kind"], justification=suppression["justification"])] if suppression else None,

@@ -33,17 +33,32 @@ def frame(finding: Finding, colour: bool = False) -> list[str]:
     if len(text) > FRAME_WIDTH:  # else thousands of findings on one long line print it thousands of times
         start = max(0, min(column - 1 - FRAME_WIDTH // 4, len(text) - FRAME_WIDTH))
         text, column, end = text[start : start + FRAME_WIDTH], column - start, end - start
-    carets = "^" * max(1, min(end, len(text) + 1) - column)
+    end = max(column + 1, min(end, len(text) + 1))
+    carets = "^" * _width(printable(text[column - 1 : end - 1]))
     gutter = " " * width + " |"
     shown = printable(text.rstrip(), keep="\t")  # a file may hold control characters YAML forbids
     return [
         gutter,
         f"{span.line} | {shown}",
-        f"{gutter} {' ' * (column - 1)}{_paint(carets, _COLOURS[finding.severity], colour)}",
+        f"{gutter} {_blank(printable(text[: column - 1], keep=chr(9)))}{_paint(carets, _COLOURS[finding.severity], colour)}",
     ]
 
 
-def render(findings: Iterable[Finding], files: int, colour: bool = False, show_frames: bool = True) -> str:
+def _width(text: str) -> int:
+    """Terminal columns of text: East Asian wide characters take two, combining marks none."""
+    import unicodedata
+
+    if text.isascii():
+        return len(text)
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _blank(prefix: str) -> str:
+    """Blanks as wide as prefix, keeping its tabs so that the caret lines up under the text."""
+    return "".join("\t" if c == "\t" else " " * _width(c) for c in prefix)
+
+
+def render(findings: Iterable[Finding], files: int, colour: bool = False, show_frames: bool = True, errors: int = 0) -> str:
     findings = list(findings)
     out: list[str] = []
     for finding in findings:
@@ -65,17 +80,18 @@ def render(findings: Iterable[Finding], files: int, colour: bool = False, show_f
             out.append(f"  = runtime: {verdict['status']}: {verdict['evidence']}")
         if show_frames:
             out.append("")
-    out.append(summary(findings, files))
+    out.append(summary(findings, files, errors))
     return "\n".join(out) + "\n"
 
 
-def summary(findings: list[Finding], files: int) -> str:
+def summary(findings: list[Finding], files: int, errors: int = 0) -> str:
     noun = "file" if files == 1 else "files"
+    unread = f"; {errors} input{'s' if errors != 1 else ''} could not be checked (see the errors on standard error)" if errors else ""
     if not findings:
-        return f"All clear: no barrier problems in {files} {noun}."
+        return f"No barrier problems in {files} {noun}{unread}." if errors else f"All clear: no barrier problems in {files} {noun}."
     counts = {severity: 0 for severity in Severity}
     for finding in findings:
         counts[finding.severity] += 1
     parts = [f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in sorted(Severity, reverse=True) if counts[s]]
     total = len(findings)
-    return f"Found {total} problem{'s' if total != 1 else ''} ({', '.join(parts)}) in {files} {noun}."
+    return f"Found {total} problem{'s' if total != 1 else ''} ({', '.join(parts)}) in {files} {noun}{unread}."
