@@ -14,6 +14,7 @@ import typer
 
 from . import console
 from .console import EXIT_CLEAN, EXIT_FINDINGS
+from .errors import UsageError
 
 app = typer.Typer(
     add_completion=False,
@@ -128,14 +129,14 @@ def run(
 
     from . import config, engine
     from .model import stages
-    from .runtime import Profile, ScenarioError, report, scenario as scenarios, simulate
+    from .runtime import Profile, report, scenario as scenarios, simulate
 
     try:
         settings = config.load([pipeline], config_file).settings
         project, chosen = engine.load_pipeline(pipeline, pipeline_id, settings, context=context or (), input_sets=engine.read_input_sets(inputs or ()))
         profile = Profile.of(settings)
         steps = scenarios.load(scenario, profile) if scenario else scenarios.Scenario(profile=profile)
-    except (ValueError, ScenarioError) as error:
+    except UsageError as error:
         _fail(str(error))
     if os.path.isfile(pipeline) and os.path.abspath(chosen.origin.doc.path) != os.path.abspath(pipeline):
         typer.echo(f"barrierlint: running pipeline '{chosen.label}' ({chosen.origin.doc.path}), which runs {pipeline}", err=True)
@@ -151,7 +152,7 @@ def run(
 
         try:
             pictures = run_pictures(runs, timeline, trace_json)
-        except ValueError as error:
+        except UsageError as error:
             _fail(str(error))
         for name, content in pictures.items():
             _write(name, content)
@@ -212,7 +213,7 @@ def graph(
         picture = Picture(suffix) if suffix in Picture.__members__ else Picture.mermaid
     try:
         content = diagram(path, picture.value, pipeline_id)
-    except ValueError as error:
+    except UsageError as error:
         _fail(str(error))
     _write(output, content)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from typing import Any, Iterable
 
+from .errors import UsageError
 from .finding import Severity
 from .project import Settings
 from .rule import lookup
@@ -24,7 +25,7 @@ LATE_ARRIVAL = ("wait", "pass")
 FAIL_ON = ("error", "warning", "info", "never")
 
 
-class ConfigError(ValueError):
+class ConfigError(UsageError):
     """A configuration that cannot be used; the CLI reports it in one line and exits 2."""
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 from typing import Callable, Iterable, NoReturn
+from .errors import UsageError
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -130,7 +131,7 @@ def check(
     try:
         targets = [report.parse_target(spec) for spec in outputs or ()]
         if write_baseline and not baseline:
-            raise ValueError("--write-baseline needs --baseline FILE")
+            raise UsageError("--write-baseline needs --baseline FILE")
         configured = config.load(paths, config_file)
         settings = configured.settings
         if max_file_size is not None:
@@ -152,7 +153,7 @@ def check(
         for name, path in targets:
             with open(path, "w", encoding="utf-8") as handle:
                 handle.write(report.render(name, result, category=sarif_category))
-    except ValueError as error:
+    except UsageError as error:
         fail(str(error))
     except OSError as error:
         fail(f"cannot write {error.filename}: {error.strerror}")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
 from . import model, source, suppress
+from .errors import UsageError
 from .finding import Finding
 from .memory import collector_paused
 from .project import Project, Settings, build as resolve
@@ -157,9 +158,9 @@ def read_input_sets(paths: Iterable[str]) -> list[source.Document]:
             with open(path, "rb") as handle:
                 doc = source.load(path, handle.read())
         except (OSError, source.InputError) as error:
-            raise ValueError(f"{path}: cannot read the input set: {getattr(error, 'strerror', None) or error}") from None
+            raise UsageError(f"{path}: cannot read the input set: {getattr(error, 'strerror', None) or error}") from None
         if doc.problems:
-            raise ValueError(f"{path}: {doc.problems[0].message}")
+            raise UsageError(f"{path}: {doc.problems[0].message}")
         documents.append(doc)
     return documents
 
@@ -242,7 +243,7 @@ def load_pipeline(
     around = [p for p in (*context, *_resolution_folders(path, targets)) if os.path.abspath(p) not in named]
     others = {os.path.abspath(doc.path): doc for doc in load_documents(read_inputs(around, (), result, settings.max_file_size), result)}
     if result.errors:
-        raise ValueError(result.errors[0])
+        raise UsageError(result.errors[0])
     project = build_project(targets + [doc for name, doc in others.items() if name not in named], settings, input_sets)
     mine = {id(doc) for doc in targets}
     defined = [p for p in project.pipelines if id(p.origin.doc) in mine]
@@ -254,14 +255,16 @@ def load_pipeline(
     what = "defines" if defined else "is a workflow run by"
     if candidates:
         names = ", ".join(sorted(repr(p.label) for p in candidates))
-        raise ValueError(f"{path}: {what} several pipelines ({names}); choose one with --pipeline")
+        raise UsageError(f"{path}: {what} several pipelines ({names}); choose one with --pipeline")
     problems = [p.message for doc in targets for p in doc.problems]
     reason = f" ({problems[0]})" if problems else ""
+    if defined and not reason:
+        reason = f" (it defines {', '.join(sorted(repr(p.label) for p in defined))})"
     kinds = {kind for doc in targets for kind in doc.kinds}
     for kind, what in _NOT_A_PIPELINE.items():
         if not reason and kind in kinds:
             reason = f" ({what})"
-    raise ValueError(f"{path}: no pipeline{f' {identifier!r}' if identifier else ''} found{reason}")
+    raise UsageError(f"{path}: no pipeline{f' {identifier!r}' if identifier else ''} found{reason}")
 
 
 _NOT_A_PIPELINE = {

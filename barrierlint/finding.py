@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .errors import UsageError
 from .model import Origin
 from .source import Span, repository_path
 
@@ -23,7 +24,7 @@ class Severity(enum.IntEnum):
         try:
             return cls[text.strip().upper()]
         except KeyError:
-            raise ValueError(f"unknown severity '{text}' (use error, warning or info)") from None
+            raise UsageError(f"unknown severity '{text}' (use error, warning or info)") from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,7 @@ WORKFLOW_STAGES = ("ENV_STATE", "ENV_LOOP_STATE")
 Lookup = Callable[[str], "tuple[Document, int] | None"]  # workflow name -> (document, root index)
 
 NOT_CONCURRENT = "Barriers are not running concurrently."  # Harness refuses to trigger the pipeline
-DEFAULT_TIMEOUT = "10m"  # a BARRIER step without timeoutMillis waits 600000 ms
+DEFAULT_TIMEOUT = "10m"  # a BARRIER step without timeoutMillis waits 600000 ms: the model says so
 
 
 def looped(group) -> bool:
@@ -168,7 +168,7 @@ def _step(r: _Reader, node: Node, route: Route, scope: int) -> Step:
         name=name,
         type="Barrier",
         origin=Origin(r.doc, route),
-        timeout=_duration(r.text(properties.get("timeoutMillis"), route + ("properties", "timeoutMillis"), "timeoutMillis")),
+        timeout=_duration(r.text(properties.get("timeoutMillis"), route + ("properties", "timeoutMillis"), "timeoutMillis")) or DEFAULT_TIMEOUT,
         barrier_ref=BarrierRef(identifier, scope=scope) if identifier is not None else None,
         barrier_ref_origin=ref_origin,
     )

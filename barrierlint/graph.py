@@ -224,7 +224,7 @@ def refused_at_start(pipeline: Pipeline, found: list[Occurrence]) -> bool:
 
 
 def _literal(ref: str | None) -> bool:
-    return bool(ref) and not is_expression(ref) and "${" not in ref and not awaits_parent(ref)
+    return bool(ref) and not is_expression(ref) and not awaits_parent(ref)  # `${...}` is a literal name to the engine
 
 
 def concurrency(strategy: Strategy, cap: int) -> tuple[int, str]:

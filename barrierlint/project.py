@@ -14,6 +14,7 @@ from typing import Any
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 from . import firstgen, model, v1
+from .errors import UsageError
 from .inputs import Composition, applies, input_set
 from .model import BarrierRef, Origin, Pipeline, Stage, StepGroup, Step, children, is_expression, occurrences, stages
 from .source import Document, Kind, Problem, Route, TooLarge, child, scalar
@@ -232,7 +233,7 @@ def build(documents: list[Document], settings: Settings, input_sets: list[Docume
     builder.chain()
     for node, (doc, _), target in builder.values:
         if id(node) not in builder.applied:
-            raise ValueError(f"{doc.path}: the input set answers pipeline '{target or '?'}', which is not among the checked files")
+            raise UsageError(f"{doc.path}: the input set answers pipeline '{target or '?'}', which is not among the checked files")
     return project
 
 

@@ -17,6 +17,7 @@ import sys
 from functools import lru_cache
 from typing import TYPE_CHECKING, ClassVar, Iterable, Iterator
 
+from .errors import UsageError
 from .finding import Finding, Related, Severity
 from .model import Origin, Pipeline
 from .source import Document, Problem
@@ -162,12 +163,12 @@ def select(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list[type[
     for selector in selectors:
         matched = lookup(selector)
         if not matched:
-            raise ValueError(f"unknown rule selector '{selector}' (see `barrierlint rules`)")
+            raise UsageError(f"unknown rule selector '{selector}' (see `barrierlint rules`)")
         chosen.update((r.code, r) for r in matched)
     for selector in ignore:
         matched = lookup(selector)
         if not matched:
-            raise ValueError(f"unknown rule selector '{selector}' (see `barrierlint rules`)")
+            raise UsageError(f"unknown rule selector '{selector}' (see `barrierlint rules`)")
         for rule in matched:
             chosen.pop(rule.code, None)
     return sorted(chosen.values(), key=lambda rule: rule.code)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable, Sequence
 
 from .config import Config
+from .errors import UsageError
 from .finding import Finding
 from .model import Origin
 from .rule import Rule, lookup
@@ -205,7 +206,7 @@ def write_baseline(path: str, findings: Iterable[Finding]) -> None:
             json.dump({"barrierlint-baseline": BASELINE_VERSION, "findings": entries}, handle, indent=2)
             handle.write("\n")
     except OSError as error:
-        raise ValueError(f"cannot write baseline {path}: {error.strerror or error}") from None
+        raise UsageError(f"cannot write baseline {path}: {error.strerror or error}") from None
 
 
 def read_baseline(path: str) -> Counter:
@@ -216,9 +217,9 @@ def read_baseline(path: str) -> Counter:
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
     except FileNotFoundError:
-        raise ValueError(f"baseline {path} not found (create it with --write-baseline)") from None
+        raise UsageError(f"baseline {path} not found (create it with --write-baseline)") from None
     except (OSError, ValueError) as error:
-        raise ValueError(f"cannot read baseline {path}: {error}") from None
+        raise UsageError(f"cannot read baseline {path}: {error}") from None
     if not isinstance(data, dict) or data.get("barrierlint-baseline") != BASELINE_VERSION or not isinstance(data.get("findings"), list):
-        raise ValueError(f"{path} is not a barrierlint baseline (write one with --write-baseline)")
+        raise UsageError(f"{path} is not a barrierlint baseline (write one with --write-baseline)")
     return Counter(entry.get("fingerprint") for entry in data["findings"] if isinstance(entry, dict))

@@ -1,7 +1,8 @@
 """barrierlint's benchmark: every figure side by side with its reference, in one run.
 
-    .venv/bin/python bench/run.py           # the full suite (about 10 minutes on 2 cores)
-    .venv/bin/python bench/run.py --quick   # 400 files, sizes up to 10,000 stages, single runs
+    .venv/bin/python bench/run.py           # 2,000 files, 1k-10k stages, single runs (a few minutes)
+    .venv/bin/python bench/run.py --full    # adds 100,000 stages (about 9 GiB) and repeats every run
+    .venv/bin/python bench/run.py --quick   # 400 files
 
 It generates its inputs deterministically under bench/.work/ (a tree of 2,000 pipeline files:
 the real corpus plus synthetic pipelines; single pipelines of 1k, 10k and 100k stages), then:
@@ -76,32 +77,31 @@ def yamllint(python: str) -> list[str] | None:
     return [python, "-m", "yamllint"] if importlib.util.find_spec("yamllint") else None
 
 
-TIME = "/usr/bin/time"  # measures its own child: CPU time and peak memory (a child of this process
-# would inherit this process's peak memory, which Linux keeps across exec)
+TIME = "/usr/bin/time"  # peak memory of its own child: a child of this (larger) process would
+# inherit this process's peak, which Linux keeps across exec
 
 
-def once(command: list[str]) -> tuple[float, float, int, bytes, int]:
+def once(command: list[str], peak: bool = False) -> tuple[float, float, int | None, bytes, int]:
     """Run a command in the work folder (not the source tree, whose `barrierlint` folder would
-    shadow the install): wall seconds, CPU seconds and peak RSS (KiB)."""
+    shadow the install): wall seconds, CPU seconds (user + system of its process tree), the
+    peak RSS in KiB when `peak` (through /usr/bin/time, whose own CPU figures have 10 ms steps),
+    its output and exit code."""
     with tempfile.TemporaryFile() as out, tempfile.NamedTemporaryFile("r") as usage:
-        wrapped = [TIME, "-f", "%U %S %M", "-o", usage.name, *command] if os.path.exists(TIME) else command
+        wrapped = [TIME, "-f", "%M", "-o", usage.name, *command] if peak and os.path.exists(TIME) else command
         start = time.perf_counter()
         process = subprocess.Popen(wrapped, stdout=out, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, cwd=WORK)
         _, status, rusage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - start
-        code = os.waitstatus_to_exitcode(status)
         out.seek(0)
-        fields = usage.read().split()[-3:]
-        if wrapped is command or len(fields) != 3:
-            cpu, rss = rusage.ru_utime + rusage.ru_stime, rusage.ru_maxrss
-        else:
-            cpu, rss = float(fields[0]) + float(fields[1]), int(fields[2])
-        return wall, cpu, rss, out.read(), code
+        fields = usage.read().split()
+        rss = int(fields[-1]) if wrapped is not command and fields and fields[-1].isdigit() else (rusage.ru_maxrss if peak else None)
+        return wall, rusage.ru_utime + rusage.ru_stime, rss, out.read(), os.waitstatus_to_exitcode(status)
 
 
 def timed(command: list[str], runs: int, warmup: int = 1) -> dict:
-    """Median wall and CPU time, peak memory, and the output of the first run."""
-    for _ in range(warmup):
+    """Median wall and CPU time, the output of the first run, and peak memory (of a warm-up run)."""
+    rss = once(command, peak=True)[2]
+    for _ in range(warmup - 1):
         once(command)
     results = [once(command) for _ in range(runs)]
     if results[0][4] not in (0, 1):  # 0 clean, 1 findings: anything else measured a failure
@@ -112,7 +112,7 @@ def timed(command: list[str], runs: int, warmup: int = 1) -> dict:
         "wall": walls[len(walls) // 2],
         "wall_min": walls[0],
         "cpu": cpus[len(cpus) // 2],
-        "rss_kib": max(r[2] for r in results),
+        "rss_kib": rss,
         "output": results[0][3],
         "exit": results[0][4],
     }
@@ -120,7 +120,7 @@ def timed(command: list[str], runs: int, warmup: int = 1) -> dict:
 
 def measure(*args: str, python: str = PYTHON) -> dict:
     """A task of bench/measure.py in a fresh process, with that process's peak memory."""
-    wall, cpu, rss, output, code = once([python, str(HERE / "measure.py"), *args])
+    wall, cpu, rss, output, code = once([python, str(HERE / "measure.py"), *args], peak=True)
     if code != 0:
         raise SystemExit(f"bench/measure.py {' '.join(args)} failed with exit code {code}")
     return {**json.loads(output), "rss_kib": rss, "process_wall": wall}
@@ -222,17 +222,20 @@ def exponent(points: list[tuple[int, float]]) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--quick", action="store_true", help="400 files, sizes up to 10,000 stages, single runs")
+    parser.add_argument("--quick", action="store_true", help="400 files")
+    parser.add_argument("--full", action="store_true", help="sizes up to 100,000 stages (about 9 GiB), medians of 5 runs")
     parser.add_argument("--corpus", help="folder of real pipelines (default: shared/corpus/real beside the repository)")
+    parser.add_argument("--files", type=int, help="files in the tree (default 2,000; 400 with --quick)")
     parser.add_argument("--work", default=str(HERE / ".work"), help="where generated inputs go")
     options = parser.parse_args()
     global WORK
     WORK = options.work
     global TREE_FILES
-    if options.quick:  # for a loaded machine: a smaller tree, sizes up to 10k, single runs
+    if options.quick:
         TREE_FILES = 400
-    sizes = tuple(sorted(SIZES[:2] + (2_000,) if options.quick else SIZES))
-    runs, cold_runs = (1, 7) if options.quick else (5, 20)
+    TREE_FILES = options.files or TREE_FILES
+    sizes = SIZES if options.full else (1_000, 2_000, 10_000)
+    runs, cold_runs = (5, 20) if options.full else (1, 7)
     real = corpus(options.corpus)
     inputs = prepare(Path(options.work), real, sizes)
     tree = str(inputs["tree"])

@@ -46,6 +46,8 @@ def test_run_resolves_templates_chained_pipelines_and_firstgen_workflows():
     several = run("run", FIXTURES / "BL501" / "other_pipeline_barrier" / ".harness")
     assert several.exit_code == 2 and "several pipelines ('api', 'web'); choose one with --pipeline" in several.stderr
     assert run("run", FIXTURES / "BL501" / "other_pipeline_barrier" / ".harness", "--pipeline", "web").stdout.startswith("pipeline web:")
+    unknown = run("run", FIXTURES / "BL302" / "two_party.yaml", "--pipeline", "nope")
+    assert unknown.exit_code == 2 and "no pipeline 'nope' found (it defines 'p')" in unknown.stderr
 
 
 def test_run_takes_input_sets_and_the_configured_profile(tmp_path):

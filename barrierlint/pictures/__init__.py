@@ -7,6 +7,8 @@ Chrome trace. Everything is built with the standard library: no network, no exte
 
 from __future__ import annotations
 
+from ..errors import UsageError
+
 DIAGRAM_FORMATS = ("mermaid", "dot", "svg", "html")
 
 
@@ -15,7 +17,7 @@ def render_diagram(layout, fmt: str) -> str:
     from importlib import import_module
 
     if fmt not in DIAGRAM_FORMATS:
-        raise ValueError(f"unknown picture format '{fmt}' (choose from {', '.join(DIAGRAM_FORMATS)})")
+        raise UsageError(f"unknown picture format '{fmt}' (choose from {', '.join(DIAGRAM_FORMATS)})")
     return import_module(f"{__name__}.{fmt}").render(layout)
 
 
@@ -42,7 +44,7 @@ def run_pictures(runs: list, timeline: str | None = None, trace_json: str | None
     if timeline is not None:
         suffix = timeline.rpartition(".")[2].lower()
         if suffix not in ("svg", "html"):
-            raise ValueError(f"{timeline}: the timeline is drawn as .svg or .html")
+            raise UsageError(f"{timeline}: the timeline is drawn as .svg or .html")
         files[timeline] = swimlanes.render_svg(drawn) if suffix == "svg" else swimlanes.render_html(drawn)
     if trace_json is not None:
         files[trace_json] = chrome.render(drawn)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from ..errors import UsageError
 
 if TYPE_CHECKING:
     from ..engine import Result
@@ -33,7 +34,7 @@ def parse_target(spec: str) -> tuple[str, str]:
     """`sarif:results.sarif` -> ('sarif', 'results.sarif')."""
     name, _, path = spec.partition(":")
     if name not in FORMATS or not path:
-        raise ValueError(f"--output takes FORMAT:PATH with FORMAT one of {', '.join(FORMATS)}, not '{spec}'")
+        raise UsageError(f"--output takes FORMAT:PATH with FORMAT one of {', '.join(FORMATS)}, not '{spec}'")
     return name, path
 
 def printable(text: str, keep: str = "") -> str:

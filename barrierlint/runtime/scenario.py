@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
+from ..errors import UsageError
 from ..model import parse_duration
 
 LATE_ARRIVAL = ("wait", "pass")
 UNSPAWNED_LOOPS = ("pending", "arrived")
 
 
-class ScenarioError(ValueError):
+class ScenarioError(UsageError):
     """A scenario file that cannot be used; the message is one line for the user."""
 
 

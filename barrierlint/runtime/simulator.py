@@ -37,7 +37,6 @@ from .status import (
 BARRIER_DEFAULT_TIMEOUT = 10 * 3600.0  # the engine's default when a Barrier step has no timeout
 ELEMENT_TIMEOUT = "Timed out: its own timeout expired"  # a stage, step group or pipeline
 EXPIRY = object()  # what a stage or step group body returns when its own timeout interrupted it
-FIRSTGEN_BARRIER_DEFAULT_TIMEOUT = parse_duration(firstgen.DEFAULT_TIMEOUT)
 _COPY = re.compile(r"\[\d+\]")
 _KINDS = {Stage: "stage", StepGroup: "stepgroup", Step: "step"}
 
@@ -448,7 +447,7 @@ class Simulator:
         """Run one attempt: (status, message, error type)."""
         if step.is_barrier:
             node.status = ASYNC_WAITING
-            timeout = _seconds(step.timeout) or (FIRSTGEN_BARRIER_DEFAULT_TIMEOUT if self.firstgen else BARRIER_DEFAULT_TIMEOUT)
+            timeout = _seconds(step.timeout) or BARRIER_DEFAULT_TIMEOUT  # FirstGen's 10m default is in the model
             ref = self.refs[id(step)]
             self.trace("arrive", node=node.label, barrier=ref)
             status, message = yield self.barriers.arrive(node, ref, timeout)
