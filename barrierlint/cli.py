@@ -107,11 +107,11 @@ class RulesFormat(str, Enum):
 
 @app.command()
 def run(
-    pipeline: str = typer.Argument(..., help="A pipeline file (NextGen, v1 or FirstGen), or a FirstGen workflow file; - reads standard input."),
-    context: Optional[List[str]] = typer.Argument(None, help="More files or folders whose templates, workflows and chained pipelines it refers to."),
+    pipeline: str = typer.Argument(..., metavar="PIPELINE", help="A pipeline file (NextGen, v1 or FirstGen), or a FirstGen workflow file; - reads standard input."),
+    context: Optional[List[str]] = typer.Argument(None, metavar="CONTEXT", help="More files or folders whose templates, workflows and chained pipelines it refers to."),
     pipeline_id: Optional[str] = typer.Option(None, "--pipeline", help="Which pipeline (identifier or name), when the file holds or runs several."),
     scenario: Optional[str] = typer.Option(None, "--scenario", "-s", help="Scenario YAML: durations, failures, `when` outcomes, engine profile."),
-    config_file: Optional[str] = typer.Option(None, "--config", help="Configuration file [default: the nearest .barrierlint.yaml or pyproject.toml]."),
+    config_file: Optional[str] = typer.Option(None, "--config", metavar="FILE", help="Configuration file (default: the nearest .barrierlint.yaml or pyproject.toml)."),
     inputs: Optional[List[str]] = typer.Option(None, "--inputs", help="A Harness input set whose values replace <+input> fields."),
     trace: Optional[str] = typer.Option(None, "--trace", help="Write the event trace as JSON lines to this file (- for standard output)."),
     timeline: Optional[str] = typer.Option(None, "--timeline", help="Draw the run as a swimlane timeline: FILE.svg or FILE.html."),
@@ -200,7 +200,7 @@ class Picture(str, Enum):
 
 @app.command()
 def graph(
-    path: str = typer.Argument(..., help="A pipeline file; - reads standard input."),
+    path: str = typer.Argument(..., metavar="PIPELINE", help="A pipeline file; - reads standard input."),
     picture: Optional[Picture] = typer.Option(None, "--format", "-f", help="Picture format (default: from the --output suffix, else mermaid)."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the picture to this file instead of standard output."),
     pipeline_id: Optional[str] = typer.Option(None, "--pipeline", help="Which pipeline, when the file holds several."),

@@ -77,3 +77,20 @@ def test_version(flag):
 
     result = run(flag)
     assert result.exit_code == 0 and result.stdout == f"barrierlint {__version__}\n"
+
+
+@pytest.mark.parametrize(
+    "command, shown",
+    [
+        ("check", ["PATH", "--select", "RULES", "(default: info, i.e. any finding)", "(default: the nearest", "Examples:"]),
+        ("run", ["PIPELINE", "CONTEXT", "(default: the nearest"]),
+        ("graph", ["PIPELINE"]),
+    ],
+)
+def test_help_shows_defaults_and_metavars(command, shown):
+    """Help text in square brackets was taken for rich markup and vanished ('severe .')."""
+    result = run(command, "--help")
+    text = " ".join(result.stdout.replace("│", " ").split())
+    assert result.exit_code == 0
+    for part in shown:
+        assert part in text, part
