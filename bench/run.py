@@ -316,7 +316,7 @@ def main() -> int:
     table.row("", "CPU", "", "peak memory")
     run = timed([python, str(HERE / "runtime.py"), str(RUNTIME_STAGES)], max(3, runs // 2))
     printed = run["output"].decode()
-    found = re.search(r"load \+ model: ([\d.]+) s\s+simulate: ([\d.]+) s", printed)
+    found = re.search(r"load \+ model:? ([\d.]+) s,?\s+simulate:? ([\d.]+) s", printed)
     if run["exit"] != 0 or not found:
         table.row("runtime", f"failed (exit {run['exit']})")
         table.target("(d)", False, "under one second")
