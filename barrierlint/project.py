@@ -16,7 +16,7 @@ from yaml.nodes import MappingNode, Node, SequenceNode
 from . import firstgen, model, v1
 from .errors import UsageError
 from .inputs import Composition, applies, input_set
-from .model import BarrierRef, Origin, Pipeline, Stage, StepGroup, Step, children, is_expression, occurrences, stages
+from .model import BarrierRef, Pipeline, Stage, StepGroup, Step, children, is_expression, occurrences, stages
 from .source import Document, Kind, Problem, Route, TooLarge, child, scalar
 from .templates import Missing, Resolver
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from barrierlint.model import is_expression
 from barrierlint.rule import Rule
 from barrierlint.finding import Severity
 

@@ -278,7 +278,7 @@ def _templates_using_templates(levels: int, width: int) -> str:
     """Step group templates t0..t{levels}, each using the next `width` times: width**levels
     steps once inlined (the long fuzz run's out-of-memory was one use site under an alias bomb)."""
     uses = lambda level: ", ".join(f"{{stepGroup: {{identifier: g{i}, template: {{templateRef: t{level}, templateInputs: {{x: 1}}}}}}}}" for i in range(width))
-    documents = [_stage(f"[{{stepGroup: {{identifier: g, template: {{templateRef: t0}}}}}}]")]
+    documents = [_stage("[{stepGroup: {identifier: g, template: {templateRef: t0}}}]")]
     for level in range(levels):
         documents.append(f"template: {{identifier: t{level}, versionLabel: v1, type: StepGroup, spec: {{steps: [{uses(level + 1)}], x: 0}}}}\n")
     documents.append(f"template: {{identifier: t{levels}, versionLabel: v1, type: StepGroup, spec: {{steps: [{BARRIER}], x: <+input>}}}}\n")
