@@ -20,6 +20,16 @@ if TYPE_CHECKING:
 # needs it
 
 
+def ordering(pipeline, project):
+    """The pipeline's ordering analysis, or None when it has no Barrier step: then there is
+    nothing to order, and the graph module is never imported."""
+    if not project.occurrences(pipeline):
+        return None
+    from barrierlint.graph import analysis
+
+    return analysis(pipeline, project)
+
+
 def names(values) -> str:
     """'a', 'b' and 'c'."""
     quoted = [f"'{v}'" for v in dict.fromkeys(values)]
@@ -52,11 +62,8 @@ class DeadlockRule(Rule):
     kinds: ClassVar[tuple[str, ...]]
 
     def check_pipeline(self, pipeline, project):
-        if not project.occurrences(pipeline):
-            return  # no Barrier step: an empty analysis, and no graph module to import
-        from barrierlint.graph import analysis
-
-        for deadlock in analysis(pipeline, project).deadlocks:
+        result = ordering(pipeline, project)
+        for deadlock in result.deadlocks if result else ():
             if deadlock.kind in self.kinds:
                 yield self.report(deadlock)
 
@@ -105,12 +112,8 @@ class LateLoopRule(Rule):
     serial_deployment: ClassVar[bool]
 
     def check_pipeline(self, pipeline, project):
-        if not project.occurrences(pipeline):
-            return  # no Barrier step: an empty analysis, and no graph module to import
-        from barrierlint.graph import analysis
-
-        result = analysis(pipeline, project)
-        for loop in result.late_loops:
+        result = ordering(pipeline, project)
+        for loop in result.late_loops if result else ():
             if loop.serial_deployment == self.serial_deployment:
                 yield self.report(loop, result.late_arrival)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from barrierlint.finding import Related, route_text
 from barrierlint.firstgen import NOT_CONCURRENT, looped, not_concurrent
 from barrierlint.model import Parallel, Stage, Step, StepGroup, children, is_expression
-from barrierlint.rules._ordering import DeadlockRule
+from barrierlint.rules._ordering import DeadlockRule, ordering
 
 
 class DuplicateRefInStage(DeadlockRule):
@@ -48,8 +48,7 @@ class DuplicateRefInStage(DeadlockRule):
             return
         # FirstGen checks this itself when the pipeline is triggered, per group of workflows that
         # run in parallel, unless a looped workflow is in the group; then the duplicate hangs.
-        found = project.occurrences(pipeline)
-        for earlier, occurrence in not_concurrent(found):
+        for earlier, occurrence in not_concurrent(project.occurrences(pipeline)):
             yield self.finding(
                 occurrence.step.barrier_ref_origin,
                 f"barrier '{occurrence.ref}' is used twice by the workflow of stage '{occurrence.stage.label}' (steps "
@@ -59,11 +58,8 @@ class DuplicateRefInStage(DeadlockRule):
                 fix=f"give Barrier step '{occurrence.step.label}' an identifier of its own, or remove it",
                 key=occurrence.ref,
             )
-        if not found:
-            return  # no Barrier step: an empty analysis, and no graph module to import
-        from barrierlint.graph import analysis
-
-        for deadlock in analysis(pipeline, project).deadlocks:
+        result = ordering(pipeline, project)
+        for deadlock in result.deadlocks if result else ():
             if deadlock.kind in self.kinds and looped(self.primary(deadlock).path[0]):
                 yield self.report(deadlock)
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from barrierlint.finding import Related, Severity
 from barrierlint.rule import Rule
+from barrierlint.rules._ordering import ordering
 
 
 class RollbackBarrierStall(Rule):
@@ -28,11 +29,12 @@ class RollbackBarrierStall(Rule):
     tags = ("correctness",)
 
     def check_pipeline(self, pipeline, project):
-        if not project.occurrences(pipeline):
-            return  # no Barrier step: an empty analysis, and no graph module to import
-        from barrierlint.graph import analysis, timeout_text
+        result = ordering(pipeline, project)
+        if result is None:
+            return
+        from barrierlint.graph import timeout_text
 
-        for stall in analysis(pipeline, project).stalls:
+        for stall in result.stalls:
             owners = " and ".join(f"'{o.label}'" for o in stall.owners)
             waiting = " and ".join(dict.fromkeys(f"'{o.where}'" for o in stall.waiting))
             primary = stall.rollback[0]
