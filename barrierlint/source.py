@@ -269,17 +269,29 @@ def _too_deep(text: str) -> yaml.Mark | None:
         prefix = f"{_BLOCK_PREFIX}{{{columns}}}"
         if not re.match(prefix, text) and not re.search(_BREAK + prefix, text):
             return None
-    depth = 0
     try:
-        for event in yaml.parse(text, Loader=_Loader):
-            if isinstance(event, _OPEN):
-                depth += 1
-                if depth > MAX_NESTING:
-                    return event.start_mark
-            elif isinstance(event, _CLOSE):
-                depth -= 1
+        return _first_too_deep(text, _Loader)
+    except yaml.YAMLError as error:
+        if "nesting depth" not in str(error):
+            return None  # composing reports it, at a depth already known to be safe
+    # libyaml 0.2.6 and later refuse 1,000 levels while scanning ahead, before this count sees
+    # level 201: PyYAML's Python parser (iterative, no limit of its own) finds the same place
+    # whichever libyaml is underneath.
+    try:
+        return _first_too_deep(text, yaml.SafeLoader)
     except yaml.YAMLError:
-        pass  # composing reports it, at a depth already known to be safe
+        return None
+
+
+def _first_too_deep(text: str, loader: type) -> yaml.Mark | None:
+    depth = 0
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, _OPEN):
+            depth += 1
+            if depth > MAX_NESTING:
+                return event.start_mark
+        elif isinstance(event, _CLOSE):
+            depth -= 1
     return None
 
 
