@@ -80,7 +80,7 @@ def check(
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", metavar="RULES", help="Rule codes, prefixes or names to skip."),
     exclude: Optional[List[str]] = typer.Option(None, "--exclude", metavar="GLOB", help="File or folder names or globs to skip in folder scans."),
     outputs: Optional[List[str]] = typer.Option(None, "--output", "-o", metavar="FORMAT:PATH", help="Also write FORMAT (text, json, sarif, github) to PATH; repeatable."),
-    fail_on: Optional[FailOn] = typer.Option(None, "--fail-on", help="Exit 1 on findings at least this severe (default: info, i.e. any finding)."),
+    fail_on: Optional[FailOn] = typer.Option(None, "--fail-on", help="Exit 1 on findings at least this severe (default: warning; info findings are shown and fail only with --fail-on info)."),
     config_file: Optional[str] = typer.Option(None, "--config", metavar="FILE", help="Configuration file (default: the nearest .barrierlint.yaml or pyproject.toml)."),
     no_ignores: bool = typer.Option(False, "--no-ignores", help="Report what suppression comments and per-file-ignores hide."),
     baseline: Optional[str] = typer.Option(None, "--baseline", metavar="FILE", help="Report only findings not recorded in this baseline."),
@@ -90,12 +90,16 @@ def check(
     inputs: Optional[List[str]] = typer.Option(None, "--inputs", metavar="FILE", help="A Harness input set whose values replace <+input> fields."),
     verify: bool = typer.Option(False, "--verify", help="Confirm each finding in the reference runtime (CONFIRMED, NOT REPRODUCED or INCONCLUSIVE, with the evidence)."),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, metavar="N", help="Processes that check the files; the output does not depend on it."),
+    isolated: bool = typer.Option(False, "--isolated", help="Check the named files alone, not in their project (.harness folder, FirstGen application or git repository)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the project index cache (.barrierlint_cache/, or BARRIERLINT_CACHE_DIR)."),
+    template_paths: Optional[List[str]] = typer.Option(None, "--template-paths", metavar="FOLDER", help="Folders where templates are found (a checkout of the template library); repeatable."),
 ) -> None:
     """Check pipelines and report barrier problems."""
     console.check(
         paths, output_format.value, select=select, ignore=ignore, exclude=exclude, outputs=outputs,
         fail_on=fail_on.value if fail_on else None, config_file=config_file, no_ignores=no_ignores, baseline=baseline,
         write_baseline=write_baseline, sarif_category=sarif_category, inputs=inputs, verify=verify, jobs=jobs,
+        isolated=isolated, no_cache=no_cache, template_paths=template_paths,
         max_file_size=None if max_file_size is None else _size(max_file_size),
     )
 

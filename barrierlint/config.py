@@ -133,7 +133,7 @@ def parse(table: Any, path: str) -> Config:
     """Check and convert the configuration table read from `path`."""
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: the configuration must be a mapping of options")
-    known = ("select", "ignore", "exclude", "severity", "per-file-ignores", "late-arrival", "edition-cap", "fail-on")
+    known = ("select", "ignore", "exclude", "severity", "per-file-ignores", "late-arrival", "edition-cap", "fail-on", "template-paths", "external-templates")
     for key in table:
         if key not in known:
             import difflib
@@ -193,7 +193,12 @@ def parse(table: Any, path: str) -> Config:
         exclude=tuple(_anchor(glob, root) for glob in strings("exclude", table.get("exclude", []))),
         severity=severity,
         per_file_ignores=tuple((_anchor(str(glob), root), codes("per-file-ignores", value)) for glob, value in mapping("per-file-ignores").items()),
-        settings=Settings(edition_cap=edition, late_arrival=choice("late-arrival", LATE_ARRIVAL) or Settings.late_arrival),
+        settings=Settings(
+            edition_cap=edition,
+            late_arrival=choice("late-arrival", LATE_ARRIVAL) or Settings.late_arrival,
+            template_paths=tuple(os.path.join(root, folder) for folder in strings("template-paths", table.get("template-paths", []))),
+            external_templates=strings("external-templates", table.get("external-templates", list(Settings.external_templates))),
+        ),
         fail_on=choice("fail-on", FAIL_ON),
     )
 

@@ -15,6 +15,7 @@ from typing import Callable, Iterable, NoReturn
 from .errors import UsageError
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+DEFAULT_FAIL_ON = "warning"  # info findings (notes such as BL502) are shown and fail only with --fail-on info
 
 
 def main() -> NoReturn:
@@ -120,6 +121,9 @@ def check(
     inputs: list[str] | None = None,
     verify: bool = False,
     jobs: int = 1,
+    isolated: bool = False,
+    no_cache: bool = False,
+    template_paths: list[str] | None = None,
 ) -> NoReturn:
     """`barrierlint check`, its options already parsed (the defaults are the options' defaults)."""
     import dataclasses
@@ -136,6 +140,8 @@ def check(
         settings = configured.settings
         if max_file_size is not None:
             settings = dataclasses.replace(settings, max_file_size=max_file_size)
+        if template_paths:
+            settings = dataclasses.replace(settings, template_paths=(*settings.template_paths, *(os.path.abspath(p) for p in split(template_paths))))
         result = engine.check(
             [path for path in paths if path == "-" or os.path.isdir(path) or not configured.excludes(path)],
             select_rules=split(select) or configured.select,
@@ -145,6 +151,8 @@ def check(
             inputs=inputs or (),
             policy=suppress.Policy(configured, baseline, write_baseline, use_ignores=not no_ignores),
             jobs=1 if verify else jobs,  # --verify replays findings in the whole project, which one process builds
+            isolated=isolated,
+            cache=not no_cache,
         )
         if verify:
             from .runtime.verify import verify as confirm
@@ -162,12 +170,14 @@ def check(
     if write_baseline:  # else the run reads "All clear" and nothing says the baseline was written
         recorded = sum(suppress.read_baseline(baseline).values())
         echo(f"barrierlint: recorded {recorded} finding{'s' if recorded != 1 else ''} in {baseline}")
+    for warning in result.warnings:
+        echo(f"barrierlint: warning: {warning}")
     for error in result.errors:
         echo(f"barrierlint: error: {error}")
     if result.errors:
         sys.exit(EXIT_USAGE)
     if not result.files and all(os.path.isdir(path) for path in paths):  # as ruff: the wrong folder?
         echo("barrierlint: warning: no Harness pipeline found in the given folders")
-    threshold = fail_on or configured.fail_on or "info"
+    threshold = fail_on or configured.fail_on or DEFAULT_FAIL_ON
     failing = threshold != "never" and any(f.severity >= Severity.parse(threshold) for f in result.findings)
     sys.exit(EXIT_FINDINGS if failing else EXIT_CLEAN)

@@ -38,6 +38,7 @@ class Result:
     files: int = 0
     errors: list[str] = field(default_factory=list)  # inputs that could not be read at all
     suppressed: list[Finding] = field(default_factory=list)  # by comments, configuration or baseline
+    warnings: list[str] = field(default_factory=list)  # named files that are no Harness YAML
     project: Project | None = None  # what the rules saw (templates inlined, chained children joined)
 
 
@@ -127,7 +128,9 @@ def load_documents(inputs: list[Input], result: Result) -> list[source.Document]
             if item.explicit or b"\0" not in item.data:  # binary files in folder scans are not ours
                 result.errors.append(f"{printable(item.path)}: {error}")
             continue
-        if doc is None or (not item.explicit and not doc.problems and all(kind is source.Kind.OTHER for kind in doc.kinds)):
+        if doc is None or (not doc.problems and all(kind is source.Kind.OTHER for kind in doc.kinds)):
+            if item.explicit and item.data.strip() and b"harnessApiVersion" not in item.data:  # say why a named file is not checked
+                result.warnings.append(f"{printable(item.path)}: not a Harness pipeline, template, input set or FirstGen file; not checked")
             continue  # other YAML is none of our business, even when named (pre-commit names every YAML file)
         documents.append(doc)
     return documents
@@ -190,14 +193,37 @@ def check(
     policy: suppress.Policy | None = None,
     inputs: Iterable[str] = (),
     jobs: int = 1,
+    isolated: bool = False,
+    cache: bool = True,
 ) -> Result:
     """Check files and folders; the Python API behind `barrierlint check`. `jobs` processes check
-    the files (the result does not depend on it)."""
+    the files (the result does not depend on it). A named file is checked in its project (see
+    `workspace`): the files it depends on and that depend on it are read too, and the findings
+    reported are those located in the checked files or with a related place in them;
+    `isolated` checks the named files alone. Templates of `template-paths` are always read."""
     rules = select(select_rules, ignore_rules)
     result = Result()
     settings = settings or Settings()
     input_sets = read_input_sets(inputs)
-    return analyse(read_inputs(paths, exclude, result, settings.max_file_size), rules, settings, result, policy, input_sets, jobs)
+    checked = read_inputs(paths, exclude, result, settings.max_file_size)
+    around: list[Input] = []
+    if settings.template_paths or not isolated:
+        from . import workspace
+
+        around = workspace.context([] if isolated else [i for i in checked if i.explicit], settings=settings, exclude=exclude, cache=cache, among=checked)
+    analyse(checked + around, rules, settings, result, policy, input_sets, jobs)
+    if around:
+        shown = {os.path.normcase(os.path.abspath(item.path)) for item in checked}
+        result.findings = [f for f in result.findings if _touches(f, shown)]
+        result.suppressed = [f for f in result.suppressed if _touches(f, shown)]
+        result.files -= len(around)
+    return result
+
+
+def _touches(finding: Finding, paths: set[str]) -> bool:
+    """The finding is located in one of the paths, or names a place in one as related."""
+    places = [finding.origin, *(r.origin for r in finding.related), *(r.origin for flow in finding.flows for r in flow)]
+    return any(os.path.normcase(os.path.abspath(origin.doc.path)) in paths for origin in places)
 
 
 def analyse(

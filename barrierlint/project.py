@@ -29,6 +29,8 @@ class Settings:
     late_arrival: str = "wait"  # engine profile: a copy arriving after release waits ("wait") or passes ("pass")
     max_file_size: int = 5_000_000  # bytes; larger files are refused with a one-line error
     unspawned_loops: str = "pending"  # engine profile: a position under a loop that never spawns never arrives, or "arrived"
+    template_paths: tuple[str, ...] = ()  # folders holding templates (a checkout of a template library)
+    external_templates: tuple[str, ...] = ("account.*", "org.*")  # templateRef globs of templates kept in Harness: no BL502
 
 
 @dataclass(frozen=True)
@@ -285,7 +287,7 @@ class _Builder:
         templates inlined; None (and a BL002 problem) when that would grow without bound."""
         composition = Composition()
         root = composition.place(doc.roots[index], doc, (index,))
-        resolver = Resolver(self.project.index, composition)
+        resolver = Resolver(self.project.index, composition, self.project.settings.external_templates)
         try:
             if values is not None and isinstance(root, MappingNode):
                 node, at = values

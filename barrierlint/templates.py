@@ -14,6 +14,7 @@ the project records it for the unresolved-reference finding.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
 
 from yaml.nodes import MappingNode, Node, SequenceNode
@@ -37,14 +38,16 @@ class Missing:
     kind: str  # template | workflow | pipeline
     name: str
     detail: str  # what is missing and what the analysis loses there
+    external: bool = False  # a template kept in Harness (`external-templates`): expected, not reported
 
 
 class Resolver:
     """Inlines the templates of one pipeline into a Composition."""
 
-    def __init__(self, index: "Index", composition: Composition) -> None:
+    def __init__(self, index: "Index", composition: Composition, external: tuple[str, ...] = ()) -> None:
         self.index = index
         self.composition = composition
+        self.external = external
         self.missing: list[Missing] = []
         self.plain: set[int] = set()  # nodes known to hold no template use (aliases make shared subtrees)
         self.active: set[int] = set()  # nodes on the current path (a recursive alias must not loop)
@@ -102,7 +105,8 @@ class Resolver:
         label = f"'{ref}'" + (f" version '{version}'" if version else "")
         if found is None or (ref, version) in chain or len(chain) >= MAX_NESTING:
             why = "it is not among the checked files" if found is None else "it uses itself"
-            self.missing.append(Missing(Origin(doc, route + ("template", "templateRef")), "template", label, f"{why}; the barrier steps inside it are not analysed"))
+            external = found is None and any(fnmatchcase(ref, pattern) for pattern in self.external)
+            self.missing.append(Missing(Origin(doc, route + ("template", "templateRef")), "template", label, f"{why}; the barrier steps inside it are not analysed", external))
             return self._partial(site, at, inputs, inputs_at)
         spec, spec_at, note = found
         if note:

@@ -13,11 +13,17 @@ class UnresolvedReference(Rule):
 
     ## At run time
     Nothing is wrong yet: this is a note that the analysis is incomplete at this place. Rules
-    that count participants stay silent on incomplete pipelines rather than guess.
+    that count participants stay silent on incomplete pipelines rather than guess. It is
+    reported once per missing reference and pipeline (at its first use, with the number of
+    uses), and it does not fail a check unless `--fail-on info` asks for it. Templates kept in
+    Harness (`external-templates`, by default every `account.` and `org.` template) are not
+    reported.
 
     ## How to fix
-    Check the whole repository (`barrierlint check .`), including the folders that hold the
-    templates, workflows and child pipelines; name a `versionLabel` when several versions of a
+    Check the file in its repository (`barrierlint check FILE` reads the files it refers to
+    from its `.harness` folder, FirstGen application or git repository), point
+    `template-paths` at a checkout of the template library, list templates that live only in
+    Harness under `external-templates`, and name a `versionLabel` when several versions of a
     template exist.
     """
 
@@ -27,10 +33,19 @@ class UnresolvedReference(Rule):
     tags = ("cross-file",)
 
     def check(self, project):
+        uses: dict[tuple, dict[tuple, object]] = {}  # (file, document, what) -> distinct use sites
         for missing in project.missing:
+            if missing.external:
+                continue
+            origin = missing.origin
+            group = (id(origin.doc), origin.route[:1], missing.kind, missing.name, missing.detail)
+            uses.setdefault(group, {}).setdefault((id(origin.doc), origin.route), missing)
+        for sites in uses.values():
+            first = min(sites.values(), key=lambda m: (m.origin.doc.span(m.origin.route).line, m.origin.doc.span(m.origin.route).column))
+            count = len(sites)
             yield self.finding(
-                missing.origin,
-                f"{missing.kind} {missing.name}: {missing.detail}",
+                first.origin,
+                f"{first.kind} {first.name} (used {'once' if count == 1 else f'{count} times'} in this pipeline): {first.detail}",
                 fix="check the files that define it together with this one",
-                key=missing.name,
+                key=first.name,
             )

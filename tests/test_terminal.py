@@ -82,7 +82,7 @@ def test_version(flag):
 @pytest.mark.parametrize(
     "command, shown",
     [
-        ("check", ["PATH", "--select", "RULES", "(default: info, i.e. any finding)", "(default: the nearest", "Examples:"]),
+        ("check", ["PATH", "--select", "RULES", "(default: warning; info findings are shown and fail only with --fail-on info)", "(default: the nearest", "Examples:"]),
         ("run", ["PIPELINE", "CONTEXT", "(default: the nearest"]),
         ("graph", ["PIPELINE"]),
     ],
