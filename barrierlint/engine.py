@@ -256,18 +256,22 @@ def load_pipeline(
     """The project around one file and the pipeline in it that `run` and `graph` show, resolved
     as `check` resolves it: templates inlined, chained children joined, FirstGen workflows read.
 
-    The project holds the file, the `context` files and folders, and the folder Harness resolves
-    the file's references in: the FirstGen application (`Applications/<app>/`) or the enclosing
-    `.harness` folder. The pipeline is the one named `identifier` (identifier or name) if given,
+    The project holds the file, the `context` files and folders, and what `check FILE` reads
+    with it (`workspace.context`): from its FirstGen application, enclosing `.harness` folder
+    or git repository, the files it refers to and those that use it. The pipeline is the one named `identifier` (identifier or name) if given,
     else the only one the file defines, or, for a FirstGen workflow file, the only pipeline that
     runs it. Raises ValueError with a one-line message when there is no such single pipeline.
     """
+    from . import workspace
+
     settings = settings or Settings()
     result = Result()
-    targets = load_documents(read_inputs([path], (), result, settings.max_file_size), result)
+    given = read_inputs([path], (), result, settings.max_file_size)
+    targets = load_documents(given, result)
+    extra = read_inputs(context, (), result, settings.max_file_size)
+    around = extra + workspace.context(given, settings=settings, among=extra)
+    others = {os.path.abspath(doc.path): doc for doc in load_documents(around, result)}
     named = {os.path.abspath(doc.path) for doc in targets}
-    around = [p for p in (*context, *_resolution_folders(path, targets)) if os.path.abspath(p) not in named]
-    others = {os.path.abspath(doc.path): doc for doc in load_documents(read_inputs(around, (), result, settings.max_file_size), result)}
     if result.errors:
         raise UsageError(result.errors[0])
     project = build_project(targets + [doc for name, doc in others.items() if name not in named], settings, input_sets)
@@ -298,24 +302,6 @@ _NOT_A_PIPELINE = {
     source.Kind.TEMPLATE: "it is a template: name a pipeline that uses it",
     source.Kind.INPUT_SET: "it is an input set: name its pipeline and pass the input set with --inputs",
 }
-
-
-def _resolution_folders(path: str, documents: list[source.Document]) -> list[str]:
-    """Where Harness looks up what a file refers to: the workflows and pipelines of a FirstGen
-    file's application, or the enclosing `.harness` folder of a NextGen one."""
-    if path == "-":
-        return []
-    if any(kind in (source.Kind.FIRSTGEN_PIPELINE, source.Kind.FIRSTGEN_WORKFLOW) for doc in documents for kind in doc.kinds):
-        from .firstgen import application
-
-        folder = application(path)[0]
-        found = [os.path.join(folder, name) for name in ("Workflows", "Pipelines") if os.path.isdir(os.path.join(folder, name))] or [folder]
-    else:
-        folder, found = os.path.dirname(os.path.abspath(path)), []
-        while not found and os.path.dirname(folder) != folder:
-            found = [folder] if os.path.basename(folder) == ".harness" else []
-            folder = os.path.dirname(folder)
-    return found if os.path.isabs(path) else [os.path.relpath(f) for f in found]  # shown as the user wrote the file
 
 
 def _runs_a_workflow_of(pipeline: model.Pipeline, docs: set[int]) -> bool:
