@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+import projects
 from expectations import FIXTURES, ROOT
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
@@ -64,3 +65,49 @@ def test_changed_files_hook_passes_and_whole_repository_hook_fails(tmp_path, hoo
     assert outcome == {"barrierlint": "Passed", "barrierlint (whole repository)": "Failed"}, output
     assert ".harness/bad.yaml:24:37: BL101 [error]" in done.stdout
     assert "good.yaml:" not in done.stdout and "configmap" not in done.stdout
+
+
+def test_commits_with_a_barrier_mistake_are_blocked_and_the_others_pass(tmp_path, hook_repo):
+    """The changed-files hook on real commits of a repository holding a pipeline, its template
+    and a FirstGen application: a mistake made in a template or a workflow alone is blocked
+    (the hook reads the pipelines that use them); renames, notes and other YAML pass."""
+    project = projects.make(tmp_path / "project")
+    rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=hook_repo, check=True, capture_output=True, text=True).stdout.strip()
+    (project / ".pre-commit-config.yaml").write_text(f"repos:\n  - repo: {hook_repo}\n    rev: {rev}\n    hooks:\n      - id: barrierlint\n")
+    git(project, "init", "-q")
+    env = {**os.environ, "PRE_COMMIT_COLOR": "never"}
+    subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=project, env=env, check=True, capture_output=True)
+
+    def commit(message: str) -> tuple[bool, str]:
+        git(project, "add", "-A")
+        done = subprocess.run([*GIT, "commit", "-qm", message], cwd=project, env=env, capture_output=True, text=True, timeout=900)
+        if done.returncode:
+            git(project, "reset", "-q", "--hard")  # undo the blocked change
+        return done.returncode == 0, done.stdout + done.stderr
+
+    def attempt(name: str, old: str, new: str) -> tuple[bool, str]:
+        projects.edit(project, name, old, new)
+        return commit(f"edit {name}")
+
+    done, output = commit("the pipelines")  # the first commit installs the hook's environment
+    assert done, output
+    assert git_log(project) == ["the pipelines"]
+    assert attempt(projects.PIPELINE, "  name: release\n", "  name: release train\n")[0]  # a rename beside its unchanged template
+    blocked, output = attempt(projects.TEMPLATE, "barrierRef: ready", "barrierRef: reddy")  # in the template alone
+    assert not blocked and f"{projects.TEMPLATE}:17:29: BL101 [error]" in output and "did you mean 'ready'?" in output
+    blocked, output = attempt(projects.WORKFLOW, "identifier: ready", "identifier: readx")  # in a workflow alone
+    assert not blocked and f"{projects.WORKFLOW}:7:17: BL103 [warning]" in output
+    blocked, output = attempt(projects.PIPELINE, "        name: ready\n", "        name: ready\n      - identifier: spare\n        name: spare\n")
+    assert not blocked and "BL102 [warning] barrier 'spare'" in output
+    (project / ".github" / "workflows").mkdir(parents=True)
+    (project / ".github" / "workflows" / "ci.yml").write_text("on: [push]\njobs: {}\n")
+    (project / "chart").mkdir()
+    (project / "chart" / "configmap.yaml").write_text(HELM)
+    assert commit("other YAML")[0]
+    (project / projects.TEMPLATE).unlink()  # the template now lives in Harness: a note, not a failure
+    assert commit("template moved to Harness")[0]
+    assert git_log(project) == ["template moved to Harness", "other YAML", "edit .harness/release.yaml", "the pipelines"]
+
+
+def git_log(cwd: Path) -> list[str]:
+    return subprocess.run(["git", "log", "--format=%s"], cwd=cwd, check=True, capture_output=True, text=True).stdout.splitlines()
