@@ -129,11 +129,20 @@ def load_documents(inputs: list[Input], result: Result) -> list[source.Document]
                 result.errors.append(f"{printable(item.path)}: {error}")
             continue
         if doc is None or (not doc.problems and all(kind is source.Kind.OTHER for kind in doc.kinds)):
-            if item.explicit and item.data.strip() and b"harnessApiVersion" not in item.data:  # say why a named file is not checked
+            if item.explicit and b"harnessApiVersion" not in item.data and _holds_yaml(doc, item):  # say why a named file is not checked
                 result.warnings.append(f"{printable(item.path)}: not a Harness pipeline, template, input set or FirstGen file; not checked")
             continue  # other YAML is none of our business, even when named (pre-commit names every YAML file)
         documents.append(doc)
     return documents
+
+
+def _holds_yaml(doc: source.Document | None, item: Input) -> bool:
+    """Whether a named file holds any YAML node: a file of comments has nothing to check."""
+    try:
+        roots = (doc or source.load(item.path, item.data)).roots
+    except source.InputError:
+        return True
+    return any(root.tag != "tag:yaml.org,2002:null" for root in roots)
 
 
 def _maybe_harness(data: bytes) -> bool:
