@@ -13,7 +13,9 @@ the real corpus plus synthetic pipelines; single pipelines of 1k, 10k and 100k s
   (c) cold start of `barrierlint check FILE` against `python -c "import yaml"` and `yamllint FILE`;
   (d) the reference runtime on a 10,000-stage pipeline, when `barrierlint.runtime` exists;
   (e) `--jobs 2` against `--jobs 1` on the tree, and whether their outputs are identical;
-  (f) peak memory (largest resident set of the process tree) for each.
+  (f) peak memory (largest resident set of the process tree) for each;
+  (h) what pre-commit runs: `check FILE` for one changed file of the tree made a git repository,
+      the file checked in its project (2,000 files), with the project index built and cached.
 
 Every measurement runs in a fresh process; times are medians. Verdicts use CPU time (user +
 system), which other load on a shared machine barely changes; wall time and the load average are
@@ -36,6 +38,7 @@ import math
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -152,6 +155,21 @@ def prepare(work: Path, real: Path | None, sizes: tuple[int, ...]) -> dict[str, 
         (work / f"stages-{n}.yaml").write_text(generate.pipeline(n, seed=n), encoding="utf-8")
     stamp.write_text(json.dumps(wanted))
     return inputs
+
+
+def repository(tree: Path, folder: Path) -> Path:
+    """A fresh git repository holding a copy of the tree, with no index cache yet, and the file
+    pre-commit would name: the first NextGen pipeline outside a `.harness` folder, whose project
+    is then the whole repository."""
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(tree, folder)
+    git = ["git", "-C", str(folder), "-c", "user.name=bench", "-c", "user.email=bench@localhost"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "bench tree"], check=True)
+    files = sorted(folder.rglob("*.y*ml"))
+    alone = (path for path in files if ".harness" not in path.parts and path.read_bytes().startswith(b"pipeline:"))
+    return next(alone, files[0])
 
 
 def _fingerprint() -> str:
@@ -340,6 +358,20 @@ def main() -> int:
     identical = two["output"] == whole["output"] and two["exit"] == whole["exit"]
     table.row("speedup", f"{speedup:.2f}x (critical path)", f"{whole['wall'] / two['wall']:.2f}x", "output identical" if identical else "OUTPUT DIFFERS")
     table.target("(e)", speedup >= 1.6 and identical, f">= 1.6x faster with identical output (critical path {speedup:.2f}x)")
+
+    # (h) one changed file in its repository
+    table.section(f"(h) check FILE: one changed file in a git repository of {TREE_FILES} files (pre-commit)")
+    table.row("", "CPU", "wall", "peak memory")
+    changed = repository(inputs["tree"], Path(options.work) / "repository")
+    built = once(check + [str(changed)], peak=True)
+    with changed.open("a", encoding="utf-8") as handle:
+        handle.write("# edited\n")
+    edited = once(check + [str(changed)], peak=True)
+    isolated = once(check + ["--isolated", str(changed)], peak=True)
+    for name, (wall, cpu, rss, _, _) in {"index built (first run)": built, "index cached, the file edited": edited, "--isolated (the file alone)": isolated}.items():
+        results.setdefault("changed", {})[name] = {"wall": wall, "cpu": cpu, "rss_kib": rss}
+        table.row(name, ms(cpu), ms(wall), mib(rss))
+    table.target("(h)", edited[1] < 0.5, f"well under a second with the index cached (CPU {ms(edited[1])})")
 
     load_after = os.getloadavg()
     results["load_after"] = load_after
