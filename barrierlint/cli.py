@@ -44,6 +44,8 @@ class Format(str, Enum):
     json = "json"
     sarif = "sarif"
     github = "github"
+    junit = "junit"
+    gitlab = "gitlab"
 
 
 class FailOn(str, Enum):
@@ -79,7 +81,7 @@ def check(
     select: Optional[List[str]] = typer.Option(None, "--select", metavar="RULES", help="Rule codes, prefixes or names to run (comma-separated)."),
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", metavar="RULES", help="Rule codes, prefixes or names to skip."),
     exclude: Optional[List[str]] = typer.Option(None, "--exclude", metavar="GLOB", help="File or folder names or globs to skip in folder scans."),
-    outputs: Optional[List[str]] = typer.Option(None, "--output", "-o", metavar="FORMAT:PATH", help="Also write FORMAT (text, json, sarif, github) to PATH; repeatable."),
+    outputs: Optional[List[str]] = typer.Option(None, "--output", "-o", metavar="FORMAT:PATH", help="Also write FORMAT (text, json, sarif, github, junit, gitlab) to PATH; repeatable."),
     fail_on: Optional[FailOn] = typer.Option(None, "--fail-on", help="Exit 1 on findings at least this severe (default: warning; info findings are shown and fail only with --fail-on info)."),
     config_file: Optional[str] = typer.Option(None, "--config", metavar="FILE", help="Configuration file (default: the nearest .barrierlint.yaml or pyproject.toml)."),
     no_ignores: bool = typer.Option(False, "--no-ignores", help="Report what suppression comments and per-file-ignores hide."),
