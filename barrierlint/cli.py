@@ -136,12 +136,14 @@ def run(
     from . import config, engine
     from .model import stages
     from .runtime import Profile, report, scenario as scenarios, simulate
+    from .runtime.simulator import element_names
 
     try:
         settings = config.load([pipeline], config_file).settings
         project, chosen = engine.load_pipeline(pipeline, pipeline_id, settings, context=context or (), input_sets=engine.read_input_sets(inputs or ()))
         profile = Profile.of(settings)
         steps = scenarios.load(scenario, profile) if scenario else scenarios.Scenario(profile=profile)
+        scenarios.check_names(steps, element_names(chosen))
     except UsageError as error:
         _fail(str(error))
     if os.path.isfile(pipeline) and os.path.abspath(chosen.origin.doc.path) != os.path.abspath(pipeline):

@@ -79,6 +79,34 @@ def test_run_rejects_a_bad_scenario_in_one_line(tmp_path):
     assert result.exit_code == 2 and "late_arrival must be one of wait, pass" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "entry, message",
+    [
+        ("durations: {frontend.bb: 5m}", "durations.frontend.bb: no element of the pipeline is named so (did you mean 'frontend.b'?)"),
+        ("fail: {backedn.a: {}}", "fail.backedn.a: no element of the pipeline is named so (did you mean 'backend.a'?)"),
+        ("when: {'front*.c': false}", "when.front*.c: no element of the pipeline is named so"),
+        ("inputs: {'frontend[3].zz': x}", "inputs.frontend[3].zz: no element of the pipeline is named so"),
+    ],
+)
+def test_run_refuses_scenario_names_that_select_nothing(tmp_path, entry, message):
+    """A misspelt element used to be ignored: the run "SUCCEEDED" as if the failure never applied."""
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(entry + "\n")
+    result = run("run", FIXTURES / "BL302" / "two_party.yaml", "--scenario", scenario)
+    assert result.exit_code == 2 and message in result.stderr and result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "entry",
+    ["durations: {frontend.b: 5m}", "fail: {'backend.*': {}}", "when: {frontend: true}", "durations: {'pipeline.stages[0].parallel[1].stage': 1m}", "durations: {'frontend[0].a': 1m}"],
+)
+def test_run_takes_every_documented_way_of_naming_an_element(tmp_path, entry):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(entry + "\n")
+    result = run("run", FIXTURES / "BL302" / "two_party.yaml", "--scenario", scenario)
+    assert result.exit_code == 1 and result.stdout.startswith("pipeline p"), result.stderr
+
+
 # the rules whose findings claim an outcome at run time (a hang, a late copy, a barrier that
 # passes at once, a run refused at start): the reference runtime must show each one
 RUN_TIME = ("BL103", "BL201", "BL301", "BL302", "BL303", "BL401", "BL402", "BL403", "BL601")
