@@ -209,18 +209,16 @@ class Picture(str, Enum):
 @app.command()
 def graph(
     path: str = typer.Argument(..., metavar="PIPELINE", help="A pipeline file; - reads standard input."),
-    picture: Optional[Picture] = typer.Option(None, "--format", "-f", help="Picture format (default: from the --output suffix, else mermaid)."),
+    picture: Optional[Picture] = typer.Option(None, "--format", "-f", help="Picture format (default: from the --output suffix: .mmd/.md, .dot/.gv, .svg, .html; else mermaid)."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the picture to this file instead of standard output."),
     pipeline_id: Optional[str] = typer.Option(None, "--pipeline", help="Which pipeline, when the file holds several."),
 ) -> None:
     """Draw a pipeline's barrier synchronization: a lane per stage, a bar per barrier, deadlocks in red."""
-    from .pictures import diagram
+    from .pictures import diagram, for_file, output_format
 
-    if picture is None:
-        suffix = (output or "").rpartition(".")[2].lower()
-        picture = Picture(suffix) if suffix in Picture.__members__ else Picture.mermaid
     try:
-        content = diagram(path, picture.value, pipeline_id)
+        fmt = output_format(output, picture.value if picture else None)
+        content = for_file(output, diagram(path, fmt, pipeline_id))
     except UsageError as error:
         _fail(str(error))
     _write(output, content)
