@@ -35,7 +35,7 @@ def render(name: str, result: "Result", *, colour: bool = False, category: str |
         return gitlab.render(result.findings)
     from . import text
 
-    return text.render(result.findings, result.files, colour=colour, errors=len(result.errors))
+    return text.render(result.findings, result.files, colour=colour, errors=len(result.errors), hidden=result.suppressed)
 
 
 def parse_target(spec: str) -> tuple[str, str]:
