@@ -101,7 +101,7 @@ def test_command_line_select_replaces_and_ignore_extends(repo):
     [
         ("selct: [BL101]\n", "unknown option 'selct' (did you mean 'select'?)"),
         ("colour: true\n", "unknown option 'colour' (known options: select,"),
-        ("select: [BL999]\n", "'select': unknown rule selector 'BL999' (see `barrierlint rules`)"),
+        ("select: [BL999]\n", "'select': unknown rule selector 'BL999' (did you mean 'BL900'?)"),
         ("ignore: [lone-barriers]\n", "'ignore': unknown rule selector 'lone-barriers' (did you mean 'lone-barrier'?)"),
         ("select: BL101\nignore: [1]\n", "'ignore' must be a list of strings"),
         ("severity: {BL102: fatal}\n", "'severity' of BL102: unknown severity 'fatal'"),
