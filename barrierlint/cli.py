@@ -16,6 +16,24 @@ from . import console
 from .console import EXIT_CLEAN, EXIT_FINDINGS
 from .errors import UsageError
 
+def _flags_without_placeholder() -> None:
+    """typer 0.29's help shows a type placeholder for every option, flags included
+    (`--verify <bool>`), which reads as if the flag took a value; flags show none."""
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+    if getattr(shown, "flags_plain", False):
+        return
+
+    def display_type_rich(self, ctx):
+        return None if self.is_flag and not self.count else shown(self, ctx)
+
+    display_type_rich.flags_plain = True
+    TyperOption.display_type_rich = display_type_rich
+
+
+_flags_without_placeholder()
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
