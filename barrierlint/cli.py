@@ -16,6 +16,7 @@ from . import console
 from .console import EXIT_CLEAN, EXIT_FINDINGS
 from .errors import UsageError
 
+
 def _flags_without_placeholder() -> None:
     """typer 0.29's help shows a type placeholder for every option, flags included
     (`--verify <bool>`), which reads as if the flag took a value; flags show none."""

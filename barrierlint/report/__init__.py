@@ -46,8 +46,8 @@ def parse_target(spec: str) -> tuple[str, str]:
     return name, path
 
 def details(finding) -> list[str]:
-    """A finding's explanation after its message, line by line: witness, other participants,
-    fix and runtime verdict (for formats that show one block of text per finding)."""
+    """A finding's message and its explanation, line by line: witness, other participants, fix
+    and runtime verdict (for formats that show one block of text per finding)."""
     from ..source import repository_path
 
     lines = [*(f"witness: {line}" for line in finding.witness)]
