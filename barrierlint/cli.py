@@ -16,6 +16,25 @@ from . import console
 from .console import EXIT_CLEAN, EXIT_FINDINGS
 from .errors import UsageError
 
+
+def _flags_without_placeholder() -> None:
+    """typer 0.29's help shows a type placeholder for every option, flags included
+    (`--verify <bool>`), which reads as if the flag took a value; flags show none."""
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+    if getattr(shown, "flags_plain", False):
+        return
+
+    def display_type_rich(self, ctx):
+        return None if self.is_flag and not self.count else shown(self, ctx)
+
+    display_type_rich.flags_plain = True
+    TyperOption.display_type_rich = display_type_rich
+
+
+_flags_without_placeholder()
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
@@ -44,6 +63,8 @@ class Format(str, Enum):
     json = "json"
     sarif = "sarif"
     github = "github"
+    junit = "junit"
+    gitlab = "gitlab"
 
 
 class FailOn(str, Enum):
@@ -79,7 +100,7 @@ def check(
     select: Optional[List[str]] = typer.Option(None, "--select", metavar="RULES", help="Rule codes, prefixes or names to run (comma-separated)."),
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", metavar="RULES", help="Rule codes, prefixes or names to skip."),
     exclude: Optional[List[str]] = typer.Option(None, "--exclude", metavar="GLOB", help="File or folder names or globs to skip in folder scans."),
-    outputs: Optional[List[str]] = typer.Option(None, "--output", "-o", metavar="FORMAT:PATH", help="Also write FORMAT (text, json, sarif, github) to PATH; repeatable."),
+    outputs: Optional[List[str]] = typer.Option(None, "--output", "-o", metavar="FORMAT:PATH", help="Also write FORMAT (text, json, sarif, github, junit, gitlab) to PATH; repeatable."),
     fail_on: Optional[FailOn] = typer.Option(None, "--fail-on", help="Exit 1 on findings at least this severe (default: warning; info findings are shown and fail only with --fail-on info)."),
     config_file: Optional[str] = typer.Option(None, "--config", metavar="FILE", help="Configuration file (default: the nearest .barrierlint.yaml or pyproject.toml)."),
     no_ignores: bool = typer.Option(False, "--no-ignores", help="Report what suppression comments and per-file-ignores hide."),
@@ -134,12 +155,14 @@ def run(
     from . import config, engine
     from .model import stages
     from .runtime import Profile, report, scenario as scenarios, simulate
+    from .runtime.simulator import element_names
 
     try:
         settings = config.load([pipeline], config_file).settings
         project, chosen = engine.load_pipeline(pipeline, pipeline_id, settings, context=context or (), input_sets=engine.read_input_sets(inputs or ()))
         profile = Profile.of(settings)
         steps = scenarios.load(scenario, profile) if scenario else scenarios.Scenario(profile=profile)
+        scenarios.check_names(steps, element_names(chosen))
     except UsageError as error:
         _fail(str(error))
     if os.path.isfile(pipeline) and os.path.abspath(chosen.origin.doc.path) != os.path.abspath(pipeline):
@@ -205,18 +228,16 @@ class Picture(str, Enum):
 @app.command()
 def graph(
     path: str = typer.Argument(..., metavar="PIPELINE", help="A pipeline file; - reads standard input."),
-    picture: Optional[Picture] = typer.Option(None, "--format", "-f", help="Picture format (default: from the --output suffix, else mermaid)."),
+    picture: Optional[Picture] = typer.Option(None, "--format", "-f", help="Picture format (default: from the --output suffix: .mmd/.md, .dot/.gv, .svg, .html; else mermaid)."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the picture to this file instead of standard output."),
     pipeline_id: Optional[str] = typer.Option(None, "--pipeline", help="Which pipeline, when the file holds several."),
 ) -> None:
     """Draw a pipeline's barrier synchronization: a lane per stage, a bar per barrier, deadlocks in red."""
-    from .pictures import diagram
+    from .pictures import diagram, for_file, output_format
 
-    if picture is None:
-        suffix = (output or "").rpartition(".")[2].lower()
-        picture = Picture(suffix) if suffix in Picture.__members__ else Picture.mermaid
     try:
-        content = diagram(path, picture.value, pipeline_id)
+        fmt = output_format(output, picture.value if picture else None)
+        content = for_file(output, diagram(path, fmt, pipeline_id))
     except UsageError as error:
         _fail(str(error))
     _write(output, content)

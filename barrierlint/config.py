@@ -17,7 +17,7 @@ from typing import Any, Iterable
 from .errors import UsageError
 from .finding import Severity
 from .project import Settings
-from .rule import lookup
+from .rule import lookup, unknown_selector
 
 FILE_NAMES = (".barrierlint.yaml", ".barrierlint.yml", "pyproject.toml")
 EDITIONS = {"free": 20, "team": 50, "enterprise": 100}
@@ -154,7 +154,7 @@ def parse(table: Any, path: str) -> Config:
         for selector in strings(key, value):
             rules = lookup(selector)
             if not rules:
-                raise ConfigError(f"{where}'{key}': unknown rule selector '{selector}' (see `barrierlint rules`)")
+                raise ConfigError(f"{where}'{key}': {unknown_selector(selector)}")
             found += [rule.code for rule in rules]
         return tuple(found)
 

@@ -36,6 +36,7 @@ class Input:
 class Result:
     findings: list[Finding] = field(default_factory=list)
     files: int = 0
+    paths: list[str] = field(default_factory=list)  # the checked files, as named or found
     errors: list[str] = field(default_factory=list)  # inputs that could not be read at all
     suppressed: list[Finding] = field(default_factory=list)  # by comments, configuration or baseline
     warnings: list[str] = field(default_factory=list)  # named files that are no Harness YAML
@@ -226,6 +227,7 @@ def check(
         result.findings = [f for f in result.findings if _touches(f, shown)]
         result.suppressed = [f for f in result.suppressed if _touches(f, shown)]
         result.files -= len(around)
+    result.paths = [item.path for item in checked]
     return result
 
 

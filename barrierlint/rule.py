@@ -156,6 +156,19 @@ def lookup(selector: str) -> list[type[Rule]]:
     return [r for r in rules if r.code.startswith(text.upper())]
 
 
+def unknown_selector(selector: str) -> str:
+    """The message for a selector that matches no rule, with the nearest code or name."""
+    import difflib
+
+    rules = all_rules()
+    names = [r.name for r in rules]
+    guess = difflib.get_close_matches(selector.strip().lower(), names, n=1) or difflib.get_close_matches(
+        selector.strip().upper(), [r.code for r in rules], n=1
+    )
+    hint = f"did you mean '{guess[0]}'?" if guess else "see `barrierlint rules`"
+    return f"unknown rule selector '{selector}' ({hint})"
+
+
 def select(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list[type[Rule]]:
     """The rules to run: all (or the selected ones) minus the ignored ones; unknown selectors fail."""
     chosen: dict[str, type[Rule]] = {}
@@ -163,12 +176,12 @@ def select(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list[type[
     for selector in selectors:
         matched = lookup(selector)
         if not matched:
-            raise UsageError(f"unknown rule selector '{selector}' (see `barrierlint rules`)")
+            raise UsageError(unknown_selector(selector))
         chosen.update((r.code, r) for r in matched)
     for selector in ignore:
         matched = lookup(selector)
         if not matched:
-            raise UsageError(f"unknown rule selector '{selector}' (see `barrierlint rules`)")
+            raise UsageError(unknown_selector(selector))
         for rule in matched:
             chosen.pop(rule.code, None)
     return sorted(chosen.values(), key=lambda rule: rule.code)

@@ -70,7 +70,7 @@ def apply(findings: Iterable[Finding], documents: Iterable[Document], rules: Seq
         kept = []
         for finding in reported:
             if policy.config.ignored_here(finding.path, finding.code):
-                suppressed.append(_suppressed(finding, "external", f"per-file-ignores in {policy.config.path}"))
+                suppressed.append(_suppressed(finding, "external", f"per-file-ignores in {policy.config.path}", "per-file-ignores"))
             else:
                 kept.append(finding)
         reported = kept
@@ -82,7 +82,7 @@ def apply(findings: Iterable[Finding], documents: Iterable[Document], rules: Seq
         for finding in reported:
             if known[finding.fingerprint] > 0:
                 known[finding.fingerprint] -= 1
-                suppressed.append(_suppressed(finding, "external", f"in baseline {policy.baseline}"))
+                suppressed.append(_suppressed(finding, "external", f"in baseline {policy.baseline}", "baseline"))
             else:
                 kept.append(finding)
         reported = kept
@@ -94,8 +94,9 @@ def apply(findings: Iterable[Finding], documents: Iterable[Document], rules: Seq
     return reported, suppressed
 
 
-def _suppressed(finding: Finding, kind: str, justification: str) -> Finding:
-    return finding.with_properties(suppression={"kind": kind, "justification": justification})
+def _suppressed(finding: Finding, kind: str, justification: str, by: str) -> Finding:
+    """`kind` and `justification` as SARIF names them; `by`: baseline, comment or per-file-ignores."""
+    return finding.with_properties(suppression={"kind": kind, "justification": justification, "by": by})
 
 
 def _apply_comments(findings: list[Finding], documents: Iterable[Document], rules: Sequence[type[Rule]]) -> tuple[list[Finding], list[Finding]]:
@@ -127,7 +128,7 @@ def _apply_comments(findings: list[Finding], documents: Iterable[Document], rule
             if selector is not None:
                 directive.used.add(selector)
                 justification = directive.reason or f"suppressed by `{directive.comment.text}`"
-                suppressed.append(_suppressed(finding, "inSource", justification))
+                suppressed.append(_suppressed(finding, "inSource", justification, "comment"))
                 break
         else:
             reported.append(finding)

@@ -77,6 +77,7 @@ class UndeclaredBarrier(Rule):
                 related=related,
                 fix=f"use '{guess}'" if guess else f"declare '{ref}' in {section}",
                 key=ref,
+                **({"intended": by_name[ref].identifier if ref in by_name else guess} if ref in by_name or guess else {}),
             )
 
 

@@ -28,3 +28,20 @@ def sarif_validator():
 
 def sarif_errors(log: dict) -> list[str]:
     return [f"{'/'.join(map(str, error.absolute_path))}: {error.message}" for error in sarif_validator().iter_errors(log)]
+
+
+@lru_cache(maxsize=1)
+def junit_schema():
+    """The Jenkins xUnit plugin's junit-10.xsd (see data/SOURCES.md)."""
+    import xmlschema
+
+    return xmlschema.XMLSchema(str(DATA / "junit-10.xsd"))
+
+
+def gitlab_errors(report: list) -> list[str]:
+    """Problems of a Code Quality report against GitLab's documented format (data/SOURCES.md)."""
+    import jsonschema
+
+    schema = json.loads((DATA / "gitlab-codequality.schema.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    return [f"{'/'.join(map(str, error.absolute_path))}: {error.message}" for error in validator.iter_errors(report)]

@@ -101,7 +101,8 @@ def test_command_line_select_replaces_and_ignore_extends(repo):
     [
         ("selct: [BL101]\n", "unknown option 'selct' (did you mean 'select'?)"),
         ("colour: true\n", "unknown option 'colour' (known options: select,"),
-        ("select: [BL999]\n", "'select': unknown rule selector 'BL999'"),
+        ("select: [BL999]\n", "'select': unknown rule selector 'BL999' (did you mean 'BL900'?)"),
+        ("ignore: [lone-barriers]\n", "'ignore': unknown rule selector 'lone-barriers' (did you mean 'lone-barrier'?)"),
         ("select: BL101\nignore: [1]\n", "'ignore' must be a list of strings"),
         ("severity: {BL102: fatal}\n", "'severity' of BL102: unknown severity 'fatal'"),
         ("severity: [BL102]\n", "'severity' must be a mapping"),
@@ -119,6 +120,20 @@ def test_bad_configuration_is_a_usage_error(repo, text, message):
     assert result.exit_code == 2
     assert message in result.stderr and str(repo / ".barrierlint.yaml") in result.stderr
     assert result.stderr.count("\n") == 1  # one line, no traceback
+
+
+@pytest.mark.parametrize(
+    "option, selector, message",
+    [
+        ("--ignore", "undeclared-barriers", "unknown rule selector 'undeclared-barriers' (did you mean 'undeclared-barrier'?)"),
+        ("--select", "BL1O1", "unknown rule selector 'BL1O1' (did you mean 'BL101'?)"),
+        ("--select", "BL101,cyclic-barrier", "unknown rule selector 'cyclic-barrier' (did you mean 'cyclic-barrier-order'?)"),
+        ("--ignore", "zzz", "unknown rule selector 'zzz' (see `barrierlint rules`)"),
+    ],
+)
+def test_command_line_rule_selectors_get_a_did_you_mean(repo, option, selector, message):
+    result = run("check", option, selector, ".")
+    assert result.exit_code == 2 and result.stderr == f"barrierlint: error: {message}\n"
 
 
 def test_bad_pyproject_is_a_usage_error(repo):

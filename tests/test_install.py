@@ -1,4 +1,7 @@
-"""The wheel, installed in a fresh virtual environment, carries every rule and its data.
+"""The release as README.md installs it: `python -m build` makes a wheel and an sdist, each
+installs into a fresh virtual environment, and the installed command works there.
+
+The wheel carries every rule and its data.
 
 Rules are discovered from the installed `barrierlint.rules` package through the entry point,
 so a packaging mistake (a module or the BL002 schema left out of the wheel, a broken
@@ -32,20 +35,53 @@ def run(*args, **kwargs) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> Path:
-    """The `bin` folder of a fresh virtual environment with the wheel built from this tree."""
-    base = tmp_path_factory.mktemp("install")
+def built(tmp_path_factory) -> Path:
+    """The `dist` folder `python -m build` makes from a clean copy of this tree."""
+    base = tmp_path_factory.mktemp("build")
     source = base / "source"  # a clean copy: no stale build/ output can leak into the wheel
     shutil.copytree(ROOT, source, ignore=_SKIP)
-    built = run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", base / "dist", source)
-    assert built.returncode == 0, built.stderr
-    wheel = next((base / "dist").glob("barrierlint-*.whl"))
-    made = run(sys.executable, "-m", "venv", base / "venv")
+    made = run(sys.executable, "-m", "build", "--outdir", base / "dist", source)
+    assert made.returncode == 0, made.stdout[-2000:] + made.stderr[-2000:]
+    return base / "dist"
+
+
+def _venv(base: Path, package: Path) -> Path:
+    """The `bin` folder of a fresh virtual environment with `package` installed."""
+    made = run(sys.executable, "-m", "venv", base)
     assert made.returncode == 0, made.stderr
-    bin_dir = base / "venv" / ("Scripts" if os.name == "nt" else "bin")
-    pip = run(bin_dir / "python", "-m", "pip", "install", "-q", wheel)
+    bin_dir = base / ("Scripts" if os.name == "nt" else "bin")
+    pip = run(bin_dir / "python", "-m", "pip", "install", "-q", package)
     assert pip.returncode == 0, pip.stderr
     return bin_dir
+
+
+@pytest.fixture(scope="module")
+def installed(built, tmp_path_factory) -> Path:
+    """The `bin` folder of a fresh virtual environment with the built wheel."""
+    return _venv(tmp_path_factory.mktemp("wheel") / "venv", next(built.glob("barrierlint-*.whl")))
+
+
+def test_build_makes_a_wheel_and_an_sdist_of_this_version(built):
+    from barrierlint import __version__
+
+    assert sorted(p.name for p in built.iterdir()) == [f"barrierlint-{__version__}-py3-none-any.whl", f"barrierlint-{__version__}.tar.gz"]
+
+
+@pytest.mark.parametrize("kind", ["wheel", "sdist"])
+def test_the_release_installs_clean_and_passes_a_smoke_test(built, tmp_path, kind, request):
+    """What a user does first: the version, the rules, a check with findings in the CI formats."""
+    from barrierlint import __version__
+
+    bin_dir = request.getfixturevalue("installed") if kind == "wheel" else _venv(tmp_path / "venv", next(built.glob("barrierlint-*.tar.gz")))
+    assert run(bin_dir / "barrierlint", "--version", cwd=tmp_path).stdout == f"barrierlint {__version__}\n"
+    pipeline = tmp_path / "release.yaml"
+    shutil.copy(FIXTURES / "BL302" / "two_party.yaml", pipeline)
+    checked = run(bin_dir / "barrierlint", "check", "--select", "BL302", "--output", f"junit:{tmp_path / 'r.xml'}", "--output", f"gitlab:{tmp_path / 'r.json'}", pipeline, cwd=tmp_path)
+    assert checked.returncode == 1 and "BL302 [error]" in checked.stdout, checked.stderr
+    assert (tmp_path / "r.xml").read_text(encoding="utf-8").count("<failure") == 1
+    verified = run(bin_dir / "barrierlint", "check", "--verify", "--select", "BL302", "--format", "json", pipeline, cwd=tmp_path)
+    assert '"status": "CONFIRMED"' in verified.stdout, verified.stderr
+    assert run(bin_dir / "barrierlint", "explain", "BL302", cwd=tmp_path).returncode == 0
 
 
 def test_every_rule_in_the_source_tree_is_installed(installed, tmp_path):

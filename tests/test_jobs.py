@@ -15,7 +15,7 @@ from barrierlint import engine, parallel, report, source
 from hostile import CORPUS
 
 ROOT = Path(__file__).resolve().parent.parent
-FORMATS = ("text", "json", "sarif", "github")
+FORMATS = report.FORMATS
 
 
 def rendered(paths: list[str], jobs: int) -> tuple:

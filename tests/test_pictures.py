@@ -166,6 +166,41 @@ def test_graph_command(tmp_path: Path):
     assert result.exit_code == 2 and "missing.yaml" in result.output
 
 
+@pytest.mark.parametrize(
+    "name, args, message",
+    [
+        ("x.png", [], "x.png: cannot write a .png picture"),
+        ("x.png", ["-f", "mermaid"], "run `dot -Tpng FILE.dot -o x.png`"),
+        ("x.pdf", ["-f", "svg"], "cannot write a .pdf picture"),
+        ("x.txt", [], "cannot write a .txt picture"),
+        ("x", [], "cannot write a .(no suffix) picture"),
+        ("x.md", ["-f", "dot"], "a Markdown file holds the Mermaid diagram"),
+    ],
+)
+def test_graph_refuses_a_file_it_cannot_write(tmp_path: Path, name, args, message):
+    """`-o x.png` used to exit 0 with Mermaid text in x.png."""
+    out = tmp_path / name
+    result = CliRunner().invoke(app, ["graph", "tests/pictures/release.yaml", "-o", str(out), *args])
+    assert result.exit_code == 2 and message in result.output and not out.exists()
+
+
+@pytest.mark.parametrize("name, args, start", [("x.txt", ["-f", "dot"], "// barrierlint graph"), ("x.gv", [], "// barrierlint graph"), ("x.mmd", [], "%%"), ("x.htm", [], "<!DOCTYPE html>")])
+def test_graph_writes_a_named_format_or_a_known_suffix(tmp_path: Path, name, args, start):
+    out = tmp_path / name
+    result = CliRunner().invoke(app, ["graph", "tests/pictures/release.yaml", "-o", str(out), *args])
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8").lstrip().startswith(start)
+
+
+def test_graph_fences_mermaid_in_markdown(tmp_path: Path):
+    out = tmp_path / "pipeline.md"
+    result = CliRunner().invoke(app, ["graph", "tests/pictures/release.yaml", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("```mermaid\n") and text.endswith("\n```\n") and text.count("```") == 2
+    assert text[len("```mermaid\n") : -len("```\n")] == diagram("tests/pictures/release.yaml", "mermaid").rstrip("\n") + "\n"
+
+
 def test_pictures_are_self_contained():
     for fmt in ("svg", "html"):
         content = diagram("tests/pictures/release.yaml", fmt)

@@ -145,3 +145,89 @@ def test_timeline_page_in_chromium(chromium: str, tmp_path: Path):
     assert dom.count('class="span wait') == 3
     for kind in ("release", "failure", "timeout", "rollback", "quiescence"):
         assert f'class="mark {kind}"' in dom
+
+
+LONG_NAMES = """
+pipeline:
+  identifier: nightly_release_of_the_payments_platform_with_a_rather_long_identifier
+  name: nightly release
+  flowControl:
+    barriers:
+      - {identifier: schema_migration_complete_in_every_region, name: schema}
+      - {identifier: traffic_switched_to_the_new_version_everywhere, name: traffic}
+  stages:
+    - parallel:
+        - stage:
+            identifier: deploy_the_database_cluster_in_all_regions
+            name: db
+            type: Custom
+            spec:
+              execution:
+                steps:
+                  - step: {identifier: a, name: a, type: Barrier, timeout: 10m, spec: {barrierRef: schema_migration_complete_in_every_region}}
+                  - step: {identifier: b, name: b, type: Barrier, timeout: 10m, spec: {barrierRef: traffic_switched_to_the_new_version_everywhere}}
+        - stage:
+            identifier: deploy_the_api_servers_behind_the_gateway
+            name: api
+            type: Custom
+            spec:
+              execution:
+                steps:
+                  - step: {identifier: a, name: a, type: Barrier, timeout: 10m, spec: {barrierRef: traffic_switched_to_the_new_version_everywhere}}
+                  - step: {identifier: b, name: b, type: Barrier, timeout: 10m, spec: {barrierRef: schema_migration_complete_in_every_region}}
+"""
+
+MEASURE = """<!DOCTYPE html><html><body style="margin:0">%s
+<pre id="boxes"></pre>
+<script>
+const out = [];
+for (const svg of document.querySelectorAll("svg")) {
+  const [, , width, height] = svg.getAttribute("viewBox").split(" ").map(Number);
+  for (const text of svg.querySelectorAll("text")) {
+    const box = text.getBBox();
+    out.push({text: text.textContent, x: box.x, y: box.y, right: box.x + box.width, bottom: box.y + box.height, width, height});
+  }
+}
+document.getElementById("boxes").textContent = JSON.stringify(out);
+</script></body></html>"""
+
+
+def _text_boxes(chromium: str, svg: str, tmp_path: Path) -> list[dict]:
+    """Every text element's box as Chromium lays it out, with its picture's view box."""
+    import html
+    import json
+
+    page = tmp_path / "measure.html"
+    page.write_text(MEASURE % svg.split("\n", 1)[1], encoding="utf-8")
+    profile = tmp_path / "profile"
+    dom = subprocess.run(
+        [chromium, *FLAGS, f"--user-data-dir={profile}", "--dump-dom", page.resolve().as_uri()], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
+    found = dom.split('<pre id="boxes">', 1)[1].split("</pre>", 1)[0]
+    return json.loads(html.unescape(found))
+
+
+def _pictures(tmp_path: Path) -> dict[str, str]:
+    long = tmp_path / "long.yaml"
+    long.write_text(LONG_NAMES, encoding="utf-8")
+    return {
+        "release diagram": diagram(str(ROOT / "tests" / "pictures" / "release.yaml"), "svg"),
+        "shapes diagram": diagram(str(ROOT / "tests" / "pictures" / "shapes.yaml"), "svg"),
+        "long names diagram": diagram(str(long), "svg"),
+        "timeline": swimlanes.render_svg(_timeline()),
+    }
+
+
+@pytest.mark.parametrize("name", ["release diagram", "shapes diagram", "long names diagram", "timeline"])
+def test_every_text_lies_inside_the_view_box(chromium: str, tmp_path: Path, name: str):
+    """The legend used to end past a 640-pixel picture ("barrier in a deadlock" at x=640),
+    witness lines ran off the right edge and barrier names were cut to `schema_migra…`."""
+    svg = _pictures(tmp_path)[name]
+    boxes = _text_boxes(chromium, svg, tmp_path)
+    assert len(boxes) > 10
+    outside = [b for b in boxes if b["x"] < 0 or b["y"] < 0 or b["right"] > b["width"] or b["bottom"] > b["height"]]
+    assert not outside, "\n".join(f"{b['text']!r}: x {b['x']:.0f}..{b['right']:.0f} of {b['width']}, y {b['y']:.0f}..{b['bottom']:.0f} of {b['height']}" for b in outside)
+    if name == "long names diagram":
+        shown = {b["text"] for b in boxes}
+        assert {"schema_migration_complete_in_every_region", "traffic_switched_to_the_new_version_everywhere"} <= shown  # whole, not cut
+        assert any("waits at 'schema_migration_complete_in_every_region'" in text for text in shown)

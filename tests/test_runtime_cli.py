@@ -79,9 +79,37 @@ def test_run_rejects_a_bad_scenario_in_one_line(tmp_path):
     assert result.exit_code == 2 and "late_arrival must be one of wait, pass" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "entry, message",
+    [
+        ("durations: {frontend.bb: 5m}", "durations.frontend.bb: no element of the pipeline is named so (did you mean 'frontend.b'?)"),
+        ("fail: {backedn.a: {}}", "fail.backedn.a: no element of the pipeline is named so (did you mean 'backend.a'?)"),
+        ("when: {'front*.c': false}", "when.front*.c: no element of the pipeline is named so"),
+        ("inputs: {'frontend[3].zz': x}", "inputs.frontend[3].zz: no element of the pipeline is named so"),
+    ],
+)
+def test_run_refuses_scenario_names_that_select_nothing(tmp_path, entry, message):
+    """A misspelt element used to be ignored: the run "SUCCEEDED" as if the failure never applied."""
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(entry + "\n")
+    result = run("run", FIXTURES / "BL302" / "two_party.yaml", "--scenario", scenario)
+    assert result.exit_code == 2 and message in result.stderr and result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "entry",
+    ["durations: {frontend.b: 5m}", "fail: {'backend.*': {}}", "when: {frontend: true}", "durations: {'pipeline.stages[0].parallel[1].stage': 1m}", "durations: {'frontend[0].a': 1m}"],
+)
+def test_run_takes_every_documented_way_of_naming_an_element(tmp_path, entry):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(entry + "\n")
+    result = run("run", FIXTURES / "BL302" / "two_party.yaml", "--scenario", scenario)
+    assert result.exit_code == 1 and result.stdout.startswith("pipeline p"), result.stderr
+
+
 # the rules whose findings claim an outcome at run time (a hang, a late copy, a barrier that
 # passes at once, a run refused at start): the reference runtime must show each one
-RUN_TIME = ("BL103", "BL201", "BL301", "BL302", "BL303", "BL401", "BL402", "BL403", "BL601")
+RUN_TIME = ("BL101", "BL103", "BL201", "BL301", "BL302", "BL303", "BL401", "BL402", "BL403", "BL601")
 
 
 @pytest.mark.parametrize("case", [c for c in cases() if c.name.split("/")[0] != "BL001"], ids=lambda c: c.name)
@@ -94,6 +122,54 @@ def test_verify_confirms_every_run_time_finding_on_the_fixtures(case):
         if f.properties["verification"]["status"] != "CONFIRMED"
     ]
     assert not unconfirmed, "\n".join(unconfirmed)
+
+
+SPLIT = """
+pipeline:
+  identifier: release
+  name: release
+  flowControl:
+    barriers:
+      - {identifier: db_ready, name: database ready}
+  stages:
+    - parallel:
+        - stage:
+            identifier: database
+            name: database
+            type: Custom
+            spec:
+              execution:
+                steps:
+                  - step: {identifier: migrate, name: migrate, type: ShellScript, timeout: 10m, spec: {}}
+                  - step: {identifier: wait, name: wait, type: Barrier, timeout: 10m, spec: {barrierRef: db_ready}}
+        - stage:
+            identifier: app
+            name: app
+            type: Custom
+            spec:
+              execution:
+                steps:
+                  - step: {identifier: wait, name: wait, type: Barrier, timeout: 10m, spec: {barrierRef: db_redy}}
+                  - step: {identifier: deploy, name: deploy, type: ShellScript, timeout: 10m, spec: {}}
+"""
+
+
+def test_verify_confirms_an_undeclared_barrier_by_showing_the_split(tmp_path):
+    """`explain BL101`: the step no longer waits for the barrier it meant. It used to be
+    INCONCLUSIVE while `run` showed app.wait passing at once and database.wait an hour later."""
+    pipeline = tmp_path / "release.yaml"
+    pipeline.write_text(SPLIT)
+    result = run("check", "--verify", "--select", "BL101", "--format", "json", pipeline)
+    (finding,) = json.loads(result.stdout)["findings"]
+    assert finding["properties"]["intended"] == "db_ready"
+    assert finding["properties"]["verification"] == {
+        "status": "CONFIRMED",
+        "evidence": "app.wait arrived at 'db_redy' at 00:00:00 and was released at 00:00:00 alone (no other step joins an undeclared barrier); "
+        "the steps at 'db_ready', the barrier it was meant to join, were released at 00:01:00 without it (arrivals: database.wait at 00:01:00)",
+    }
+    fixed = tmp_path / "fixed.yaml"
+    fixed.write_text(SPLIT.replace("db_redy", "db_ready"))
+    assert re.search(r"app\.wait +SUCCEEDED +00:00:00 +00:01:00", run("run", fixed).stdout)  # what it should have done
 
 
 def test_verify_is_carried_by_sarif_and_github_annotations():

@@ -24,7 +24,7 @@ FIXTURES = {
     "cycle": ["--select", "BL302", "fixtures/BL302/two_party.yaml"],
     "suppressions": ["--select", "BL101,BL102,BL900", "fixtures/BL900/suppressions.yaml"],
 }
-EXTENSIONS = {"text": "txt", "json": "json", "sarif": "sarif", "github": "github.txt"}
+EXTENSIONS = {"text": "txt", "json": "json", "sarif": "sarif", "github": "github.txt", "junit": "junit.xml", "gitlab": "gitlab.json"}
 
 
 def normalize(fmt: str, output: str) -> str:

@@ -104,6 +104,24 @@ def test_baseline_accepts_old_findings_and_reports_new_ones(project):
     assert new == {("BL101", "db_reddy")}  # only the new typo
 
 
+def test_the_summary_says_what_the_baseline_and_suppressions_hid(project):
+    """"All clear" used to hide that every finding was baselined."""
+    run("check", "--baseline", "baseline.json", "--write-baseline", "pipes")
+    clean = run("check", "--baseline", "baseline.json", "pipes")
+    assert clean.exit_code == 0 and clean.stdout == "No barrier problems in 1 file; 2 findings hidden by the baseline.\n"
+    release = project / "pipes" / "release.yaml"
+    text = release.read_text().replace("barrierRef: db_redy", "barrierRef: db_redy  # barrierlint: ignore[BL101] renamed next week")
+    (project / "pipes" / "other.yaml").write_text(release.read_text())  # two findings the baseline does not know
+    release.write_text(text)
+    mixed = run("check", "--baseline", "baseline.json", "pipes").stdout.splitlines()[-1]
+    assert mixed == "Found 2 problems (2 errors) in 2 files; 2 more findings hidden: 1 by the baseline, 1 by suppression comments."
+    config = project / ".barrierlint.yaml"
+    config.write_text(config.read_text() + "per-file-ignores: {'pipes/other.yaml': [BL101]}\n")
+    ignored = run("check", "--baseline", "baseline.json", "pipes").stdout.splitlines()[-1]
+    assert ignored == "No barrier problems in 2 files; 4 findings hidden: 1 by the baseline, 1 by suppression comments, 2 by per-file-ignores."
+    assert run("check", "pipes", "--no-ignores").stdout.splitlines()[-1].startswith("Found 4 problems")
+
+
 def test_baseline_in_sarif_marks_results_as_suppressed(project):
     run("check", "--baseline", "baseline.json", "--write-baseline", "pipes")
     log = json.loads(run("check", "--baseline", "baseline.json", "--format", "sarif", "pipes").stdout)

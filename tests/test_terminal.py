@@ -94,3 +94,19 @@ def test_help_shows_defaults_and_metavars(command, shown):
     assert result.exit_code == 0
     for part in shown:
         assert part in text, part
+
+
+@pytest.mark.parametrize("command", [[], ["check"], ["run"], ["rules"], ["explain"], ["graph"]])
+def test_help_shows_no_placeholder_on_plain_flags(command, monkeypatch):
+    """`--no-ignores <bool>` read as if the flag took a value; options that take one keep theirs."""
+    monkeypatch.setenv("COLUMNS", "160")
+    result = run(*command, "--help")
+    assert result.exit_code == 0
+    assert "<bool>" not in result.stdout
+    lines = {line.split()[1]: line for line in result.stdout.splitlines() if line.startswith("│ --")}
+    assert lines["--help"].split()[2] == "Show"
+    if command == ["check"]:
+        assert lines["--verify"].split()[2] == "Confirm" and lines["--no-ignores"].split()[2] == "Report"
+        assert "FORMAT:PATH" in lines["--output"] and "<text|json|sarif|github|junit|gitlab>" in lines["--format"]
+    if not command:
+        assert lines["--version"].split()[2:4] == ["-V", "Print"]

@@ -7,6 +7,8 @@ Chrome trace. Everything is built with the standard library: no network, no exte
 
 from __future__ import annotations
 
+import os
+
 from ..errors import UsageError
 
 DIAGRAM_FORMATS = ("mermaid", "dot", "svg", "html")
@@ -19,6 +21,35 @@ def render_diagram(layout, fmt: str) -> str:
     if fmt not in DIAGRAM_FORMATS:
         raise UsageError(f"unknown picture format '{fmt}' (choose from {', '.join(DIAGRAM_FORMATS)})")
     return import_module(f"{__name__}.{fmt}").render(layout)
+
+
+SUFFIXES = {"mmd": "mermaid", "mermaid": "mermaid", "md": "mermaid", "markdown": "mermaid", "dot": "dot", "gv": "dot", "svg": "svg", "html": "html", "htm": "html"}
+MARKDOWN = ("md", "markdown")
+RASTER = ("png", "jpg", "jpeg", "gif", "pdf", "webp", "bmp", "tif", "tiff", "ps", "eps")  # images: Graphviz draws them from .dot
+
+
+def output_format(output: str | None, fmt: str | None) -> str:
+    """The diagram format for `graph [-f FORMAT] [-o FILE]`: the one asked for, else the file's
+    suffix, else Mermaid. A suffix barrierlint cannot write (.png, .pdf) is refused rather than
+    filled with text, and so is a format other than Mermaid in a Markdown file."""
+    if output is None:
+        return fmt or "mermaid"
+    suffix = output.rpartition(".")[2].lower() if "." in os.path.basename(output) else ""
+    implied = SUFFIXES.get(suffix)
+    if implied is None and (fmt is None or suffix in RASTER):
+        kinds = ", ".join(f".{s}" for s in SUFFIXES)
+        convert = f"; for {suffix.upper()}, write .dot and run `dot -T{suffix} FILE.dot -o {os.path.basename(output)}`" if suffix in RASTER else ""
+        raise UsageError(f"{output}: cannot write a .{suffix or '(no suffix)'} picture (write {kinds}, or name the format with -f){convert}")
+    if suffix in MARKDOWN and fmt not in (None, "mermaid"):
+        raise UsageError(f"{output}: a Markdown file holds the Mermaid diagram; write {fmt} to a .{fmt} file")
+    return fmt or implied
+
+
+def for_file(output: str | None, content: str) -> str:
+    """Mermaid in a Markdown file goes in a ```mermaid fence, which GitHub and GitLab draw."""
+    if output is not None and output.rpartition(".")[2].lower() in MARKDOWN:
+        return f"```mermaid\n{content.rstrip(chr(10))}\n```\n"
+    return content
 
 
 def diagram(path: str, fmt: str, pipeline_id: str | None = None) -> str:

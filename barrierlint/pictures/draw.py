@@ -49,6 +49,16 @@ def svg_root(width: float, height: float, title: str) -> ET.Element:
     return root
 
 
+def resize(root: ET.Element, width: float, height: float) -> None:
+    """Set the size of a picture drawn before its height was known (and its white backdrop)."""
+    root.set("width", _n(width))
+    root.set("height", _n(height))
+    root.set("viewBox", f"0 0 {_n(width)} {_n(height)}")
+    backdrop = root.find("rect")
+    backdrop.set("width", _n(width))
+    backdrop.set("height", _n(height))
+
+
 def group(parent: ET.Element, cls: str, tooltip: str | None = None, **attrs: str) -> ET.Element:
     element = ET.SubElement(parent, "g", {"class": cls, **attrs})
     if tooltip:
@@ -85,20 +95,84 @@ def text(parent: ET.Element, x: float, y: float, content: str, cls: str | None =
 
 
 def fit(content: str, room: float | None, char_width: float = CHAR_WIDTH) -> str:
+    """`content`, cut with an ellipsis where it would need more than `room` pixels."""
     if room is None:
         return content
-    limit = max(int(room / char_width), 2)
-    return content if len(content) <= limit else content[: limit - 1] + "…"
+    size = 10 if char_width == NOTE_WIDTH else 11
+    if text_width(content, size) <= room:
+        return content
+    return content[: _fitting(content, room, size, "…")] + "…"
 
 
-def legend(parent: ET.Element, x: float, y: float, entries: list[tuple[str, str, bool]]) -> float:
-    """Swatches with their meaning in one row; returns the x after the last entry."""
+def _fitting(content: str, room: float, size: float, tail: str = "") -> int:
+    """How many leading characters of `content` fit in `room` pixels followed by `tail`."""
+    low, high = 0, len(content)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if text_width(content[:middle] + tail, size) <= room:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def text_width(content: str, size: float = 11, bold: bool = False) -> float:
+    """An upper estimate of the pixels `content` takes at `size` in the system font: fonts
+    differ between machines, and a picture must never cut its text, so letters count at the
+    width of wide ones in common sans-serif fonts (DejaVu Sans, Segoe UI, Helvetica)."""
+    import unicodedata
+
+    em = 0.0
+    for char in content:
+        if unicodedata.east_asian_width(char) in "WF":
+            em += 1.05
+        elif unicodedata.combining(char):
+            continue
+        elif char in "mwMW@%":
+            em += 1.0
+        elif char.isupper() or char in "#&":
+            em += 0.8
+        elif char in "ijlI.,:;'|!` ":
+            em += 0.38
+        else:
+            em += 0.66
+    return em * size * (1.1 if bold else 1.0)
+
+
+def wrap(content: str, room: float, size: float = 11) -> list[str]:
+    """`content` in lines of at most `room` pixels, broken at blanks (a longer word is cut)."""
+    lines, line = [], ""
+    for word in content.split(" "):
+        candidate = f"{line} {word}" if line else word
+        if text_width(candidate, size) <= room:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        while text_width(word, size) > room:  # a word wider than the room: cut it
+            cut = max(1, _fitting(word, room, size))
+            lines.append(word[:cut])
+            word = word[cut:]
+        line = word
+    return lines + [line] if line or not lines else lines
+
+
+LEGEND_ROW = 18
+
+
+def legend(parent: ET.Element, x: float, y: float, entries: list[tuple[str, str, bool]], right: float) -> float:
+    """Swatches with their meaning, in rows that end before `right`; returns the baseline of
+    the last row."""
+    left = x
     for label, kind, dashed in entries:
+        needed = 19 + text_width(label, 10) + 15
+        if x > left and x + needed > right:
+            x, y = left, y + LEGEND_ROW
         fill, stroke = COLOURS[kind]
         rect(parent, x, y - 9, 14, 11, fill, stroke, dashed=dashed, radius=2)
         text(parent, x + 19, y, label, "note")
-        x += 34 + len(label) * 5.0
-    return x
+        x += needed
+    return y
 
 
 def svg_text(root: ET.Element) -> str:

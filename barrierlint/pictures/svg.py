@@ -12,47 +12,52 @@ TITLE_H = 44
 LANE_H = 38
 COL_W = 112
 CELL_W = 98
+MAX_CELL_W = 420  # about 50 characters: a longer label is cut, and its tooltip holds it whole
+MAX_HEADING_W = 1600  # a longer title or summary is cut rather than widening the picture further
 CELL_H = 24
 INDENT = 12
-LEGEND_H = 28
 WITNESS_LINE_H = 16
 
 
 class _Grid:
-    """Where rows and columns are on the page."""
+    """Where rows and columns are on the page. Columns are as wide as the longest cell label
+    needs (up to MAX_CELL_W, beyond which labels are cut and shown whole in the tooltip)."""
 
     def __init__(self, layout: Layout) -> None:
-        widest = max((lane.depth * INDENT + len(lane.label) * draw.CHAR_WIDTH for lane in layout.lanes), default=0)
-        notes = max((lane.depth * INDENT + len(" · ".join(lane.description)) * draw.NOTE_WIDTH for lane in layout.lanes), default=0)
+        widest = max((lane.depth * INDENT + draw.text_width(lane.label, 11, bold=True) for lane in layout.lanes), default=0)
+        notes = max((lane.depth * INDENT + draw.text_width(" · ".join(lane.description), 10) for lane in layout.lanes), default=0)
         self.label_w = min(max(widest + 24, notes + 24, 140), 320)
+        labels = max((draw.text_width(_cell_label(cell), 11, bold=cell.kind == "barrier") for cell in layout.cells), default=0)
+        self.cell_w = min(max(CELL_W, labels + 16), MAX_CELL_W)
+        self.col_w = self.cell_w + COL_W - CELL_W
         self.row = {lane: i for i, lane in enumerate(layout.lanes)}
         self.left = MARGIN + self.label_w
         self.top = MARGIN + TITLE_H
 
     def x(self, column: int) -> float:
         """Left edge of a cell in this column."""
-        return self.left + column * COL_W + (COL_W - CELL_W) / 2
+        return self.left + column * self.col_w + (self.col_w - self.cell_w) / 2
 
     def y(self, row: int) -> float:
         """Top edge of a lane's row."""
         return self.top + row * LANE_H
 
     def centre(self, cell: Cell) -> tuple[float, float]:
-        return self.x(cell.column) + CELL_W / 2, self.y(self.row[cell.lane]) + LANE_H / 2
+        return self.x(cell.column) + self.cell_w / 2, self.y(self.row[cell.lane]) + LANE_H / 2
 
 
 def element(layout: Layout) -> ET.Element:
+    """The picture; it is as wide as its columns, title and summary need (at least 640 pixels),
+    and the legend and witness lines wrap within that width."""
     grid = _Grid(layout)
-    width = grid.left + max(layout.columns, 1) * COL_W + MARGIN
-    lanes_bottom = grid.y(len(layout.lanes))
-    height = lanes_bottom + LEGEND_H + len(_witness_lines(layout)) * WITNESS_LINE_H + MARGIN + 8
-    width = max(width, 640)
-    root = draw.svg_root(width, height, f"Barrier diagram of {layout.title}")
-    draw.text(root, MARGIN, MARGIN + 16, f"{layout.title}", "title")
     summary = f"{layout.path} · {len(layout.lanes)} lanes · {len(layout.bars)} barriers"
     if layout.witnesses:
         summary += f" · {len(layout.witnesses)} deadlock{'s' if len(layout.witnesses) > 1 else ''}"
-    draw.text(root, MARGIN, MARGIN + 33, summary, "note")
+    heading = max(draw.text_width(layout.title, 15, bold=True), draw.text_width(summary, 10))
+    width = max(grid.left + max(layout.columns, 1) * grid.col_w + MARGIN, min(heading, MAX_HEADING_W) + 2 * MARGIN, 640)
+    root = draw.svg_root(width, 0, f"Barrier diagram of {layout.title}")
+    draw.text(root, MARGIN, MARGIN + 16, layout.title, "title", room=width - 2 * MARGIN)
+    draw.text(root, MARGIN, MARGIN + 33, summary, "note", room=width - 2 * MARGIN)
     _lanes(root, layout, grid, width)
     _blocks(root, layout, grid)
     bars = draw.group(root, "bars")
@@ -61,7 +66,8 @@ def element(layout: Layout) -> ET.Element:
     cells = draw.group(root, "cells")
     for cell in layout.cells:
         _cell(cells, cell, grid)
-    _footer(root, layout, lanes_bottom + 20)
+    bottom = _footer(root, layout, grid.y(len(layout.lanes)) + 20, width)
+    draw.resize(root, width, bottom + MARGIN)
     return root
 
 
@@ -88,7 +94,7 @@ def _blocks(root: ET.Element, layout: Layout, grid: _Grid) -> None:
         first, last = block.columns
         x = grid.x(first) - 6
         y = grid.y(min(rows)) + 2
-        w = (last - first) * COL_W + CELL_W + 12
+        w = (last - first) * grid.col_w + grid.cell_w + 12
         h = (max(rows) - min(rows) + 1) * LANE_H - 4
         fill, stroke = draw.COLOURS[block.kind]
         g = draw.group(blocks, f"block {block.kind}", block.label)
@@ -116,6 +122,7 @@ def _bar(parent: ET.Element, bar: Bar, grid: _Grid) -> None:
 
 def _cell(parent: ET.Element, cell: Cell, grid: _Grid) -> None:
     x, y = grid.x(cell.column), grid.y(grid.row[cell.lane]) + (LANE_H - CELL_H) / 2
+    width = grid.cell_w
     if cell.kind == "barrier":
         bar = cell.bar
         kind = "failed" if cell.blocked else "deadlock" if bar.deadlock else "rollback" if cell.rollback else "barrier"
@@ -131,21 +138,27 @@ def _cell(parent: ET.Element, cell: Cell, grid: _Grid) -> None:
         g = draw.group(parent, classes, tooltip, **{"data-barrier": cell.ref, "data-lane": cell.lane.label})
         if cell.rollback:  # whatever its state, a rollback position keeps the rollback outline
             stroke = draw.COLOURS["rollback"][1]
-        draw.rect(g, x, y, CELL_W, CELL_H, fill, stroke, radius=CELL_H / 2, width=2.5 if cell.blocked or cell.rollback else 1, dashed=cell.rollback)
+        draw.rect(g, x, y, width, CELL_H, fill, stroke, radius=CELL_H / 2, width=2.5 if cell.blocked or cell.rollback else 1, dashed=cell.rollback)
         light = kind in ("failed", "deadlock")
-        label = cell.ref if bar.declared else f"{cell.ref} ?"
-        draw.text(g, x + CELL_W / 2, y + 16, label, "cell-text" if light else "bar-text", anchor="middle", room=CELL_W - 14)
+        label = _cell_label(cell)
+        draw.text(g, x + width / 2, y + 16, label, "cell-text" if light else "bar-text", anchor="middle", room=width - 14)
         if cell.blocked:
-            draw.circle(g, x + CELL_W - 2, y + 2, 7, stroke)
-            draw.text(g, x + CELL_W - 2, y + 6, "!", "bar-text", anchor="middle")
+            draw.circle(g, x + width - 2, y + 2, 7, stroke)
+            draw.text(g, x + width - 2, y + 6, "!", "bar-text", anchor="middle")
         return
     kind = "rollback" if cell.rollback else "work"
     fill, stroke = draw.COLOURS[kind]
     names = "\n".join(cell.steps[:30]) + ("\n…" if len(cell.steps) > 30 else "")
     g = draw.group(parent, f"cell work{' rollback' if cell.rollback else ''}", names, **{"data-lane": cell.lane.label})
-    draw.rect(g, x, y, CELL_W, CELL_H, fill, stroke, dashed=cell.rollback)
-    label = ("rollback: " if cell.rollback else "") + cell.label
-    draw.text(g, x + CELL_W / 2, y + 16, label, "cell-text", anchor="middle", room=CELL_W - 8)
+    draw.rect(g, x, y, width, CELL_H, fill, stroke, dashed=cell.rollback)
+    label = _cell_label(cell)
+    draw.text(g, x + width / 2, y + 16, label, "cell-text", anchor="middle", room=width - 8)
+
+
+def _cell_label(cell: Cell) -> str:
+    if cell.kind == "barrier":
+        return cell.ref if cell.bar.declared else f"{cell.ref} ?"
+    return ("rollback: " if cell.rollback else "") + cell.label
 
 
 def _witness_lines(layout: Layout) -> list[str]:
@@ -157,9 +170,10 @@ def _witness_lines(layout: Layout) -> list[str]:
     return lines
 
 
-def _footer(root: ET.Element, layout: Layout, y: float) -> None:
+def _footer(root: ET.Element, layout: Layout, y: float, width: float) -> float:
+    """The legend, then the witness lines wrapped to the width; returns the bottom."""
     footer = draw.group(root, "legend")
-    draw.legend(
+    y = draw.legend(
         footer,
         MARGIN,
         y,
@@ -172,8 +186,14 @@ def _footer(root: ET.Element, layout: Layout, y: float) -> None:
             ("barrier in a deadlock", "deadlock", False),
             ("blocked: waits forever", "failed", False),
         ],
+        width - MARGIN,
     )
     witness = draw.group(root, "witnesses")
-    for i, content in enumerate(_witness_lines(layout)):
+    y += 4
+    for content in _witness_lines(layout):
         indent = 10 if content.startswith("·") else 0
-        draw.text(witness, MARGIN + indent, y + 20 + i * WITNESS_LINE_H, content, "witness")
+        for line in draw.wrap(content, width - 2 * MARGIN - indent - 10):
+            y += WITNESS_LINE_H
+            draw.text(witness, MARGIN + indent, y, line, "witness")
+            indent = 20 if indent else 10  # continuation lines stand under the text, not the bullet
+    return y + 8

@@ -19,7 +19,7 @@ AXIS_H = 26
 LANE_H = 30
 SPAN_H = 16
 INDENT = 12
-LEGEND_H = 50
+MAX_HEADING_W = 1600  # a longer title is cut rather than widening the picture further
 MIN_TICK_GAP = 64  # pixels between two labelled ticks
 
 MARK_COLOURS = {
@@ -55,16 +55,19 @@ class _Axis:
 
 
 def element(timeline: Timeline) -> ET.Element:
-    widest = max((lane.depth * INDENT + len(lane.label) * draw.CHAR_WIDTH for lane in timeline.lanes), default=0)
+    widest = max((lane.depth * INDENT + draw.text_width(lane.label, 11, bold=True) for lane in timeline.lanes), default=0)
     left = MARGIN + min(max(widest + 24, 140), 320)
     axis = _Axis(timeline, left + 8)
-    width = max(axis.right + 40 + MARGIN, 640)
+    title = f"Simulated run of {timeline.title}"
+    note = f"status {timeline.status} · ended at {clock_text(timeline.end)} · time axis compressed: gaps grow with their logarithm"
+    heading = max(draw.text_width(title, 15, bold=True), draw.text_width(note, 10))
+    width = max(axis.right + 40 + MARGIN, min(heading, MAX_HEADING_W) + 2 * MARGIN, 640)
     top = MARGIN + TITLE_H + AXIS_H
     rows = {lane: i for i, lane in enumerate(timeline.lanes)}
     bottom = top + len(rows) * LANE_H
-    root = draw.svg_root(width, bottom + LEGEND_H + MARGIN, f"Simulated run of {timeline.title}")
-    draw.text(root, MARGIN, MARGIN + 16, f"Simulated run of {timeline.title}", "title")
-    draw.text(root, MARGIN, MARGIN + 33, f"status {timeline.status} · ended at {clock_text(timeline.end)} · time axis compressed: gaps grow with their logarithm", "note")
+    root = draw.svg_root(width, 0, title)
+    draw.text(root, MARGIN, MARGIN + 16, title, "title", room=width - 2 * MARGIN)
+    draw.text(root, MARGIN, MARGIN + 33, note, "note", room=width - 2 * MARGIN)
 
     ticks = draw.group(root, "axis")
     last = -MIN_TICK_GAP
@@ -99,7 +102,7 @@ def element(timeline: Timeline) -> ET.Element:
         if mark.kind != ROLLED_BACK:
             draw.circle(g, x, y1, 4, colour)
 
-    draw.legend(
+    y = draw.legend(
         draw.group(root, "legend"),
         MARGIN,
         bottom + 22,
@@ -111,12 +114,17 @@ def element(timeline: Timeline) -> ET.Element:
             ("timed out", "timeout", False),
             ("skipped", "skipped", False),
         ],
-    )
+        width - MARGIN,
+    ) + draw.LEGEND_ROW
     x = MARGIN
     for kind in (RELEASE, FAILURE, TIMEOUT, QUIESCENCE):
-        draw.line(root, x + 6, bottom + 31, x + 6, bottom + 43, MARK_COLOURS[kind], 3, dashed=kind == QUIESCENCE)
-        draw.text(root, x + 14, bottom + 40, f"barrier {kind}" if kind != QUIESCENCE else "nothing can move", "note")
-        x += 120
+        label = f"barrier {kind}" if kind != QUIESCENCE else "nothing can move"
+        if x > MARGIN and x + 14 + draw.text_width(label, 10) > width - MARGIN:
+            x, y = MARGIN, y + draw.LEGEND_ROW
+        draw.line(root, x + 6, y - 9, x + 6, y + 3, MARK_COLOURS[kind], 3, dashed=kind == QUIESCENCE)
+        draw.text(root, x + 14, y, label, "note")
+        x += max(120, 14 + draw.text_width(label, 10) + 16)
+    draw.resize(root, width, y + 10 + MARGIN)
     return root
 
 

@@ -8,7 +8,7 @@ from ..errors import UsageError
 if TYPE_CHECKING:
     from ..engine import Result
 
-FORMATS = ("text", "json", "sarif", "github")
+FORMATS = ("text", "json", "sarif", "github", "junit", "gitlab")
 
 
 def render(name: str, result: "Result", *, colour: bool = False, category: str | None = None) -> str:
@@ -25,9 +25,17 @@ def render(name: str, result: "Result", *, colour: bool = False, category: str |
         from . import github
 
         return github.render(result.findings)
+    if name == "junit":
+        from . import junit
+
+        return junit.render(result.findings, result.paths)
+    if name == "gitlab":
+        from . import gitlab
+
+        return gitlab.render(result.findings)
     from . import text
 
-    return text.render(result.findings, result.files, colour=colour, errors=len(result.errors))
+    return text.render(result.findings, result.files, colour=colour, errors=len(result.errors), hidden=result.suppressed)
 
 
 def parse_target(spec: str) -> tuple[str, str]:
@@ -36,6 +44,23 @@ def parse_target(spec: str) -> tuple[str, str]:
     if name not in FORMATS or not path:
         raise UsageError(f"--output takes FORMAT:PATH with FORMAT one of {', '.join(FORMATS)}, not '{spec}'")
     return name, path
+
+def details(finding) -> list[str]:
+    """A finding's message and its explanation, line by line: witness, other participants, fix
+    and runtime verdict (for formats that show one block of text per finding)."""
+    from ..source import repository_path
+
+    lines = [*(f"witness: {line}" for line in finding.witness)]
+    for related in finding.related:
+        place = related.span
+        lines.append(f"note: {repository_path(related.origin.doc.path)}:{place.line}:{place.column}: {related.message}")
+    if finding.fix:
+        lines.append(f"fix: {finding.fix}")
+    verification = finding.properties.get("verification")
+    if verification:
+        lines.append(f"runtime: {verification['status']}: {verification['evidence']}")
+    return [finding.message, *lines]
+
 
 def printable(text: str, keep: str = "") -> str:
     """Text from a pipeline or a file name, safe for a terminal line: line breaks, escape

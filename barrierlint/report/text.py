@@ -58,7 +58,7 @@ def _blank(prefix: str) -> str:
     return "".join("\t" if c == "\t" else " " * _width(c) for c in prefix)
 
 
-def render(findings: Iterable[Finding], files: int, colour: bool = False, show_frames: bool = True, errors: int = 0) -> str:
+def render(findings: Iterable[Finding], files: int, colour: bool = False, show_frames: bool = True, errors: int = 0, hidden: Iterable[Finding] = ()) -> str:
     findings = list(findings)
     out: list[str] = []
     for finding in findings:
@@ -80,15 +80,31 @@ def render(findings: Iterable[Finding], files: int, colour: bool = False, show_f
             out.append(f"  = runtime: {verdict['status']}: {verdict['evidence']}")
         if show_frames:
             out.append("")
-    out.append(summary(findings, files, errors))
+    out.append(summary(findings, files, errors, hidden))
     return "\n".join(out) + "\n"
 
 
-def summary(findings: list[Finding], files: int, errors: int = 0) -> str:
+HIDERS = {"baseline": "the baseline", "comment": "suppression comments", "per-file-ignores": "per-file-ignores"}
+
+
+def summary(findings: list[Finding], files: int, errors: int = 0, hidden: Iterable[Finding] = ()) -> str:
+    """The last line; it says what the baseline and suppressions hid, so that a clean-looking
+    run does not hide that findings were accepted rather than absent."""
     noun = "file" if files == 1 else "files"
     unread = f"; {errors} input{'s' if errors != 1 else ''} could not be checked (see the errors on standard error)" if errors else ""
+    counts = {by: 0 for by in HIDERS}
+    for finding in hidden:
+        counts[finding.properties["suppression"]["by"]] += 1
+    hiders = [by for by, count in counts.items() if count]
+    if hiders:
+        total = sum(counts.values())
+        hid = f"{total} {'more ' if findings else ''}finding{'s' if total != 1 else ''} hidden"
+        if len(hiders) == 1:
+            unread += f"; {hid} by {HIDERS[hiders[0]]}"
+        else:
+            unread += f"; {hid}: " + ", ".join(f"{counts[by]} by {HIDERS[by]}" for by in hiders)
     if not findings:
-        return f"No barrier problems in {files} {noun}{unread}." if errors else f"All clear: no barrier problems in {files} {noun}."
+        return f"No barrier problems in {files} {noun}{unread}." if errors or hiders else f"All clear: no barrier problems in {files} {noun}."
     counts = {severity: 0 for severity in Severity}
     for finding in findings:
         counts[finding.severity] += 1

@@ -9,6 +9,7 @@ either (`deploy_*.wait_db`). A selector may name a loop copy: `deploy_eu[2].wait
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
@@ -74,6 +75,27 @@ class Scenario:
             if isinstance(selector, str) and any(fnmatchcase(name, selector) for name in names if isinstance(name, str)):
                 return value
         return None
+
+
+_COPY = re.compile(r"\[\d+\]")
+
+
+def check_names(scenario: Scenario, names: set[str]) -> None:
+    """ScenarioError for the first selector that selects nothing among `names` (the pipeline's
+    element names, see `simulator.element_names`), with the nearest name: a misspelt element
+    would otherwise be ignored and the run look as if the scenario applied."""
+    import difflib
+
+    for key, table in (("durations", scenario.durations), ("fail", scenario.failures), ("when", scenario.when), ("inputs", scenario.inputs)):
+        for selector in table:
+            if not isinstance(selector, str):
+                continue
+            forms = {selector, _COPY.sub("", selector)}
+            if forms & names or any(fnmatchcase(name, form) for name in names for form in forms):
+                continue
+            guess = difflib.get_close_matches(_COPY.sub("", selector), sorted(names), n=1)
+            hint = f"did you mean '{guess[0]}'?" if guess else "name elements by identifiers joined with dots from the stage down, or by YAML path"
+            raise ScenarioError(f"{key}.{selector}: no element of the pipeline is named so ({hint})")
 
 
 def _seconds(value: Any, where: str) -> float:

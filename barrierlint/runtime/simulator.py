@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from .. import firstgen
 from ..finding import route_text
 from ..memory import collector_paused
-from ..model import BarrierRef, Parallel, Pipeline, Sequence, Stage, Step, StepGroup, awaits_parent, is_expression, is_runtime_input, occurrences, parse_duration, stages
+from ..model import BarrierRef, Parallel, Pipeline, Sequence, Stage, Step, StepGroup, awaits_parent, children, is_expression, is_runtime_input, occurrences, parse_duration, stages
 from .barriers import OWN_TIMEOUT, Barriers, Instance, site_of
 from .clock import LATE, Clock, Process, Signal, all_of
 from .scenario import Scenario
@@ -623,6 +623,20 @@ def place(element) -> tuple:
 @lru_cache(maxsize=None)
 def _seconds(text: str | None) -> float | None:
     return parse_duration(text)
+
+
+def element_names(pipeline: Pipeline) -> set[str]:
+    """Every name a scenario can select an element by: identifiers joined with dots from the
+    stage down (a chained child's stages start anew, as their nodes do) and YAML paths."""
+    names: set[str] = set()
+    stack: list[tuple] = [(item, "") for item in pipeline.stages]
+    while stack:
+        item, prefix = stack.pop()
+        if isinstance(item, (Stage, StepGroup, Step)):
+            prefix = item.label if isinstance(item, Stage) or not prefix else f"{prefix}.{item.label}"
+            names.update((prefix, route_text(item.origin.route)))
+        stack.extend((sub, prefix) for sub, _ in children(item))
+    return names
 
 
 def _dotted(occurrence) -> str:

@@ -16,6 +16,9 @@ What each rule predicts, and what the run must show:
   workflow): the run is rejected at start.
 - BL601 (`${...}`, or any FirstGen expression): the step joins a barrier literally named so,
   which no other step joins: it is released at once.
+- BL101 (an undeclared reference, current engine): the step is the only participant of a
+  barrier of that name and passes at once, while the participants of the barrier it meant
+  synchronise without it.
 
 Other findings on a pipeline that Harness refuses to start (BL403, BL601, BL201 in FirstGen)
 are run as if that were fixed (`_startable`), and the evidence says so.
@@ -29,7 +32,7 @@ from typing import Iterable
 from ..finding import Finding, route_text
 from ..firstgen import NOT_CONCURRENT, not_concurrent
 from ..model import FailureStrategy, Occurrence, Pipeline, Stage, Step, StepGroup, Strategy, children, occurrences, rewrite
-from .barriers import DOWN
+from .barriers import DOWN, ENDURE, TIMED_OUT
 from .report import blocked_lines
 from .scenario import Failure, Profile, Scenario
 from .simulator import Run, clock_text, place, refused, simulate
@@ -70,7 +73,7 @@ def _pipelines_of(finding: Finding, pipelines: list[Pipeline]) -> list[Pipeline]
 def verdict(finding: Finding, pipeline: Pipeline, profile: Profile) -> tuple[str, str]:
     code = finding.code
     refusal = _refusal(finding, pipeline)
-    checks = {**dict.fromkeys(HANGS, _hang), **dict.fromkeys(LATE_LOOPS, _late_loop), "BL303": _stall, "BL103": _lone, "BL601": _literal}
+    checks = {**dict.fromkeys(HANGS, _hang), **dict.fromkeys(LATE_LOOPS, _late_loop), "BL303": _stall, "BL103": _lone, "BL601": _literal, "BL101": _split}
     if code not in checks and refusal is None:
         return INCONCLUSIVE, "this finding predicts no run-time outcome the simulator can observe"
     run_all = code not in HANGS or finding.properties.get("verdict") == "may"  # a must-hang holds with every `when` skipped
@@ -326,3 +329,45 @@ def _literal(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tuple[
     if status == CONFIRMED:
         evidence = f"the reference is taken literally: {evidence}"
     return status, evidence
+
+
+
+def _split(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tuple[str, str]:
+    """An undeclared reference is a barrier of its own in the current engine: its steps meet
+    only each other, and the steps of the barrier it meant meet without them."""
+    steps = {id(o.step) for o in _at_finding(finding, pipeline)}
+    if not steps:
+        return INCONCLUSIVE, "the finding points at no Barrier step of this pipeline"
+    ref, meant = finding.key, finding.properties.get("intended")
+    scenario = replace(scenario, stop_at_quiescence=True)
+    for attempt, alone in ((scenario, False), (_alone(scenario, pipeline, {ref}), True)):  # another hang may stop the run first
+        run = simulate(pipeline, attempt)
+        if (rejected := _started(run)) is not None:
+            return INCONCLUSIVE, rejected
+        at = {name: [n for n in run.nodes if isinstance(n.element, Step) and n.element.is_barrier and n.element.barrier_ref == name and n.status != "SKIPPED"] for name in (ref, meant)}
+        mine = next((n for n in at[ref] if id(n.element) in steps), at[ref][0] if at[ref] else None)  # or another step of the reference
+        if mine is not None:
+            break
+    else:
+        return INCONCLUSIVE, f"no Barrier step reached {ref} in the run"
+    evidence = f"{mine.label} arrived at '{ref}' at {clock_text(mine.started)} and {_left(mine, run.instances.get(ref), at[ref])}"
+    if alone:
+        evidence += " (the Barrier steps of other barriers skipped, so that it is reached)"
+    elif meant is not None:
+        if any(id(n.element) in steps for n in at[meant]):
+            return NOT_REPRODUCED, f"{mine.label} took part in '{meant}'"
+        others = ", ".join(f"{n.label} at {clock_text(n.started)}" for n in at[meant]) or "none ran"
+        evidence += f"; the steps at '{meant}', the barrier it was meant to join, {_left(None, run.instances.get(meant), at[meant])} without it (arrivals: {others})"
+    return CONFIRMED, evidence
+
+
+def _left(node, instance, participants: list) -> str:
+    """How a barrier ended for its participants, in words."""
+    if instance is None or instance.resolved_at is None:
+        return "are still waiting" if node is None else "is still waiting there"
+    company = "" if node is None else (" alone (no other step joins an undeclared barrier)" if len(participants) == 1 else f" with {len(participants) - 1} other step(s) of the same reference")
+    verb = "were" if node is None else "was"
+    return f"{verb} {ENDED.get(instance.state, instance.state)} at {clock_text(instance.resolved_at)}{company}"
+
+
+ENDED = {DOWN: "released", TIMED_OUT: "timed out", ENDURE: "left enduring"}
