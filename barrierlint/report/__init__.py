@@ -10,13 +10,13 @@ if TYPE_CHECKING:
     from ..engine import Result
 
 FORMATS = ("text", "json", "sarif", "github")
-_SURROGATE = re.compile("[\ud800-\udfff]")  # a byte of a file name that is not UTF-8 (surrogateescape), or a YAML "\ud800"
+_UNDECODED = re.compile("[\udc80-\udcff]")  # a byte of a file name that is not UTF-8 (surrogateescape)
 
 
 def unicode_text(text: str) -> str:
     """Text that UTF-8 can hold: each undecodable byte of a file name is written as the text
     format shows it (`\\udcff`), so JSON, SARIF and baselines stay valid and name the file."""
-    return _SURROGATE.sub(lambda byte: printable(byte[0]), text) if not text.isascii() else text
+    return _UNDECODED.sub(lambda byte: printable(byte[0]), text) if not text.isascii() else text
 
 
 def unicode_values(value):
