@@ -16,22 +16,21 @@ from typing import IO, Iterable
 
 from .errors import UsageError
 
-_read: set[tuple[int, int]] = set()  # (device, inode) of every file opened by open_input in this run
+_read: set[tuple[int, int, int]] = set()  # (device, inode, change time) of each file open_input opened
 
 
 def open_input(path: str, mode: str = "rb", **options) -> IO:
     """`open(path, mode)` for reading, remembering the file: no write of this run replaces it.
-    The identity is taken from the open file, so a symbolic link or a later rename of the path
-    cannot hide it."""
+    The identity is taken from the open file, so a symbolic link to it cannot hide it; the
+    change time tells a file created since on a recycled inode number from the file read."""
     handle = open(path, mode, **options)
-    found = os.fstat(handle.fileno())
-    _read.add((found.st_dev, found.st_ino))
+    _read.add(_identity(os.fstat(handle.fileno())))
     return handle
 
 
 def forget_inputs() -> None:
     """A new command begins: what an earlier command of this process read (tests, the Python
-    API) is not its input, and an inode number may since have been reused."""
+    API) is not its input."""
     _read.clear()
 
 
@@ -59,7 +58,7 @@ def atomic_write(path: str, data: bytes, *, inputs: Iterable[str] = (), replace_
             raise UsageError(f"refusing to write {shown}: it is a symbolic link")
         if not stat.S_ISREG(existing.st_mode):
             raise UsageError(f"refusing to write {shown}: it is not a regular file")
-        if not replace_input and ((existing.st_dev, existing.st_ino) in _read or any(_same_file(existing, other) for other in inputs)):
+        if not replace_input and (_identity(existing) in _read or any(_same_file(existing, other) for other in inputs)):
             raise UsageError(f"refusing to write {shown}: it is one of the files being read")
     import tempfile
 
@@ -83,6 +82,10 @@ def atomic_write(path: str, data: bytes, *, inputs: Iterable[str] = (), replace_
         if isinstance(error, OSError):
             raise UsageError(f"cannot write {shown}: {error.strerror or error}") from None
         raise
+
+
+def _identity(found: os.stat_result) -> tuple[int, int, int]:
+    return found.st_dev, found.st_ino, found.st_ctime_ns
 
 
 def _same_file(target: os.stat_result, other: str) -> bool:
