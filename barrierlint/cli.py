@@ -56,6 +56,9 @@ def main_options(
     version: bool = typer.Option(False, "--version", "-V", callback=_version, is_eager=True, help="Print the version and exit."),
 ) -> None:
     """Options before the command (the application's help is the Typer's)."""
+    from .writing import forget_inputs
+
+    forget_inputs()  # a new command reads its own inputs (CliRunner runs many in one process)
 
 
 class Format(str, Enum):
@@ -247,11 +250,12 @@ def _write(output: Optional[str], content: str) -> None:
     if output is None:
         sys.stdout.write(content)
         return
+    from .writing import write_text
+
     try:
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.write(content)
-    except OSError as error:
-        _fail(f"{output}: cannot write: {error.strerror or error}")
+        write_text(output, content)
+    except UsageError as error:
+        _fail(str(error))
 
 
 def main() -> None:

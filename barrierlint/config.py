@@ -18,6 +18,7 @@ from .errors import UsageError
 from .finding import Severity
 from .project import Settings
 from .rule import lookup, unknown_selector
+from .writing import open_input
 
 FILE_NAMES = (".barrierlint.yaml", ".barrierlint.yml", "pyproject.toml")
 EDITIONS = {"free": 20, "team": 50, "enterprise": 100}
@@ -102,7 +103,7 @@ def _yaml_table(path: str) -> Any:
     import yaml
 
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open_input(path, "r", encoding="utf-8") as handle:
             return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise ConfigError(f"{path}: cannot read configuration: {' '.join(str(error).split())}") from None
@@ -110,7 +111,7 @@ def _yaml_table(path: str) -> Any:
 
 def _pyproject_table(path: str) -> Any:
     try:
-        with open(path, "rb") as handle:
+        with open_input(path) as handle:
             data = handle.read()
     except OSError as error:
         raise ConfigError(f"{path}: cannot read configuration: {error.strerror or error}") from None

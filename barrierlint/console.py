@@ -27,13 +27,23 @@ def main() -> NoReturn:
     gc.disable()
     args = sys.argv[1:]
     try:
-        if len(args) > 1 and args[0] == "check" and all(arg == "-" or not arg.startswith("-") for arg in args[1:]):
-            guarded(lambda: check(args[1:]))  # nothing but paths: no option to parse
+        paths = _only_paths(args[1:]) if args[:1] == ["check"] else None
+        if paths:
+            guarded(lambda: check(paths))  # nothing but paths: no option to parse
         from .cli import app
 
         guarded(app)
     except SystemExit as exit:
         _leave(exit.code)
+
+
+def _only_paths(args: list[str]) -> list[str] | None:
+    """`check`'s arguments when they are all paths, else None. As for click, `--` ends the
+    options: pre-commit passes file names after it, and `--config=quiet.yaml` is then a file."""
+    end = args.index("--") if "--" in args else len(args)
+    if any(arg != "-" and arg.startswith("-") for arg in args[:end]):
+        return None
+    return args[:end] + args[end + 1 :]
 
 
 def _leave(code: int | str | None) -> NoReturn:
@@ -131,6 +141,7 @@ def check(
 
     from . import config, engine, report, suppress
     from .finding import Severity
+    from .writing import write_text
 
     try:
         targets = [report.parse_target(spec) for spec in outputs or ()]
@@ -158,13 +169,11 @@ def check(
             from .runtime.verify import verify as confirm
 
             result.findings = confirm(result.findings, result.project)
-        for name, path in targets:
-            with open(path, "w", encoding="utf-8") as handle:
-                handle.write(report.render(name, result, category=sarif_category))
+        rendered = [(path, report.render(name, result, category=sarif_category)) for name, path in targets]
+        for path, content in rendered:  # all rendered first: a failing render leaves every old file
+            write_text(path, content)
     except UsageError as error:
         fail(str(error))
-    except OSError as error:
-        fail(f"cannot write {error.filename}: {error.strerror}")
     sys.stdout.write(report.render(output_format, result, colour=colour(), category=sarif_category))
     sys.stdout.flush()
     if write_baseline:  # else the run reads "All clear" and nothing says the baseline was written

@@ -19,6 +19,7 @@ from .memory import collector_paused
 from .project import Project, Settings, build as resolve
 from .report import printable
 from .rule import Rule, select
+from .writing import open_input
 
 YAML_SUFFIXES = (".yaml", ".yml")
 SKIPPED_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache"}
@@ -103,7 +104,7 @@ def _read(path: str, max_size: int) -> bytes:
         data = sys.stdin.buffer.read(max_size + 1)
         size = None
     else:
-        with open(path, "rb") as file:
+        with open_input(path) as file:
             data = file.read(max_size + 1)
             size = os.fstat(file.fileno()).st_size or None
     if len(data) > max_size:
@@ -168,7 +169,7 @@ def read_input_sets(paths: Iterable[str]) -> list[source.Document]:
     documents = []
     for path in paths:
         try:
-            with open(path, "rb") as handle:
+            with open_input(path) as handle:
                 doc = source.load(path, handle.read())
         except (OSError, source.InputError) as error:
             raise UsageError(f"{path}: cannot read the input set: {getattr(error, 'strerror', None) or error}") from None

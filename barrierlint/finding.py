@@ -73,7 +73,7 @@ class Finding:
         repository, the YAML path and the key, never from line numbers."""
         import hashlib
 
-        digest = hashlib.sha256("\x1f".join((self.code, repository_path(self.path), self.route_text, self.key)).encode())
+        digest = hashlib.sha256("\x1f".join((self.code, repository_path(self.path), self.route_text, self.key)).encode("utf-8", "surrogateescape"))
         return digest.hexdigest()[:32]
 
     def sort_key(self) -> tuple:

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from .report import rule_table
 from .rule import Rule, all_rules
+from .writing import write_text
 
 DOCS_FOLDER = "docs/rules"
 REGENERATE = "python -m barrierlint.ruledocs"
@@ -87,8 +88,7 @@ def write(folder: str) -> list[str]:
     for name, text in pages.items():
         path = os.path.join(folder, name)
         if not os.path.exists(path) or open(path, encoding="utf-8").read() != text:
-            with open(path, "w", encoding="utf-8") as handle:
-                handle.write(text)
+            write_text(path, text)
             changed.append(name)
     return changed
 

@@ -430,9 +430,19 @@ def repository_root(folder: str) -> str | None:
 
 def repository_path(path: str) -> str:
     """A file's path relative to its repository root, with `/`: the same on every machine and
-    from every working directory (for fingerprints and baselines)."""
+    from every working directory of that repository (for fingerprints and baselines). A file of
+    a repository nested in the working directory's (a submodule, a vendored clone) is named from
+    the outer root, as code scanning of the outer repository names it: `sub/.harness/p.yaml`
+    and the outer `.harness/p.yaml` are two files."""
     if path.startswith("<"):  # <stdin>
         return path
     absolute = os.path.abspath(path)
-    root = repository_root(os.path.dirname(absolute))
+    root = repository_root(os.getcwd())
+    if root is None or not within(absolute, root):
+        root = repository_root(os.path.dirname(absolute))
     return os.path.relpath(absolute, root).replace(os.sep, "/") if root else path.replace(os.sep, "/")
+
+
+def within(path: str, folder: str) -> bool:
+    """Whether the absolute `path` is `folder` or lies below it."""
+    return os.path.commonpath([path, folder]) == folder

@@ -24,6 +24,7 @@ from .finding import Finding
 from .model import Origin
 from .rule import Rule, lookup
 from .source import Comment, Document, Span, comments, repository_path
+from .writing import open_input, write_text
 
 _DIRECTIVE = re.compile(r"#\s*barrierlint\s*:\s*(.*)$")
 _IGNORE = re.compile(r"(ignore-file|ignore)\[([^\]]*)\]\s*(.*)$")
@@ -196,18 +197,15 @@ def _parse(doc: Document, comment: Comment, body: str) -> tuple[Directive | None
 
 def write_baseline(path: str, findings: Iterable[Finding]) -> None:
     """Record findings by fingerprint (line numbers change; fingerprints survive unrelated edits)."""
-    entries = sorted(
-        ({"fingerprint": f.fingerprint, "code": f.code, "path": repository_path(f.path), "message": f.message} for f in findings),
-        key=lambda entry: (entry["path"], entry["code"], entry["fingerprint"]),
-    )
     import json
 
-    try:
-        with open(path, "w", encoding="utf-8") as handle:
-            json.dump({"barrierlint-baseline": BASELINE_VERSION, "findings": entries}, handle, indent=2)
-            handle.write("\n")
-    except OSError as error:
-        raise UsageError(f"cannot write baseline {path}: {error.strerror or error}") from None
+    from .report import unicode_text
+
+    entries = sorted(
+        ({"fingerprint": f.fingerprint, "code": f.code, "path": unicode_text(repository_path(f.path)), "message": unicode_text(f.message)} for f in findings),
+        key=lambda entry: (entry["path"], entry["code"], entry["fingerprint"]),
+    )
+    write_text(path, json.dumps({"barrierlint-baseline": BASELINE_VERSION, "findings": entries}, indent=2) + "\n")
 
 
 def read_baseline(path: str) -> Counter:
@@ -215,7 +213,7 @@ def read_baseline(path: str) -> Counter:
     import json
 
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open_input(path, "r", encoding="utf-8") as handle:
             data = json.load(handle)
     except FileNotFoundError:
         raise UsageError(f"baseline {path} not found (create it with --write-baseline)") from None

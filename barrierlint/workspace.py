@@ -34,6 +34,7 @@ from .engine import SKIPPED_DIRS, YAML_SUFFIXES, Input, discover, _maybe_harness
 from .firstgen import application
 from .project import Settings
 from .source import Kind, child, scalar
+from .writing import open_input
 
 CACHE_DIR = ".barrierlint_cache"
 CACHE_FILE = "index-v1.json"
@@ -194,7 +195,7 @@ def _excluded(path: str, root: str, patterns: list[str]) -> bool:
 def _read(path: str, limit: int) -> bytes | None:
     """A regular file's bytes, or None (unreadable, not a file, larger than the limit)."""
     try:
-        with open(path, "rb") as handle:
+        with open_input(path) as handle:
             if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
                 return None
             data = handle.read(limit + 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 from ..errors import UsageError
 
@@ -9,6 +10,24 @@ if TYPE_CHECKING:
     from ..engine import Result
 
 FORMATS = ("text", "json", "sarif", "github", "junit", "gitlab")
+_UNDECODED = re.compile("[\udc80-\udcff]")  # a byte of a file name that is not UTF-8 (surrogateescape)
+
+
+def unicode_text(text: str) -> str:
+    """Text that UTF-8 can hold: each undecodable byte of a file name is written as the text
+    format shows it (`\\udcff`), so JSON, SARIF and baselines stay valid and name the file."""
+    return _UNDECODED.sub(lambda byte: printable(byte[0]), text) if not text.isascii() else text
+
+
+def unicode_values(value):
+    """A JSON value with `unicode_text` applied to every string in it, keys included."""
+    if isinstance(value, str):
+        return unicode_text(value)
+    if isinstance(value, dict):
+        return {unicode_values(key): unicode_values(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [unicode_values(item) for item in value]
+    return value
 
 
 def render(name: str, result: "Result", *, colour: bool = False, category: str | None = None) -> str:

@@ -7,6 +7,7 @@ from typing import Iterable
 
 from .. import __version__
 from ..finding import Finding, Related
+from . import unicode_values
 
 
 def _place(related: Related) -> dict:
@@ -45,4 +46,4 @@ def render(findings: Iterable[Finding], files: int) -> str:
         "files": files,
         "findings": [finding_dict(f) for f in findings],
     }
-    return json.dumps(document, indent=2, sort_keys=False, default=str) + "\n"
+    return json.dumps(unicode_values(document), indent=2, sort_keys=False, default=str) + "\n"

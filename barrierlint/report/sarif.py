@@ -20,7 +20,8 @@ from .. import __version__
 from ..finding import Finding, Severity
 from ..model import Origin
 from ..rule import Rule, all_rules
-from ..source import Span, repository_path, repository_root
+from ..source import Span, repository_root, within
+from . import unicode_values
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT = "barrierlint/v1"
@@ -60,11 +61,11 @@ def render(findings: Iterable[Finding], suppressed: Iterable[Finding] = (), *, c
         automation_details=om.RunAutomationDetails(id=f"{category.rstrip('/')}/") if category else None,
         original_uri_base_ids={BASE_ID: om.ArtifactLocation(uri=Path(root).as_uri() + "/")},
         column_kind="unicodeCodePoints",
-        results=[_result(om, finding, index[finding.code]) for finding in results],
+        results=[_result(om, finding, index[finding.code], root) for finding in results],
         invocations=[_left_out(om, dropped)] if dropped > 0 else None,
     )
     log = om.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=[run])
-    return json.dumps(_plain(log), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json.dumps(unicode_values(_plain(log)), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def _left_out(om, dropped: int) -> Any:
@@ -93,7 +94,7 @@ def _descriptor(om, rule: type[Rule]) -> Any:
     )
 
 
-def _result(om, finding: Finding, rule_index: int) -> Any:
+def _result(om, finding: Finding, rule_index: int, root: str) -> Any:
     lines = [finding.message, *(f"witness: {line}" for line in finding.witness)]
     if finding.fix:
         lines.append(f"fix: {finding.fix}")
@@ -114,16 +115,16 @@ def _result(om, finding: Finding, rule_index: int) -> Any:
         rule_id=finding.code,
         rule_index=rule_index,
         level=LEVEL[finding.severity],
-        message=om.Message(text="\n".join(lines)),
-        locations=[_location(om, finding.origin, finding.span)],
+        message=om.Message(text=_message_text("\n".join(lines))),
+        locations=[_location(om, root, finding.origin, finding.span)],
         related_locations=[
-            _location(om, r.origin, r.span, r.message, number) for number, r in enumerate(related, start=1)
+            _location(om, root, r.origin, r.span, r.message, number) for number, r in enumerate(related, start=1)
         ]
         or None,
         code_flows=[
             om.CodeFlow(
                 thread_flows=[
-                    om.ThreadFlow(locations=[om.ThreadFlowLocation(location=_location(om, r.origin, r.span, r.message)) for r in flow])
+                    om.ThreadFlow(locations=[om.ThreadFlowLocation(location=_location(om, root, r.origin, r.span, r.message)) for r in flow])
                     for flow in flows
                 ]
             )
@@ -146,17 +147,33 @@ def _bag(om, tags: list[str] | None = None, **entries: Any) -> Any:
     return bag
 
 
-def _location(om, origin: Origin, span: Span, message: str | None = None, number: int | None = None) -> Any:
-    path = repository_path(origin.doc.path)
-    if os.path.isabs(path):  # outside any repository and given as an absolute path
-        artifact = om.ArtifactLocation(uri=Path(path).as_uri())
-    else:
-        artifact = om.ArtifactLocation(uri=quote(path), uri_base_id=BASE_ID)
+def _message_text(text: str) -> str:
+    """A plain-text SARIF message that holds no embedded link (SARIF 2.1.0 §3.11.6): `[`, `]`
+    and `\\` are escaped with a backslash, so `[text](url)` in pipeline text stays text."""
+    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+
+
+def _artifact(om, root: str, path: str) -> Any:
+    """Where a file is: relative to %SRCROOT% (the working directory's repository, or the working
+    directory) when it lies inside, as GitHub code scanning resolves every relative URI against
+    the analysed repository (a nested repository's files included); an absolute file: URI when
+    it lies outside, never a `../` that escapes %SRCROOT%. Bytes are percent-encoded, so file
+    names that are not UTF-8 keep them."""
+    if path.startswith("<"):  # <stdin>
+        return om.ArtifactLocation(uri=quote(path), uri_base_id=BASE_ID)
+    absolute = os.path.abspath(path)
+    if not within(absolute, root):
+        return om.ArtifactLocation(uri=Path(absolute).as_uri())
+    relative = os.path.relpath(absolute, root).replace(os.sep, "/")
+    return om.ArtifactLocation(uri=quote(os.fsencode(relative)), uri_base_id=BASE_ID)
+
+
+def _location(om, root: str, origin: Origin, span: Span, message: str | None = None, number: int | None = None) -> Any:
     return om.Location(
         id=number,
-        message=om.Message(text=message) if message else None,
+        message=om.Message(text=_message_text(message)) if message else None,
         physical_location=om.PhysicalLocation(
-            artifact_location=artifact,
+            artifact_location=_artifact(om, root, origin.doc.path),
             region=om.Region(start_line=span.line, start_column=span.column, end_line=span.end_line, end_column=span.end_column),
         ),
     )

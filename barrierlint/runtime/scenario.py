@@ -16,6 +16,7 @@ from typing import Any
 
 from ..errors import UsageError
 from ..model import parse_duration
+from ..writing import open_input
 
 LATE_ARRIVAL = ("wait", "pass")
 UNSPAWNED_LOOPS = ("pending", "arrived")
@@ -180,7 +181,7 @@ def load(path: str, defaults: Profile = Profile()) -> Scenario:
     import yaml
 
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open_input(path, "r", encoding="utf-8") as handle:
             data = yaml.safe_load(handle)
     except OSError as error:
         raise ScenarioError(f"{path}: cannot read: {error.strerror or error}") from None
