@@ -42,7 +42,7 @@ def barrierlint(*args: str, cwd: Path, **options) -> subprocess.CompletedProcess
         "check -o sarif:p.yaml p.yaml",
         "check --output json:p.yaml p.yaml",
         "check --baseline p.yaml --write-baseline p.yaml",
-        "graph p.yaml -o p.yaml",
+        "graph p.yaml -f mermaid -o p.yaml",
         "run p.yaml --trace p.yaml",
         "run p.yaml --trace-json p.yaml",
         "run p.svg --timeline p.svg",
