@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
 
-from yaml.nodes import MappingNode, Node, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .inputs import Composition
 from .model import Origin
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 USE_SITES = ("pipeline", "stage", "stepGroup", "step")
 MAX_NESTING = 10
+KINDS = ("Pipeline", "Stage", "StepGroup", "Step")  # templates that hold barrier steps
 
 
 @dataclass(frozen=True)
@@ -133,3 +134,44 @@ class Resolver:
             if scalar(k) not in names
         ]
         return self.composition.mapping(site, site.value + extra, *at) if extra else site
+
+
+def standalone(doc: Document, index: int, composition: Composition) -> tuple[str, Node] | None:
+    """A template file as a pipeline of its own, so a template library is checked without the
+    pipelines that use it: a pipeline template is a pipeline; a stage template is the one stage
+    of a pipeline, a step group or step template the one element of a stage's execution. The
+    wrappers are placed at the template's own lines; the template's kind, or None for other
+    templates (a monitored service, a secret manager...)."""
+    at = (index, "template")
+    body = child(doc.roots[index], "template")
+    kind = scalar(child(body, "type"))
+    spec = child(body, "spec")
+    if kind not in KINDS or not isinstance(spec, MappingNode):
+        return None
+    composition.place(spec, doc, at + ("spec",))
+    own = []
+    for name in ("identifier", "name"):
+        value = child(body, name)
+        if value is not None and child(spec, name) is None:
+            own.append((_key(name), composition.place(value, doc, at + (name,))))
+
+    def wrap(pairs: list) -> MappingNode:
+        return composition.mapping(body, pairs, doc, at)
+
+    element = composition.mapping(spec, own + list(spec.value), doc, at + ("spec",))
+    if kind == "Pipeline":
+        pipeline = element
+    else:
+        stage = element
+        if kind != "Stage":
+            wrapper = "stepGroup" if kind == "StepGroup" else "step"
+            steps = composition.place(SequenceNode("tag:yaml.org,2002:seq", [wrap([(_key(wrapper), element)])], spec.start_mark, spec.end_mark), doc, at)
+            stage_type = child(spec, "stageType")  # what a step group template says it belongs to
+            stage = wrap(own + ([(_key("type"), stage_type)] if stage_type is not None else []) + [(_key("spec"), wrap([(_key("execution"), wrap([(_key("steps"), steps)]))]))])
+        stages = composition.place(SequenceNode("tag:yaml.org,2002:seq", [wrap([(_key("stage"), stage)])], spec.start_mark, spec.end_mark), doc, at)
+        pipeline = wrap(own + [(_key("stages"), stages)])
+    return kind, wrap([(_key("pipeline"), pipeline)])
+
+
+def _key(name: str) -> ScalarNode:
+    return ScalarNode("tag:yaml.org,2002:str", name)
