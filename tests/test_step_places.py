@@ -1,0 +1,139 @@
+"""Every place Harness's schema allows steps (tests/data/step_places.json, derived from
+harness/harness-schema by tests/derive_step_places.py) is read: a Barrier step put there is a
+participant of its barrier, is checked by BL101 and BL201, and arrives in the simulator. Places
+the analysis cannot separate (one environment's provisioner of several) get an info, never silence."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+import yaml
+
+from barrierlint import engine, model
+from barrierlint.runtime import simulate
+
+PLACES = json.load(open(os.path.join(os.path.dirname(__file__), "data", "step_places.json")))["places"]
+STEP_PLACES = [p for p in PLACES if p["holds"] == "steps"]
+NOT_SEPARATED = ("spec.environments.values.", "spec.environmentGroup.environments.")  # reported by BL502
+
+
+def barrier(identifier: str, ref: str) -> dict:
+    return {"step": {"identifier": identifier, "name": identifier, "type": "Barrier", "timeout": "10m", "spec": {"barrierRef": ref}}}
+
+
+def put(path: str, items: list) -> dict:
+    """A mapping holding `items` at a place's path (`a.b.[].c.[]`: lists of one mapping on the way)."""
+    keys = path.split(".")
+    assert keys[-1] == "[]"
+    value: object = items
+    for key in reversed(keys[:-1]):
+        value = [value] if key == "[]" else {key: value}
+    return value
+
+
+def stage_at(place: dict, items: list) -> dict:
+    """A stage whose step list at `place` holds `items`."""
+    owner = place["owner"]
+    if owner.startswith("stage:"):
+        spec = put(place["path"], items)["spec"]
+        return {"stage": {"identifier": "placed", "name": "placed", "type": owner.split(":", 1)[1], "spec": spec}}
+    if owner == "stepGroup":
+        holder = {"stepGroup": {"identifier": "group", "name": "group", **put(place["path"], items)}}
+    elif place["path"] == "parallel.[]":
+        holder = {"parallel": items}
+    else:
+        holder = {"insert": {"identifier": "slot", "name": "slot", **put(place["path"], items)["insert"]}}
+    return {"stage": {"identifier": "placed", "name": "placed", "type": "Custom", "spec": {"execution": {"steps": [holder]}}}}
+
+
+def check(tmp_path, place: dict, items: list):
+    partner = {"stage": {"identifier": "partner", "name": "partner", "type": "Custom", "spec": {"execution": {"steps": [barrier("meet", "sync")]}}}}
+    text = {"pipeline": {"identifier": "p", "name": "p", "flowControl": {"barriers": [{"identifier": "sync", "name": "sync"}]}, "stages": [{"parallel": [stage_at(place, items), partner]}]}}
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(text, sort_keys=False))
+    result = engine.check([str(path)], isolated=True)
+    return result, result.project.pipelines[0]
+
+
+def test_the_list_comes_from_the_schema():
+    assert {("stage:Deployment", "spec.environment.provisioner.steps.[]"), ("stepGroup", "steps.[]"), ("step list item", "insert.steps.[]")} <= {
+        (p["owner"], p["path"]) for p in STEP_PLACES
+    }
+    assert len(STEP_PLACES) >= 20
+
+
+@pytest.mark.parametrize("place", STEP_PLACES, ids=lambda p: f"{p['owner']}:{p['path']}")
+def test_a_barrier_step_in_each_place_is_analysed(tmp_path, place):
+    if place["path"].startswith(NOT_SEPARATED):
+        result, pipeline = check(tmp_path, place, [barrier("placed_step", "sync")])
+        assert [f.code for f in result.findings] == ["BL502"], result.findings
+        assert "only in that environment's copies" in result.findings[0].message
+        return
+    rollback = "rollbackSteps" in place["path"]
+    result, pipeline = check(tmp_path, place, [barrier("placed_step", "sync")])
+    placed = [o for o in model.occurrences(pipeline) if o.step.identifier == "placed_step"]
+    assert len(placed) == 1 and placed[0].ref == "sync" and placed[0].in_rollback == rollback
+    codes = {f.code for f in result.findings}
+    assert "BL103" not in codes and "BL102" not in codes  # two participants: the placed step and its partner
+    if not rollback:  # the simulator runs rollback steps only on failure
+        run = simulate(pipeline)
+        arrived = {event["node"] for event in run.events if event["event"] == "arrive" and event["barrier"] == "sync"}
+        assert any(node.endswith("placed_step") for node in arrived) and run.status == "SUCCEEDED", (arrived, run.status)
+
+    result, _ = check(tmp_path, place, [barrier("placed_step", "synk")])
+    undeclared = [f for f in result.findings if f.code == "BL101"]
+    assert len(undeclared) == 1 and "'placed_step'" in undeclared[0].message
+
+    group = {"stepGroup": {"identifier": "twice", "name": "twice", "steps": [barrier("first", "sync"), barrier("second", "sync")]}}
+    result, _ = check(tmp_path, place, [group])
+    twice = [f for f in result.findings if f.code == "BL201"]
+    assert len(twice) == 1 and "'second'" in twice[0].message, result.findings
+
+
+TEMPLATE_PLACES = {p["owner"]: p for p in PLACES if p["owner"].startswith("template:")}
+
+
+def template_file(tmp_path, kind: str, spec: dict):
+    path = tmp_path / "template.yaml"
+    text = {"template": {"identifier": "lib", "name": "lib", "versionLabel": "v1", "type": kind, "spec": spec}}
+    path.write_text(yaml.safe_dump(text, sort_keys=False))
+    return engine.check([str(path)], isolated=True)
+
+
+def twice(tmp_path, kind: str, spec: dict) -> list:
+    return [f.code for f in template_file(tmp_path, kind, spec).findings]
+
+
+def steps_twice(ref: str = "sync") -> list:
+    return [barrier("first", ref), barrier("second", ref)]
+
+
+@pytest.mark.parametrize("stage_type", TEMPLATE_PLACES["template:Stage"]["types"])
+def test_a_stage_template_alone_is_analysed(tmp_path, stage_type):
+    spec = {"type": stage_type.split(":", 1)[1], "spec": {"execution": {"steps": steps_twice()}}}
+    codes = twice(tmp_path, "Stage", spec)
+    assert "BL201" in codes and "BL101" not in codes and "BL103" not in codes  # the pipelines using it declare the barrier
+    spec["spec"]["execution"]["steps"] = [barrier("first", "<+input>"), barrier("second", "<+input>")]
+    assert "BL201" not in twice(tmp_path, "Stage", spec)  # two runtime inputs are two unknown values
+
+
+def test_a_step_group_template_alone_is_analysed(tmp_path):
+    assert TEMPLATE_PLACES["template:StepGroup"]["holds"] == "stepGroup"
+    assert twice(tmp_path, "StepGroup", {"stageType": "Custom", "steps": steps_twice()}) == ["BL201"]
+
+
+def test_a_step_template_alone_is_analysed(tmp_path):
+    assert TEMPLATE_PLACES["template:Step"]["holds"] == "step"
+    step = {"type": "Barrier", "spec": {"barrierRef": "<+pipeline.name>"}, "strategy": {"repeat": {"times": 2}}}
+    assert sorted(twice(tmp_path, "Step", step)) == ["BL403", "BL601", "BL702"]
+    assert twice(tmp_path, "Step", {"type": "Barrier", "timeout": "<+input>", "spec": {"barrierRef": "<+input>"}}) == []
+
+
+def test_a_pipeline_template_alone_is_analysed(tmp_path):
+    stage = lambda name: {"stage": {"identifier": name, "name": name, "type": "Custom", "spec": {"execution": {"steps": [barrier(name, "sync")]}}}}
+    spec = {"flowControl": {"barriers": [{"identifier": "sync", "name": "sync"}]}, "stages": [stage("one"), stage("two")]}
+    assert twice(tmp_path, "Pipeline", spec) == ["BL301"]
+    spec["stages"][1]["stage"]["spec"]["execution"]["steps"] = [barrier("two", "synk")]
+    assert sorted(twice(tmp_path, "Pipeline", spec)) == ["BL101", "BL103"]
