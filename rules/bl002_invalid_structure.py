@@ -29,7 +29,9 @@ class InvalidStructure(Rule):
     ## At run time
     Harness refuses to save the pipeline (schema validation), or a Git-synced pipeline shows as
     invalid and cannot run. barrierlint analyses the rest of the pipeline without the part it
-    could not read, so other barrier findings may be missing until this is fixed.
+    could not read: rules that count participants or declarations stay silent on that pipeline
+    (no BL101 for every reference when `flowControl.barriers` cannot be read, no lone barrier
+    whose partner may sit in an unreadable stage), so other findings may appear once it is fixed.
 
     ## How to fix
     Give the element the shape the message names: every `flowControl.barriers` entry needs an
