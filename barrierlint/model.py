@@ -633,30 +633,34 @@ def _list(r: _Reader, node: Node | None, route: Route, what: str, slot: bool = F
     return r.items(node, route, what)
 
 
-def _dropped(r: _Reader, route: Route, element: object) -> object:
-    """An element the builder could not read (a problem says why) leaves a part unknown."""
-    if element is None:
+def _dropped(r: _Reader, route: Route, node: Node | None, element: object) -> object:
+    """An element written but not read (a problem says why) leaves a part unknown; an empty one
+    hides nothing."""
+    if element is None and node is not None and not (isinstance(node, ScalarNode) and node.tag.endswith(":null")):
         r.unknown.append(route)
     return element
 
 
 def _stage_items(r: _Reader, node: Node | None, route: Route, depth: int, slot: bool = False) -> tuple[Item, ...]:
-    if node is None or r.too_deep(route, depth):
+    if node is None:
+        return ()
+    if r.too_deep(route, depth):
+        r.unknown.append(route)
         return ()
     result: list[Item] = []
     for sub, sub_route in _list(r, node, route, "stages", slot):
-        fields = _dropped(r, sub_route, r.mapping(sub, sub_route, "a stage list item"))
+        fields = _dropped(r, sub_route, sub, r.mapping(sub, sub_route, "a stage list item"))
         if fields is None:
             continue
         if "stage" in fields:
-            stage = _dropped(r, sub_route, _stage(r, fields["stage"], sub_route + ("stage",), depth))
+            stage = _dropped(r, sub_route, fields["stage"], _stage(r, fields["stage"], sub_route + ("stage",), depth))
             if stage is not None:
                 result.append(stage)
         elif "parallel" in fields:
             branches = _stage_items(r, fields["parallel"], sub_route + ("parallel",), depth + 1)
             result.append(Parallel(branches, Origin(r.doc, sub_route + ("parallel",))))
         elif "insert" in fields:
-            insert = _dropped(r, sub_route, r.mapping(fields["insert"], sub_route + ("insert",), "insert"))
+            insert = _dropped(r, sub_route, fields["insert"], r.mapping(fields["insert"], sub_route + ("insert",), "insert"))
             if insert is not None:
                 result.extend(_stage_items(r, insert.get("stages"), sub_route + ("insert", "stages"), depth + 1, slot=True))
         else:
@@ -723,26 +727,29 @@ def _stage(r: _Reader, node: Node, route: Route, depth: int) -> Stage | None:
 def _step_items(r: _Reader, node: Node | None, route: Route, depth: int, slot: bool = False) -> tuple[Item, ...]:
     """A list of steps, wherever it stands (tests/data/step_places.json lists those places): the
     one reader of steps, step groups, parallel blocks and inserts."""
-    if node is None or r.too_deep(route, depth):
+    if node is None:
+        return ()
+    if r.too_deep(route, depth):
+        r.unknown.append(route)
         return ()
     result: list[Item] = []
     for sub, sub_route in _list(r, node, route, "steps", slot):
-        fields = _dropped(r, sub_route, r.mapping(sub, sub_route, "a step list item"))
+        fields = _dropped(r, sub_route, sub, r.mapping(sub, sub_route, "a step list item"))
         if fields is None:
             continue
         if "step" in fields:
-            step = _dropped(r, sub_route, _step(r, fields["step"], sub_route + ("step",)))
+            step = _dropped(r, sub_route, fields["step"], _step(r, fields["step"], sub_route + ("step",)))
             if step is not None:
                 result.append(step)
         elif "stepGroup" in fields:
-            group = _dropped(r, sub_route, _step_group(r, fields["stepGroup"], sub_route + ("stepGroup",), depth))
+            group = _dropped(r, sub_route, fields["stepGroup"], _step_group(r, fields["stepGroup"], sub_route + ("stepGroup",), depth))
             if group is not None:
                 result.append(group)
         elif "parallel" in fields:
             branches = _step_items(r, fields["parallel"], sub_route + ("parallel",), depth + 1)
             result.append(Parallel(branches, Origin(r.doc, sub_route + ("parallel",))))
         elif "insert" in fields:
-            insert = _dropped(r, sub_route, r.mapping(fields["insert"], sub_route + ("insert",), "insert"))
+            insert = _dropped(r, sub_route, fields["insert"], r.mapping(fields["insert"], sub_route + ("insert",), "insert"))
             if insert is not None:
                 result.extend(_step_items(r, insert.get("steps"), sub_route + ("insert", "steps"), depth + 1, slot=True))
         elif "steps" in fields:  # legacy `executions` layout

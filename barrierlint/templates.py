@@ -21,7 +21,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .inputs import Composition
 from .model import Origin
-from .source import Document, Route, child, scalar
+from .source import Document, Problem, Route, child, scalar
 
 if TYPE_CHECKING:
     from .project import Index
@@ -39,7 +39,7 @@ class Missing:
     kind: str  # template | workflow | pipeline
     name: str
     detail: str  # what is missing and what the analysis loses there
-    external: bool = False  # a template kept in Harness (`external-templates`): expected, not reported
+    external: bool = False  # expected (a template kept in Harness, `external-templates`) or reported elsewhere (BL002): no BL502
 
 
 class Resolver:
@@ -110,6 +110,9 @@ class Resolver:
             self.missing.append(Missing(Origin(doc, route + ("template", "templateRef")), "template", label, f"{why}; the barrier steps inside it are not analysed", external))
             return self._partial(site, at, inputs, inputs_at)
         spec, spec_at, note = found
+        if not isinstance(spec, MappingNode) and spec is not None:  # BL002 at the template says so; its steps are unknown here
+            self.missing.append(Missing(Origin(doc, route + ("template", "templateRef")), "template", label, "its spec cannot be read", external=True))
+            return self._partial(site, at, inputs, inputs_at)
         if note:
             self.missing.append(Missing(Origin(doc, route + ("template", "templateRef")), "template", label, note))
         self.composition.draw(spec_at[0])
@@ -146,6 +149,10 @@ def standalone(doc: Document, index: int, composition: Composition) -> tuple[str
     body = child(doc.roots[index], "template")
     kind = scalar(child(body, "type"))
     spec = child(body, "spec")
+    if kind in KINDS and spec is not None and not isinstance(spec, MappingNode) and not (isinstance(spec, ScalarNode) and spec.tag.endswith(":null")):
+        problem = Problem("BL002", at + ("spec",), f"{kind} template spec must be a mapping, not {'a list' if isinstance(spec, SequenceNode) else 'a string'}; the template was not analysed")
+        if problem not in doc.problems:
+            doc.add_problem(problem)
     if kind not in KINDS or not isinstance(spec, MappingNode):
         return None
     composition.place(spec, doc, at + ("spec",))
