@@ -259,7 +259,7 @@ class Pipeline:
     timeout: str | None = None
     template_kind: str | None = None  # a template file read on its own: Pipeline, Stage, StepGroup or Step
     unknown: tuple[Origin, ...] = ()  # parts the analysis cannot see: `<+input>` lists, unreadable stages or steps
-    barriers_unreadable: bool = False  # flowControl.barriers is written but is no list: declarations unknown
+    barriers_unreadable: bool = False  # flowControl.barriers, or an entry of it, cannot be read: declarations unknown
 
     @property
     def label(self) -> str:
@@ -587,8 +587,11 @@ def read_pipeline(r: _Reader, node: Node | None, route: Route, syntax: str = "v0
         barriers_origin = Origin(r.doc, barriers_route)
         written = flow["barriers"]
         unreadable = not isinstance(written, SequenceNode) and not (isinstance(written, ScalarNode) and written.tag.endswith(":null"))
-        barriers = tuple(
-            decl for decl in (_barrier_decl(r, sub, sub_route) for sub, sub_route in r.items(written, barriers_route, "flowControl.barriers")) if decl
+        read = [(sub, _barrier_decl(r, sub, sub_route)) for sub, sub_route in r.items(written, barriers_route, "flowControl.barriers")]
+        barriers = tuple(decl for _, decl in read if decl)
+        # an entry written without a readable identifier may declare any barrier (BL002 says which)
+        unreadable = unreadable or any(
+            decl.identifier is None if decl else not (isinstance(sub, ScalarNode) and sub.tag.endswith(":null")) for sub, decl in read
         )
     template = _template_ref(r, fields.get("template"), route + ("template",))
     unknown_from = len(r.unknown)
