@@ -786,7 +786,7 @@ def _provisioners(r: _Reader, spec: dict[str, Node], route: Route, depth: int) -
         node, where = spec.get(path[0]), route + (path[0],)
         for key in path[1:]:
             node, where = r.child(node, where, key), where + (key,)
-        provisioner = r.mapping(node, where, "provisioner") if isinstance(node, MappingNode) else None
+        provisioner = _dropped(r, where, node, r.mapping(node, where, "provisioner"))
         if provisioner is None:
             continue
         for key, into in (("steps", steps), ("rollbackSteps", rollback)):
