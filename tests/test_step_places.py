@@ -137,3 +137,12 @@ def test_a_pipeline_template_alone_is_analysed(tmp_path):
     assert twice(tmp_path, "Pipeline", spec) == ["BL301"]
     spec["stages"][1]["stage"]["spec"]["execution"]["steps"] = [barrier("two", "synk")]
     assert sorted(twice(tmp_path, "Pipeline", spec)) == ["BL101", "BL103"]
+
+
+def test_a_template_library_alone_gets_the_findings_of_the_pipelines_using_it():
+    folder = os.path.join(os.path.dirname(__file__), "..", "fixtures", "BL302", "template_used_by_two_pipelines")
+    where = lambda result: sorted((os.path.basename(f.path), f.span.line, f.code) for f in result.findings)
+    alone = engine.check([os.path.join(folder, "template.yaml")], isolated=True)
+    used = engine.check([folder])
+    assert where(alone) == where(used) and {name for name, _, _ in where(used)} == {"template.yaml"}
+    assert len(where(used)) == len(set(where(used))) == 5
