@@ -83,12 +83,13 @@ class Project:
 
     def incomplete(self, pipeline: Pipeline) -> bool:
         """True when parts of the pipeline are invisible to the analysis: templates that were not
-        resolved, or barrier references only known at run time."""
+        resolved, stages or steps unreadable or given at run time, declarations out of sight, or
+        barrier references missing or only known at run time."""
         key = ("incomplete", id(pipeline))
         if key not in self._cache:
             children = [s.child.inputs for s in stages(pipeline) if s.child is not None and s.child.inputs is not None]
             self._cache[key] = id(pipeline) in self._partial or not pipeline.declarations_known or bool(pipeline.unknown) or _uses_template(pipeline) or any(
-                o.ref is not None and (is_expression(o.ref) or "${" in o.ref)
+                not o.ref or is_expression(o.ref) or "${" in o.ref  # no readable reference (BL002) or one known at run time
                 for unit in [pipeline, *children]
                 for o in self.occurrences(unit)
             )
