@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 import yaml
 
-from barrierlint import engine, model
-from barrierlint.runtime import simulate
+from barrierlint import engine, model, source
+from barrierlint.runtime import Scenario, simulate
+from barrierlint.runtime.scenario import Failure
 
-PLACES = json.load(open(os.path.join(os.path.dirname(__file__), "data", "step_places.json")))["places"]
+PLACES = json.loads((Path(__file__).parent / "data" / "step_places.json").read_text())["places"]
 STEP_PLACES = [p for p in PLACES if p["holds"] == "steps"]
 NOT_SEPARATED = ("spec.environments.values.", "spec.environmentGroup.environments.")  # reported by BL502
 
@@ -41,10 +43,12 @@ def stage_at(place: dict, items: list) -> dict:
         return {"stage": {"identifier": "placed", "name": "placed", "type": owner.split(":", 1)[1], "spec": spec}}
     if owner == "stepGroup":
         holder = {"stepGroup": {"identifier": "group", "name": "group", **put(place["path"], items)}}
-    elif place["path"] == "parallel.[]":
+    elif (owner, place["path"]) == ("step list item", "parallel.[]"):
         holder = {"parallel": items}
+    elif (owner, place["path"]) == ("step list item", "insert.steps.[]"):
+        holder = {"insert": {"identifier": "slot", "name": "slot", "steps": items}}
     else:
-        holder = {"insert": {"identifier": "slot", "name": "slot", **put(place["path"], items)["insert"]}}
+        raise AssertionError(f"a place the schema gained: read it in model._step_items or model._stage, then here: {place}")
     return {"stage": {"identifier": "placed", "name": "placed", "type": "Custom", "spec": {"execution": {"steps": [holder]}}}}
 
 
@@ -95,15 +99,12 @@ def test_a_barrier_step_in_each_place_is_analysed(tmp_path, place):
 TEMPLATE_PLACES = {p["owner"]: p for p in PLACES if p["owner"].startswith("template:")}
 
 
-def template_file(tmp_path, kind: str, spec: dict):
+def template_codes(tmp_path, kind: str, spec: dict) -> list[str]:
+    """The rule codes of the findings on a template file checked alone."""
     path = tmp_path / "template.yaml"
     text = {"template": {"identifier": "lib", "name": "lib", "versionLabel": "v1", "type": kind, "spec": spec}}
     path.write_text(yaml.safe_dump(text, sort_keys=False))
-    return engine.check([str(path)], isolated=True)
-
-
-def twice(tmp_path, kind: str, spec: dict) -> list:
-    return [f.code for f in template_file(tmp_path, kind, spec).findings]
+    return [f.code for f in engine.check([str(path)], isolated=True).findings]
 
 
 def steps_twice(ref: str = "sync") -> list:
@@ -113,30 +114,30 @@ def steps_twice(ref: str = "sync") -> list:
 @pytest.mark.parametrize("stage_type", TEMPLATE_PLACES["template:Stage"]["types"])
 def test_a_stage_template_alone_is_analysed(tmp_path, stage_type):
     spec = {"type": stage_type.split(":", 1)[1], "spec": {"execution": {"steps": steps_twice()}}}
-    codes = twice(tmp_path, "Stage", spec)
+    codes = template_codes(tmp_path, "Stage", spec)
     assert "BL201" in codes and "BL101" not in codes and "BL103" not in codes  # the pipelines using it declare the barrier
     spec["spec"]["execution"]["steps"] = [barrier("first", "<+input>"), barrier("second", "<+input>")]
-    assert "BL201" not in twice(tmp_path, "Stage", spec)  # two runtime inputs are two unknown values
+    assert "BL201" not in template_codes(tmp_path, "Stage", spec)  # two runtime inputs are two unknown values
 
 
 def test_a_step_group_template_alone_is_analysed(tmp_path):
     assert TEMPLATE_PLACES["template:StepGroup"]["holds"] == "stepGroup"
-    assert twice(tmp_path, "StepGroup", {"stageType": "Custom", "steps": steps_twice()}) == ["BL201"]
+    assert template_codes(tmp_path, "StepGroup", {"stageType": "Custom", "steps": steps_twice()}) == ["BL201"]
 
 
 def test_a_step_template_alone_is_analysed(tmp_path):
     assert TEMPLATE_PLACES["template:Step"]["holds"] == "step"
     step = {"type": "Barrier", "spec": {"barrierRef": "<+pipeline.name>"}, "strategy": {"repeat": {"times": 2}}}
-    assert sorted(twice(tmp_path, "Step", step)) == ["BL403", "BL601", "BL702"]
-    assert twice(tmp_path, "Step", {"type": "Barrier", "timeout": "<+input>", "spec": {"barrierRef": "<+input>"}}) == []
+    assert sorted(template_codes(tmp_path, "Step", step)) == ["BL403", "BL601", "BL702"]
+    assert template_codes(tmp_path, "Step", {"type": "Barrier", "timeout": "<+input>", "spec": {"barrierRef": "<+input>"}}) == []
 
 
 def test_a_pipeline_template_alone_is_analysed(tmp_path):
     stage = lambda name: {"stage": {"identifier": name, "name": name, "type": "Custom", "spec": {"execution": {"steps": [barrier(name, "sync")]}}}}
     spec = {"flowControl": {"barriers": [{"identifier": "sync", "name": "sync"}]}, "stages": [stage("one"), stage("two")]}
-    assert twice(tmp_path, "Pipeline", spec) == ["BL301"]
+    assert template_codes(tmp_path, "Pipeline", spec) == ["BL301"]
     spec["stages"][1]["stage"]["spec"]["execution"]["steps"] = [barrier("two", "synk")]
-    assert sorted(twice(tmp_path, "Pipeline", spec)) == ["BL101", "BL103"]
+    assert sorted(template_codes(tmp_path, "Pipeline", spec)) == ["BL101", "BL103"]
 
 
 def test_a_template_library_alone_gets_the_findings_of_the_pipelines_using_it():
@@ -146,3 +147,40 @@ def test_a_template_library_alone_gets_the_findings_of_the_pipelines_using_it():
     used = engine.check([folder])
     assert where(alone) == where(used) and {name for name, _, _ in where(used)} == {"template.yaml"}
     assert len(where(used)) == len(set(where(used))) == 5
+
+
+PROVISIONED = """
+pipeline:
+  identifier: p
+  name: p
+  stages:
+    - stage:
+        identifier: d
+        name: d
+        type: Deployment
+        failureStrategies: [{onFailure: {errors: [AllErrors], action: {type: StageRollback}}}]
+        spec:
+          environment:
+            environmentRef: dev
+            provisioner:
+              steps: [{step: {identifier: plan, name: plan, type: ShellScript, timeout: 10m, spec: {}}}]
+              rollbackSteps: [{step: {identifier: unplan, name: unplan, type: ShellScript, timeout: 10m, spec: {}}}]
+          execution:
+            steps: [{step: {identifier: roll, name: roll, type: ShellScript, timeout: 10m, spec: {}}}]
+            rollbackSteps: [{step: {identifier: unroll, name: unroll, type: ShellScript, timeout: 10m, spec: {}}}]
+"""
+
+
+@pytest.mark.parametrize(
+    "failing, ran",
+    [
+        (None, ["plan", "roll"]),
+        ("d.plan", ["plan", "unplan"]),  # provisioning failed: the execution and its rollback never start
+        ("d.roll", ["plan", "roll", "unplan", "unroll"]),  # a stage rollback: the provisioner's rollbackSteps, then the execution's
+    ],
+)
+def test_provisioner_steps_run_in_the_engine_order(failing, ran):
+    pipeline = model.build(source.load("p.yaml", PROVISIONED.encode()))[0]
+    run = simulate(pipeline, Scenario(failures={failing: Failure()} if failing else {}))
+    started = [event["node"].split(".")[-1] for event in run.events if event["event"] == "start" and event.get("kind") == "step"]
+    assert started == ran
