@@ -367,7 +367,11 @@ def _per_environment(pipeline: Pipeline) -> list[Missing]:
         while stack:
             item = stack.pop()
             if isinstance(item, Step) and item.is_barrier:
-                found.append(Missing(item.origin, "Barrier step", f"'{item.label}'", f"it runs in the provisioner of one environment of stage '{stage.label}', only in that environment's copies of the stage; barrierlint does not analyse it, and findings on barrier '{item.barrier_ref}' are incomplete"))
+                detail = (
+                    f"it runs in the provisioner of one environment of stage '{stage.label}', only in that environment's copies "
+                    f"of the stage; barrierlint does not analyse it, and findings on barrier '{item.barrier_ref}' are incomplete"
+                )
+                found.append(Missing(item.origin, "Barrier step", f"'{item.label}'", detail, fix="nothing to fix; check this barrier by hand"))
             stack.extend(sub for sub, _ in children(item))
     return found
 

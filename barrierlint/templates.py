@@ -36,10 +36,11 @@ class Missing:
     """A reference the checked files cannot answer: a template, a workflow, a child pipeline."""
 
     origin: Origin
-    kind: str  # template | workflow | pipeline
+    kind: str  # template | workflow | pipeline | Barrier step (one the analysis cannot place)
     name: str
     detail: str  # what is missing and what the analysis loses there
     external: bool = False  # expected (a template kept in Harness, `external-templates`) or reported elsewhere (BL002): no BL502
+    fix: str = "check the files that define it together with this one"
 
 
 class Resolver:

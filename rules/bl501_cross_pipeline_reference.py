@@ -79,7 +79,7 @@ class CrossPipelineReference(Rule):
     def _joins_parent(self, pipeline, chained, occurrence, declared):
         """A `parent.X` step of a chained child, seen from the parent that runs it."""
         ref = occurrence.ref
-        if not ref.startswith("parent.") or pipeline.template is not None:
+        if not ref.startswith("parent.") or not pipeline.declarations_known:
             return
         name = ref.split(".", 1)[1]
         if name in declared:

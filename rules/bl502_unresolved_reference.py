@@ -49,6 +49,6 @@ class UnresolvedReference(Rule):
             yield self.finding(
                 first.origin,
                 f"{first.kind} {first.name} (used {'once' if count == 1 else f'{count} times'} in this pipeline): {first.detail}",
-                fix="check the files that define it together with this one",
+                fix=first.fix,
                 key=first.name,
             )
