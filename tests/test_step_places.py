@@ -184,3 +184,16 @@ def test_provisioner_steps_run_in_the_engine_order(failing, ran):
     run = simulate(pipeline, Scenario(failures={failing: Failure()} if failing else {}))
     started = [event["node"].split(".")[-1] for event in run.events if event["event"] == "start" and event.get("kind") == "step"]
     assert started == ran
+
+
+def test_pictures_draw_provisioner_steps_in_the_engine_order():
+    from barrierlint.pictures.layout import layout
+
+    text = PROVISIONED.replace("type: ShellScript", "type: Barrier").replace("spec: {}", "spec: {barrierRef: x}")
+    cells = sorted(layout(model.build(source.load("p.yaml", text.encode()))[0]).cells, key=lambda cell: cell.column)
+    assert [(cell.origin.route[-4], cell.origin.route[-3], cell.rollback) for cell in cells] == [
+        ("provisioner", "steps", False),
+        ("execution", "steps", False),
+        ("provisioner", "rollbackSteps", True),
+        ("execution", "rollbackSteps", True),
+    ]
