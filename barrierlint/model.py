@@ -192,10 +192,13 @@ class Parallel:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Sequence:
-    """An anonymous run of items inside a parallel block (legacy `executions` layout, v1 groups)."""
+    """An anonymous run of items: inside a parallel block (legacy `executions` layout, v1 groups),
+    or a Deploy stage's provisioner steps (`section` "provisioner"), which run before its
+    execution and whose rollbackSteps run before the execution's on a stage rollback."""
 
     items: tuple["Item", ...]
     origin: Origin
+    section: str | None = None
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -224,6 +227,7 @@ class Stage:
     timeout: str | None = None
     child: ChildPipeline | None = None
     template: TemplateRef | None = None
+    per_environment: tuple["Item", ...] = ()  # provisioner steps of one environment of several: not analysed
 
     @property
     def label(self) -> str:
@@ -253,10 +257,20 @@ class Pipeline:
     org: str | None = None
     project: str | None = None
     timeout: str | None = None
+    template_kind: str | None = None  # a template file read on its own: Pipeline, Stage, StepGroup or Step
+    unknown: tuple[Origin, ...] = ()  # parts the analysis cannot see: `<+input>` lists, unreadable stages or steps
+    barriers_unreadable: bool = False  # flowControl.barriers, or an entry of it, cannot be read: declarations unknown
 
     @property
     def label(self) -> str:
         return self.identifier or self.name or self.origin.doc.path
+
+    @property
+    def declarations_known(self) -> bool:
+        """False when what this pipeline declares is out of sight: an unresolved pipeline template
+        holds its flowControl, a stage, step group or step template declares nothing (the
+        pipelines using it do), or flowControl.barriers cannot be read (BL002 says so)."""
+        return self.template is None and self.template_kind in (None, "Pipeline") and not self.barriers_unreadable
 
 
 # -- walking --------------------------------------------------------------------------------
@@ -433,6 +447,7 @@ class _Reader:
     budget: int | None = None
     seen_duplicates: set = field(default_factory=set)
     canonical_values: dict[int, str] = field(default_factory=dict)
+    unknown: list[Route] = field(default_factory=list)  # stage or step lists filled at run time or unreadable
 
     def __post_init__(self) -> None:
         if self.budget is None:
@@ -565,15 +580,21 @@ def read_pipeline(r: _Reader, node: Node | None, route: Route, syntax: str = "v0
         if node is None or isinstance(node, ScalarNode):
             r.problem(route, "pipeline has no body: 'pipeline:' must hold a mapping with 'stages'")
         return None
-    barriers, barriers_origin = (), None
+    barriers, barriers_origin, unreadable = (), None, False
     flow = r.mapping(fields.get("flowControl"), route + ("flowControl",), "flowControl")
     if flow is not None and "barriers" in flow:
         barriers_route = route + ("flowControl", "barriers")
         barriers_origin = Origin(r.doc, barriers_route)
-        barriers = tuple(
-            decl for decl in (_barrier_decl(r, sub, sub_route) for sub, sub_route in r.items(flow["barriers"], barriers_route, "flowControl.barriers")) if decl
+        written = flow["barriers"]
+        unreadable = not isinstance(written, SequenceNode) and not (isinstance(written, ScalarNode) and written.tag.endswith(":null"))
+        read = [(sub, _barrier_decl(r, sub, sub_route)) for sub, sub_route in r.items(written, barriers_route, "flowControl.barriers")]
+        barriers = tuple(decl for _, decl in read if decl)
+        # an entry written without a readable identifier may declare any barrier (BL002 says which)
+        unreadable = unreadable or any(
+            decl.identifier is None if decl else not (isinstance(sub, ScalarNode) and sub.tag.endswith(":null")) for sub, decl in read
         )
     template = _template_ref(r, fields.get("template"), route + ("template",))
+    unknown_from = len(r.unknown)
     stages = _stage_items(r, fields.get("stages"), route + ("stages",), depth)
     return Pipeline(
         identifier=r.text(fields.get("identifier"), route + ("identifier",), "pipeline identifier"),
@@ -587,6 +608,8 @@ def read_pipeline(r: _Reader, node: Node | None, route: Route, syntax: str = "v0
         org=r.text(fields.get("orgIdentifier"), route + ("orgIdentifier",), "orgIdentifier"),
         project=r.text(fields.get("projectIdentifier"), route + ("projectIdentifier",), "projectIdentifier"),
         timeout=r.text(fields.get("timeout"), route + ("timeout",), "pipeline timeout"),
+        unknown=tuple(Origin(r.doc, where) for where in r.unknown[unknown_from:]),
+        barriers_unreadable=unreadable,
     )
 
 
@@ -601,28 +624,52 @@ def _barrier_decl(r: _Reader, node: Node, route: Route) -> BarrierDecl | None:
     return BarrierDecl(identifier, r.text(fields.get("name"), route + ("name",), "barrier name"), Origin(r.doc, route))
 
 
-def _stage_items(r: _Reader, node: Node | None, route: Route, depth: int) -> tuple[Item, ...]:
-    if node is None or r.too_deep(route, depth):
+def _list(r: _Reader, node: Node | None, route: Route, what: str, slot: bool = False) -> list[tuple[Node, Route]]:
+    """The items of a stage or step list. An `insert` slot (`slot`) may hold `<+input>` or
+    nothing: the stages or steps come at run time. That, and a list that cannot be read, leave
+    a part of the pipeline unknown (rules that count participants then stay silent)."""
+    if slot and isinstance(node, ScalarNode) and (is_expression(node.value) or not node.value.strip()):
+        r.unknown.append(route)
+        return []
+    if node is not None and not isinstance(node, SequenceNode) and not (isinstance(node, ScalarNode) and node.tag.endswith(":null")):
+        r.unknown.append(route)
+    return r.items(node, route, what)
+
+
+def _dropped(r: _Reader, route: Route, node: Node | None, element: object) -> object:
+    """An element written but not read (a problem says why) leaves a part unknown; an empty one
+    hides nothing."""
+    if element is None and node is not None and not (isinstance(node, ScalarNode) and node.tag.endswith(":null")):
+        r.unknown.append(route)
+    return element
+
+
+def _stage_items(r: _Reader, node: Node | None, route: Route, depth: int, slot: bool = False) -> tuple[Item, ...]:
+    if node is None:
+        return ()
+    if r.too_deep(route, depth):
+        r.unknown.append(route)
         return ()
     result: list[Item] = []
-    for sub, sub_route in r.items(node, route, "stages"):
-        fields = r.mapping(sub, sub_route, "a stage list item")
+    for sub, sub_route in _list(r, node, route, "stages", slot):
+        fields = _dropped(r, sub_route, sub, r.mapping(sub, sub_route, "a stage list item"))
         if fields is None:
             continue
         if "stage" in fields:
-            stage = _stage(r, fields["stage"], sub_route + ("stage",), depth)
+            stage = _dropped(r, sub_route, fields["stage"], _stage(r, fields["stage"], sub_route + ("stage",), depth))
             if stage is not None:
                 result.append(stage)
         elif "parallel" in fields:
             branches = _stage_items(r, fields["parallel"], sub_route + ("parallel",), depth + 1)
             result.append(Parallel(branches, Origin(r.doc, sub_route + ("parallel",))))
         elif "insert" in fields:
-            insert = r.mapping(fields["insert"], sub_route + ("insert",), "insert")
+            insert = _dropped(r, sub_route, fields["insert"], r.mapping(fields["insert"], sub_route + ("insert",), "insert"))
             if insert is not None:
-                result.extend(_stage_items(r, insert.get("stages"), sub_route + ("insert", "stages"), depth + 1))
+                result.extend(_stage_items(r, insert.get("stages"), sub_route + ("insert", "stages"), depth + 1, slot=True))
         else:
             found = ", ".join(sorted(fields)) or "nothing"
             r.problem(sub_route, f"stage list item must hold 'stage', 'parallel' or 'insert', found {found}")
+            r.unknown.append(sub_route)
     return tuple(result)
 
 
@@ -635,11 +682,13 @@ def _stage(r: _Reader, node: Node, route: Route, depth: int) -> Stage | None:
     steps, rollback = (), ()
     execution_route = route + ("spec", "execution")
     execution = r.mapping(spec.get("execution"), execution_route, "stage execution")
+    provisioner, provisioner_rollback, per_environment = _provisioners(r, spec, route + ("spec",), depth) if stage_type == "Deployment" else ((), (), ())
     if execution is not None:
         steps = _step_items(r, execution.get("steps"), execution_route + ("steps",), depth + 1)
         rollback = _step_items(r, execution.get("rollbackSteps"), execution_route + ("rollbackSteps",), depth + 1)
     elif "executions" in spec:  # legacy layout: a list of `steps:` and `parallel:` blocks
         steps = _step_items(r, spec["executions"], route + ("spec", "executions"), depth + 1)
+    steps, rollback = provisioner + steps, provisioner_rollback + rollback  # the order the engine runs them
     strategy = _strategy(r, fields.get("strategy"), route + ("strategy",))
     if stage_type == "Deployment" and strategy is None:
         strategy = _spawner(r, spec, route + ("spec",))
@@ -674,39 +723,88 @@ def _stage(r: _Reader, node: Node, route: Route, depth: int) -> Stage | None:
         timeout=r.text(fields.get("timeout"), route + ("timeout",), "stage timeout"),
         child=child,
         template=_template_ref(r, fields.get("template"), route + ("template",)),
+        per_environment=per_environment,
     )
 
 
-def _step_items(r: _Reader, node: Node | None, route: Route, depth: int) -> tuple[Item, ...]:
-    if node is None or r.too_deep(route, depth):
+def _step_items(r: _Reader, node: Node | None, route: Route, depth: int, slot: bool = False) -> tuple[Item, ...]:
+    """A list of steps, wherever it stands (tests/data/step_places.json lists those places): the
+    one reader of steps, step groups, parallel blocks and inserts."""
+    if node is None:
+        return ()
+    if r.too_deep(route, depth):
+        r.unknown.append(route)
         return ()
     result: list[Item] = []
-    for sub, sub_route in r.items(node, route, "steps"):
-        fields = r.mapping(sub, sub_route, "a step list item")
+    for sub, sub_route in _list(r, node, route, "steps", slot):
+        fields = _dropped(r, sub_route, sub, r.mapping(sub, sub_route, "a step list item"))
         if fields is None:
             continue
         if "step" in fields:
-            step = _step(r, fields["step"], sub_route + ("step",))
+            step = _dropped(r, sub_route, fields["step"], _step(r, fields["step"], sub_route + ("step",)))
             if step is not None:
                 result.append(step)
         elif "stepGroup" in fields:
-            group = _step_group(r, fields["stepGroup"], sub_route + ("stepGroup",), depth)
+            group = _dropped(r, sub_route, fields["stepGroup"], _step_group(r, fields["stepGroup"], sub_route + ("stepGroup",), depth))
             if group is not None:
                 result.append(group)
         elif "parallel" in fields:
             branches = _step_items(r, fields["parallel"], sub_route + ("parallel",), depth + 1)
             result.append(Parallel(branches, Origin(r.doc, sub_route + ("parallel",))))
         elif "insert" in fields:
-            insert = r.mapping(fields["insert"], sub_route + ("insert",), "insert")
+            insert = _dropped(r, sub_route, fields["insert"], r.mapping(fields["insert"], sub_route + ("insert",), "insert"))
             if insert is not None:
-                result.extend(_step_items(r, insert.get("steps"), sub_route + ("insert", "steps"), depth + 1))
+                result.extend(_step_items(r, insert.get("steps"), sub_route + ("insert", "steps"), depth + 1, slot=True))
         elif "steps" in fields:  # legacy `executions` layout
             items = _step_items(r, fields["steps"], sub_route + ("steps",), depth + 1)
             result.append(Sequence(items, Origin(r.doc, sub_route + ("steps",))))
         else:
             found = ", ".join(sorted(fields)) or "nothing"
             r.problem(sub_route, f"step list item must hold 'step', 'stepGroup', 'parallel' or 'insert', found {found}")
+            r.unknown.append(sub_route)
     return tuple(result)
+
+
+# Where a Deploy stage's `spec` holds the provisioner that runs before its execution: the
+# environment (current layout) or the infrastructure definition (legacy layout, also as the
+# overrides of an infrastructure used from another stage). Per-environment provisioners of a
+# multi-environment stage run only in that environment's copies of the stage.
+PROVISIONERS = (
+    ("environment", "provisioner"),
+    ("infrastructure", "infrastructureDefinition", "provisioner"),
+    ("infrastructure", "useFromStage", "overrides", "infrastructureDefinition", "provisioner"),
+)
+PER_ENVIRONMENT = (("environments", "values"), ("environmentGroup", "environments"))
+
+
+def _provisioners(r: _Reader, spec: dict[str, Node], route: Route, depth: int) -> tuple[tuple[Item, ...], tuple[Item, ...], tuple[Item, ...]]:
+    """A stage's provisioner steps and rollbackSteps (each a provisioner Sequence), and the
+    provisioner steps written for single environments of several."""
+    steps: list[Item] = []
+    rollback: list[Item] = []
+    for path in PROVISIONERS:
+        node, where = spec.get(path[0]), route + (path[0],)
+        for key in path[1:]:
+            node, where = r.child(node, where, key), where + (key,)
+        provisioner = _dropped(r, where, node, r.mapping(node, where, "provisioner"))
+        if provisioner is None:
+            continue
+        for key, into in (("steps", steps), ("rollbackSteps", rollback)):
+            items = _step_items(r, provisioner.get(key), where + (key,), depth + 1)
+            if items:
+                into.append(Sequence(items, Origin(r.doc, where + (key,)), section="provisioner"))
+    per_environment: list[Item] = []
+    for key, values in PER_ENVIRONMENT:
+        listed = r.child(spec.get(key), route + (key,), values)
+        if not isinstance(listed, SequenceNode):
+            continue
+        for index, environment in enumerate(listed.value):
+            where = route + (key, values, index, "provisioner")
+            provisioner = r.child(environment, where[:-1], "provisioner")
+            if isinstance(provisioner, MappingNode):
+                for part in ("steps", "rollbackSteps"):
+                    per_environment.extend(_step_items(r, r.child(provisioner, where, part), where + (part,), depth + 1))
+    return tuple(steps), tuple(rollback), tuple(per_environment)
 
 
 def _step_group(r: _Reader, node: Node, route: Route, depth: int) -> StepGroup | None:

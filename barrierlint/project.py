@@ -18,7 +18,7 @@ from .errors import UsageError
 from .inputs import Composition, applies, input_set
 from .model import BarrierRef, Pipeline, Stage, StepGroup, Step, children, is_expression, occurrences, stages
 from .source import Document, Kind, Problem, Route, TooLarge, child, scalar
-from .templates import Missing, Resolver
+from .templates import Missing, Resolver, standalone
 
 
 @dataclass(frozen=True)
@@ -83,12 +83,13 @@ class Project:
 
     def incomplete(self, pipeline: Pipeline) -> bool:
         """True when parts of the pipeline are invisible to the analysis: templates that were not
-        resolved, or barrier references only known at run time."""
+        resolved, stages or steps unreadable or given at run time, declarations out of sight, or
+        barrier references missing or only known at run time."""
         key = ("incomplete", id(pipeline))
         if key not in self._cache:
             children = [s.child.inputs for s in stages(pipeline) if s.child is not None and s.child.inputs is not None]
-            self._cache[key] = id(pipeline) in self._partial or pipeline.template is not None or _uses_template(pipeline) or any(
-                o.ref is not None and (is_expression(o.ref) or "${" in o.ref)
+            self._cache[key] = id(pipeline) in self._partial or not pipeline.declarations_known or bool(pipeline.unknown) or _uses_template(pipeline) or any(
+                not o.ref or is_expression(o.ref) or "${" in o.ref  # no readable reference (BL002) or one known at run time
                 for unit in [pipeline, *children]
                 for o in self.occurrences(unit)
             )
@@ -257,6 +258,7 @@ class _Builder:
             return
         self.project.pipelines.append(pipeline)
         self.alone[key] = pipeline
+        missing = missing + _per_environment(pipeline)
         if missing:
             self.project.missing.extend(missing)
             self.project._partial.add(id(pipeline))
@@ -277,6 +279,8 @@ class _Builder:
                 self.add(built.get(index), [], key)
             elif kind is Kind.PIPELINE_V1:
                 self.add(v1.build(doc, index), [], key)
+            elif kind is Kind.TEMPLATE:
+                self.add(*self.template(doc, index), key)
             elif kind is Kind.FIRSTGEN_PIPELINE:
                 folder = firstgen.application(doc.path)[0]
                 pipeline, missing = firstgen.build(doc, index, lambda name: self.project.index.workflow(folder, name))
@@ -303,6 +307,25 @@ class _Builder:
             return None, []
         pipelines = composition.build(root, doc.path)
         return (pipelines[0] if pipelines else None), resolver.missing
+
+    def template(self, doc: Document, index: int) -> tuple[Pipeline | None, list[Missing]]:
+        """A template file read on its own (`templates.standalone`), its own templates inlined;
+        `<+input>` fields stay unknown."""
+        composition = Composition()
+        found = standalone(doc, index, composition)
+        if found is None:
+            return None, []
+        kind, root = found
+        resolver = Resolver(self.project.index, composition, self.project.settings.external_templates)
+        try:
+            root = resolver.walk(root, (doc, (index,)))
+        except TooLarge as error:
+            problem = Problem("BL002", (index, "template"), f"template too large to analyse: {error}; this template was not checked")
+            if problem not in doc.problems:
+                doc.add_problem(problem)
+            return None, []
+        pipelines = composition.build(root, doc.path)
+        return (replace(pipelines[0], template_kind=kind) if pipelines else None), resolver.missing
 
     def chain(self) -> None:
         """Read each chained child into its Pipeline stage, as the parent's run sees it."""
@@ -333,6 +356,24 @@ class _Builder:
                 rewritten = model.rewrite(parent, lambda e: joined.get(id(e), e) if isinstance(e, Stage) else e)
                 self.project.pipelines[self.project.pipelines.index(parent)] = self.alone[key] = rewritten
         self.project.chains.extend(Chain(self.alone[key], stage, self.alone.get(child)) for key, stage, child in links)
+
+
+def _per_environment(pipeline: Pipeline) -> list[Missing]:
+    """Barrier steps in the provisioner of one environment of a multi-environment stage: they run
+    only in that environment's copies of the stage, which the analysis does not tell apart."""
+    found = []
+    for stage in stages(pipeline):
+        stack = list(stage.per_environment)
+        while stack:
+            item = stack.pop()
+            if isinstance(item, Step) and item.is_barrier:
+                detail = (
+                    f"it runs in the provisioner of one environment of stage '{stage.label}', only in that environment's copies "
+                    f"of the stage; barrierlint does not analyse it, and findings on barrier '{item.barrier_ref}' are incomplete"
+                )
+                found.append(Missing(item.origin, "Barrier step", f"'{item.label}'", detail, fix="nothing to fix; check this barrier by hand"))
+            stack.extend(sub for sub, _ in children(item))
+    return found
 
 
 def _joining(child: Pipeline) -> Pipeline:

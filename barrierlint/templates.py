@@ -17,17 +17,18 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
 
-from yaml.nodes import MappingNode, Node, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .inputs import Composition
 from .model import Origin
-from .source import Document, Route, child, scalar
+from .source import Document, Problem, Route, child, scalar
 
 if TYPE_CHECKING:
     from .project import Index
 
 USE_SITES = ("pipeline", "stage", "stepGroup", "step")
 MAX_NESTING = 10
+KINDS = ("Pipeline", "Stage", "StepGroup", "Step")  # templates that hold barrier steps
 
 
 @dataclass(frozen=True)
@@ -35,10 +36,11 @@ class Missing:
     """A reference the checked files cannot answer: a template, a workflow, a child pipeline."""
 
     origin: Origin
-    kind: str  # template | workflow | pipeline
+    kind: str  # template | workflow | pipeline | Barrier step (one the analysis cannot place)
     name: str
     detail: str  # what is missing and what the analysis loses there
-    external: bool = False  # a template kept in Harness (`external-templates`): expected, not reported
+    external: bool = False  # expected (a template kept in Harness, `external-templates`) or reported elsewhere (BL002): no BL502
+    fix: str = "check the files that define it together with this one"
 
 
 class Resolver:
@@ -109,6 +111,9 @@ class Resolver:
             self.missing.append(Missing(Origin(doc, route + ("template", "templateRef")), "template", label, f"{why}; the barrier steps inside it are not analysed", external))
             return self._partial(site, at, inputs, inputs_at)
         spec, spec_at, note = found
+        if not isinstance(spec, MappingNode) and spec is not None:  # BL002 at the template says so; its steps are unknown here
+            self.missing.append(Missing(Origin(doc, route + ("template", "templateRef")), "template", label, "its spec cannot be read", external=True))
+            return self._partial(site, at, inputs, inputs_at)
         if note:
             self.missing.append(Missing(Origin(doc, route + ("template", "templateRef")), "template", label, note))
         self.composition.draw(spec_at[0])
@@ -133,3 +138,48 @@ class Resolver:
             if scalar(k) not in names
         ]
         return self.composition.mapping(site, site.value + extra, *at) if extra else site
+
+
+def standalone(doc: Document, index: int, composition: Composition) -> tuple[str, Node] | None:
+    """A template file as a pipeline of its own, so a template library is checked without the
+    pipelines that use it: a pipeline template is a pipeline; a stage template is the one stage
+    of a pipeline, a step group or step template the one element of a stage's execution. The
+    wrappers are placed at the template's own lines; the template's kind, or None for other
+    templates (a monitored service, a secret manager...)."""
+    at = (index, "template")
+    body = child(doc.roots[index], "template")
+    kind = scalar(child(body, "type"))
+    spec = child(body, "spec")
+    if kind in KINDS and spec is not None and not isinstance(spec, MappingNode) and not (isinstance(spec, ScalarNode) and spec.tag.endswith(":null")):
+        problem = Problem("BL002", at + ("spec",), f"{kind} template spec must be a mapping, not {'a list' if isinstance(spec, SequenceNode) else 'a string'}; the template was not analysed")
+        if problem not in doc.problems:
+            doc.add_problem(problem)
+    if kind not in KINDS or not isinstance(spec, MappingNode):
+        return None
+    composition.place(spec, doc, at + ("spec",))
+    own = []
+    for name in ("identifier", "name"):
+        value = child(body, name)
+        if value is not None and child(spec, name) is None:
+            own.append((_key(name), composition.place(value, doc, at + (name,))))
+
+    def wrap(pairs: list) -> MappingNode:
+        return composition.mapping(body, pairs, doc, at)
+
+    element = composition.mapping(spec, own + list(spec.value), doc, at + ("spec",))
+    if kind == "Pipeline":
+        pipeline = element
+    else:
+        stage = element
+        if kind != "Stage":
+            wrapper = "stepGroup" if kind == "StepGroup" else "step"
+            steps = composition.place(SequenceNode("tag:yaml.org,2002:seq", [wrap([(_key(wrapper), element)])], spec.start_mark, spec.end_mark), doc, at)
+            stage_type = child(spec, "stageType")  # what a step group template says it belongs to
+            stage = wrap(own + ([(_key("type"), stage_type)] if stage_type is not None else []) + [(_key("spec"), wrap([(_key("execution"), wrap([(_key("steps"), steps)]))]))])
+        stages = composition.place(SequenceNode("tag:yaml.org,2002:seq", [wrap([(_key("stage"), stage)])], spec.start_mark, spec.end_mark), doc, at)
+        pipeline = wrap(own + [(_key("stages"), stages)])
+    return kind, wrap([(_key("pipeline"), pipeline)])
+
+
+def _key(name: str) -> ScalarNode:
+    return ScalarNode("tag:yaml.org,2002:str", name)

@@ -29,7 +29,9 @@ class InvalidStructure(Rule):
     ## At run time
     Harness refuses to save the pipeline (schema validation), or a Git-synced pipeline shows as
     invalid and cannot run. barrierlint analyses the rest of the pipeline without the part it
-    could not read, so other barrier findings may be missing until this is fixed.
+    could not read: rules that count participants or declarations stay silent on that pipeline
+    (no BL101 for every reference when `flowControl.barriers` cannot be read, no lone barrier
+    whose partner may sit in an unreadable stage), so other findings may appear once it is fixed.
 
     ## How to fix
     Give the element the shape the message names: every `flowControl.barriers` entry needs an
@@ -75,12 +77,14 @@ def _barrier_parts(project) -> Iterator[tuple[Document, Route, str]]:
     for pipeline in project.pipelines:
         if pipeline.syntax != "v0":
             continue
-        if pipeline.barriers_origin is not None:
-            yield pipeline.origin.doc, pipeline.origin.route + ("flowControl",), "flowControl"
+        declared = pipeline.barriers_origin
+        if declared is not None and declared.route[-2:] == ("flowControl", "barriers"):  # where it is written (a pipeline template's file, say)
+            yield declared.doc, declared.route[:-1], "flowControl"
         for occurrence in project.occurrences(pipeline):
             origin = occurrence.step.origin
-            if occurrence.chained or occurrence.through_template or origin.doc.kinds[origin.route[0]] is not Kind.PIPELINE:
-                continue  # a child's step, a template's, or the values given to a template: not all written here
+            written = origin.doc.kinds[origin.route[0]] in (Kind.PIPELINE, Kind.TEMPLATE) and origin.route[-1] == "step"
+            if occurrence.chained or occurrence.through_template or not written:
+                continue  # a child's step, the values given to a template not at hand, or a step template's spec (its file names it)
             yield origin.doc, origin.route, "step"
 
 

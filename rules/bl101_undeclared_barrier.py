@@ -40,8 +40,8 @@ class UndeclaredBarrier(Rule):
     tags = ("correctness",)
 
     def check_pipeline(self, pipeline, project):
-        if pipeline.syntax == "firstgen" or pipeline.template is not None or (pipeline.syntax == "v1" and pipeline.barriers_origin is None):
-            return  # FirstGen and v1 without a barriers list declare nothing; an unresolved pipeline template holds the flowControl
+        if pipeline.syntax == "firstgen" or not pipeline.declarations_known or (pipeline.syntax == "v1" and pipeline.barriers_origin is None):
+            return  # FirstGen and v1 without a barriers list declare nothing; declarations out of sight are unknown
         declared: dict[str, list] = {}
         by_name = {}
         for decl in pipeline.barriers:

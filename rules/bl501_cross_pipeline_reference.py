@@ -52,7 +52,7 @@ class CrossPipelineReference(Rule):
                 if chained is not None:
                     yield from self._joins_parent(pipeline, chained, occurrence, declared)
                 elif ref.startswith("parent."):
-                    if not parents:
+                    if not parents and pipeline.template_kind is None:  # a template may be used by a child pipeline
                         yield self.finding(
                             occurrence.step.barrier_ref_origin,
                             f"'{ref}' in pipeline '{pipeline.label}' joins a parent pipeline's barrier, but no checked pipeline runs "
@@ -61,7 +61,7 @@ class CrossPipelineReference(Rule):
                             fix="check the parent pipeline together with this one, or reference a barrier of this pipeline",
                             key=ref,
                         )
-                elif ref not in declared and pipeline.template is None and not (pipeline.syntax == "v1" and pipeline.barriers_origin is None):
+                elif ref not in declared and pipeline.declarations_known and not (pipeline.syntax == "v1" and pipeline.barriers_origin is None):
                     yield from self._declared_elsewhere(project, pipeline, parents, occurrence)
             if parents:
                 for chain in project.chains:
@@ -79,7 +79,7 @@ class CrossPipelineReference(Rule):
     def _joins_parent(self, pipeline, chained, occurrence, declared):
         """A `parent.X` step of a chained child, seen from the parent that runs it."""
         ref = occurrence.ref
-        if not ref.startswith("parent.") or pipeline.template is not None:
+        if not ref.startswith("parent.") or not pipeline.declarations_known:
             return
         name = ref.split(".", 1)[1]
         if name in declared:

@@ -10,6 +10,9 @@ class UnresolvedReference(Rule):
     Barrier mistakes often span files: a stage template holds the Barrier steps, a FirstGen
     pipeline runs workflows kept in other files, a chained stage runs another pipeline. When
     the referenced file is not among the checked files, barrierlint cannot see what it adds.
+    The same note marks a Barrier step in the provisioner of one environment of a
+    multi-environment stage: it runs only in that environment's copies of the stage, which the
+    analysis does not tell apart.
 
     ## At run time
     Nothing is wrong yet: this is a note that the analysis is incomplete at this place. Rules
@@ -46,6 +49,6 @@ class UnresolvedReference(Rule):
             yield self.finding(
                 first.origin,
                 f"{first.kind} {first.name} (used {'once' if count == 1 else f'{count} times'} in this pipeline): {first.detail}",
-                fix="check the files that define it together with this one",
+                fix=first.fix,
                 key=first.name,
             )

@@ -1,6 +1,7 @@
 """A hypothesis generator of Harness pipelines, written as YAML text and read through the real
 loader and model: parallel groups, step groups (nested, parallel step blocks), loops with and
-without maxConcurrency, multi-service and multi-environment spawners, `when`, `dependsOn`,
+without maxConcurrency, multi-service and multi-environment spawners, provisioner steps and
+their rollbackSteps, stages written as stage templates in files of their own, `when`, `dependsOn`,
 rollbackSteps and stage / step group timeouts (long enough never to fire before quiescence),
 over a small pool of barrier references so that barriers are shared, reused and crossed; and
 FirstGen pipelines with their workflow files (groups of parallel workflows, looped workflows,
@@ -96,7 +97,7 @@ def _step_items(draw, names: _Names, depth: int):
 
 
 @st.composite
-def _stage(draw, names: _Names, dag_ids: list[str] | None):
+def _stage(draw, names: _Names, dag_ids: list[str] | None, templates: dict | None = None):
     ident = names.next("st")
     stage = {"identifier": ident, "name": ident, "type": "Custom", "spec": {"execution": {"steps": draw(_step_items(names, 0))}}}
     if draw(st.integers(0, 4)) == 0:
@@ -115,6 +116,12 @@ def _stage(draw, names: _Names, dag_ids: list[str] | None):
         strategy = draw(_strategy())
         if strategy:
             stage["strategy"] = strategy
+    if "environments" not in stage["spec"] and draw(st.integers(0, 3)) == 0:  # provisioner steps run before the execution
+        stage["type"] = "Deployment"
+        provisioner = {"steps": draw(_step_items(names, 1))}
+        if draw(st.integers(0, 2)) == 0:
+            provisioner["rollbackSteps"] = [draw(_step(names, 8))]
+        stage["spec"]["environment"] = {"environmentRef": "dev", "provisioner": provisioner}
     when = draw(_when("pipelineStatus"))
     if when:
         stage["when"] = when
@@ -123,6 +130,11 @@ def _stage(draw, names: _Names, dag_ids: list[str] | None):
     if dag_ids is not None:
         stage["dependsOn"] = draw(st.lists(st.sampled_from(dag_ids), unique=True, max_size=2)) if dag_ids else []
         dag_ids.append(ident)
+    if templates is not None and draw(st.integers(0, 3)) == 0:  # written in a stage template, used here
+        body = {key: value for key, value in stage.items() if key not in ("identifier", "name", "dependsOn")}
+        templates[f"templates/{ident}.yaml"] = {"template": {"identifier": f"t_{ident}", "name": f"t_{ident}", "versionLabel": "v1", "type": "Stage", "spec": body}}
+        stage = {key: stage[key] for key in ("identifier", "name", "dependsOn") if key in stage}
+        stage["template"] = {"templateRef": f"t_{ident}", "versionLabel": "v1"}
     return {"stage": stage}
 
 
@@ -132,11 +144,12 @@ def pipelines(draw) -> Built:
     dag = draw(st.integers(0, 4)) == 0
     dag_ids: list[str] | None = [] if dag else None
     stages = []
+    templates: dict = {}  # file -> stage template
     for _ in range(draw(st.integers(1, 4))):
         if not dag and draw(st.integers(0, 2)) == 0:
-            stages.append({"parallel": [draw(_stage(names, None)) for _ in range(draw(st.integers(2, 3)))]})
+            stages.append({"parallel": [draw(_stage(names, None, templates)) for _ in range(draw(st.integers(2, 3)))]})
         else:
-            stages.append(draw(_stage(names, dag_ids)))
+            stages.append(draw(_stage(names, dag_ids, templates)))
     document = {
         "pipeline": {
             "identifier": "generated",
@@ -147,8 +160,14 @@ def pipelines(draw) -> Built:
     }
     text = json.dumps(document, indent=1)  # JSON is YAML: the real loader reads it
     doc = source.load("generated.yaml", text.encode())
-    pipeline = model.build(doc)[0]
-    return Built(text, pipeline, _conditional(pipeline))
+    if not templates:
+        pipeline = model.build(doc)[0]
+        return Built(text, pipeline, _conditional(pipeline))
+    from barrierlint.project import Settings, build
+
+    files = [source.load(path, json.dumps(body, indent=1).encode()) for path, body in templates.items()]
+    pipeline = next(p for p in build([doc, *files], Settings()).pipelines if p.template_kind is None)
+    return Built(json.dumps({"generated.yaml": document, **templates}), pipeline, _conditional(pipeline))
 
 
 def _conditional(pipeline: model.Pipeline) -> list:

@@ -357,7 +357,7 @@ TOO_DEEP = "stages and steps nested more than 100 levels deep; analysis stopped 
          + "---\ntemplate: {identifier: t, type: StepGroup, spec: &t {steps: *t, x: *t}}\n", {"BL002"},
          f"pipeline too large to analyse: with its templates and inputs inlined, collections nest more than {source.MAX_NESTING} levels deep"),
         ("pipeline:\n  identifier: p\n" + _stage("[{stepGroup: {identifier: g, template: {templateRef: t, templateInputs: {steps: &i [{parallel: *i}]}}}}]")
-         + "---\ntemplate: {identifier: t, type: StepGroup, spec: {steps: [" + BARRIER + "]}}\n", {"BL101"}, "barrier 'ready' used by step 'w'"),
+         + "---\ntemplate: {identifier: t, type: StepGroup, spec: {steps: [" + BARRIER + "]}}\n", {"BL002", "BL101"}, "barrier 'ready' used by step 'w'"),
     ],
     ids=["chained-inputs", "parallel-stages", "insert", "steps", "matrix", "barrier-ref", "failure-strategy", "pipeline-in-fields", "root",
          "template-and-inputs", "inputs-parallel"],

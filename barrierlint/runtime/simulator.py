@@ -324,14 +324,20 @@ class Simulator:
         if not stage.steps and not stage.rollback_steps:  # a chained pipeline, a template, an empty stage
             yield self._work(node, self._duration(node))
             return SUCCEEDED
-        unwind = yield from self._items(stage.steps, node, False)
+        provisioning = tuple(item for item in stage.steps if _provisioner(item))  # they lead the stage's steps
+        unwind = yield from self._items(provisioning, node, False)
+        executed = unwind is None
+        if executed:
+            unwind = yield from self._items(stage.steps[len(provisioning) :], node, False)
         if unwind is None:
             yield from self._wrap_up(node)
             return SUCCEEDED
-        rolled_back = unwind.action in ("StageRollback", "PipelineRollback") and bool(stage.rollback_steps)
+        # a stage rollback runs the provisioner's rollbackSteps, then the execution's if it started
+        rollback = stage.rollback_steps if executed else tuple(item for item in stage.rollback_steps if _provisioner(item))
+        rolled_back = unwind.action in ("StageRollback", "PipelineRollback") and bool(rollback)
         if rolled_back and not self.aborted:
             self.trace("rollback", node=node.label, action=unwind.action)
-            yield from self._items(stage.rollback_steps, node, True)
+            yield from self._items(rollback, node, True)
         return EXPIRED if unwind.expired and not rolled_back else FAILED
 
     def _bounded(self, node: Node, timeout: float | None, body):
@@ -684,3 +690,6 @@ def _outermost(results) -> Unwind | None:
         return None
     return min(unwinds, key=lambda u: sum(1 for _ in _ancestors(u.target)))
 
+
+def _provisioner(item) -> bool:
+    return isinstance(item, Sequence) and item.section == "provisioner"
