@@ -730,7 +730,7 @@ def _target(r: _Reader, spec: dict[str, Node], route: Route) -> DeployTarget | N
     flag = text(old, "allowSimultaneousDeployments")
     definition = r.child(old, route, "infrastructureDefinition")
     kind = text(definition, "type")
-    values = tuple(v for key in _INLINE_KEY_FIELDS.get(kind or "", ()) if (v := text(definition, "spec", key)) is not None)
+    values = tuple(v for key in INFRASTRUCTURE_KEY_FIELDS.get(kind or "", ()) if (v := text(definition, "spec", key)) is not None)
     return DeployTarget(
         service, text(old, "environmentRef"), kind and ":".join((kind, *values)), Origin(r.doc, route + ("infrastructure",)),
         simultaneous=flag.strip().lower() == "true" if flag is not None and flag.strip().lower() in ("true", "false") else None,
@@ -740,7 +740,7 @@ def _target(r: _Reader, spec: dict[str, Node], route: Route) -> DeployTarget | N
 
 # The fields of an infrastructure definition's spec that Harness builds its key from, besides the
 # service and environment (`getInfrastructureKeyValues` of each infrastructure kind in the engine).
-_INLINE_KEY_FIELDS = {
+INFRASTRUCTURE_KEY_FIELDS = {
     "KubernetesDirect": ("connectorRef", "namespace"),
     "KubernetesAzure": ("connectorRef", "cluster", "namespace", "subscriptionId", "resourceGroup"),
     "KubernetesRancher": ("connectorRef", "cluster", "namespace"),

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from barrierlint.finding import Related, Severity
+from barrierlint.rule import Rule
+from barrierlint.rules._ordering import ordering, verdict_text
+
+
+class HoldAndWait(Rule):
+    """A lock held across a barrier wait that another participant needs before it can arrive.
+
+    ## What goes wrong
+    A Queue step holds its key until the end of its scope (the stage, or the whole execution),
+    and a Deploy stage holds a resource constraint on its service, environment and
+    infrastructure until the stage ends, unless the infrastructure allows simultaneous
+    deployments. Both are one account-wide lock of capacity 1, first come first served. When a
+    participant of barrier X takes the lock before X and another participant of X must take the
+    same lock before it reaches X, the first waits at X for the second, which waits in the queue
+    for the first to finish: "S1 is waiting for S2 to reach the barrier but S2 never starts".
+    The same holds for copies of one looped stage that start together, and for cycles that mix
+    a lock and several barriers (found by adding a may-wait edge from each lock's release to the
+    next contender's acquisition in the ordering graph).
+
+    ## At run time
+    The holder's Barrier step expires after its timeout (10h engine default) and the barrier
+    times out for every participant; the queued stage then gets the lock. "must" means every
+    acquisition order hangs; "may" names the orders (or the `when` conditions) that hang.
+
+    ## How to fix
+    Take the lock after the barrier (move the Queue step below the Barrier step), use
+    different keys, or allow simultaneous deployments on the shared infrastructure.
+    """
+
+    code = "BL304"
+    name = "hold-and-wait"
+    severity = Severity.ERROR
+    tags = ("correctness", "deadlock")
+
+    def check_pipeline(self, pipeline, project):
+        result = ordering(pipeline, project)
+        if result is None:
+            return
+        from barrierlint.graph import timeout_text
+
+        for found in result.hold_and_wait:
+            holder, waiter = found.holder, found.waiter
+            lock = holder.name
+            if found.verdict == "may" and found.orders:
+                order = found.orders[0]
+                when = f"this hangs when {' then '.join(repr(o.where) for o in order)} take {lock} in that order ({len(found.orders)} of {found.tried} acquisition orders hang)"
+            else:
+                when = verdict_text(found.verdict, found.conditions)
+            if found.copies is not None:
+                head = f"the {found.copies} copies of '{holder.stage.label}' each take {lock} and then wait for one another at '{found.barrier}'"
+            else:
+                there = f"'{found.barrier}'" if found.missing.ref == found.barrier else f"'{found.missing.ref}', a barrier '{found.barrier}' waits on"
+                head = f"'{holder.where}' holds {lock} across its wait at '{found.barrier}', and '{waiter.where}' must take the same lock before it reaches {there}"
+            yield self.finding(
+                holder.origin,
+                f"{head}: they wait for each other; {when}; the Barrier step '{found.waiting.step.label}' expires after {timeout_text(found.waiting)}",
+                related=[
+                    Related(found.waiting.step.origin, f"'{found.waiting.where}' waits here holding {lock}"),
+                    *([] if waiter is holder else [Related(waiter.origin, f"'{waiter.where}' is queued on {lock} here")]),
+                ],
+                witness=[found.line],
+                flows=[[Related(holder.origin, f"'{holder.where}' takes {lock}"), Related(found.waiting.step.origin, f"and waits at '{found.barrier}'")]],
+                fix=f"take {lock} after the barrier '{found.barrier}', use different keys, or let the deployments run simultaneously",
+                key="/".join(holder.key) + "@" + found.barrier,
+                verdict=found.verdict,
+                barriers=[found.barrier],
+            )
