@@ -28,6 +28,36 @@ class HoldAndWait(Rule):
     ## How to fix
     Take the lock after the barrier (move the Queue step below the Barrier step), use
     different keys, or allow simultaneous deployments on the shared infrastructure.
+
+    ## What the analysis assumes, and why
+    - Queue steps and deployment resource constraints are permits of one resource constraint,
+      `Queuing`, of capacity 1, FIFO, one per account (harness-core `ResourceRestraintInitializer`,
+      `QueueSpecParameters`: 1 permit, acquire mode ENSURE). Docs: "Control resource usage with
+      Queue steps" (developer.harness.io).
+    - A Deploy stage takes its resource constraint after the infrastructure section (and its
+      provisioner) and before its execution, with holding scope STAGE: the current engine
+      releases it when the stage ends (harness-core `InfrastructurePmsPlanCreator`,
+      `ResourceConstraintUtility`; an older version held it for the whole execution, PLAN).
+    - The key is the infrastructure key `<+INFRA_KEY>`: a SHA-1 of the service identifier, the
+      environment identifier and the infrastructure's own key fields (connector and namespace
+      for Kubernetes, and so on: `InfrastructureKey`, `getInfrastructureKeyValues`). barrierlint
+      compares those fields when the infrastructure definition file is checked with the
+      pipeline, else the infrastructure identifier (two identifiers with the same connector and
+      namespace share one key in Harness; barrierlint then stays silent). The docs describe the
+      key as "service Id + environment Id + connector Id + infrastructure Id", scoped to the
+      account ("Controlling resource usage with Barriers, Resource Constraints, and Queue steps").
+      A project-scoped queue setting adds the project to the key; stages of one pipeline share it.
+    - No constraint is taken when the infrastructure allows simultaneous deployments
+      (`allowSimultaneousDeployments`, default false in `ResourceConstraintUtility`). It is read
+      from the stage (older layout) or the infrastructure definition file; when neither is
+      checked, the profile setting `simultaneous_deployments` (default false, as Harness) decides.
+      Custom stages take none (docs).
+    - A holder asking again does not wait: the engine subtracts the permits the same holder
+      already holds (the stage run for Stage scope, the execution for Pipeline scope;
+      `ResourceRestraintStep`, `ResourceRestraintUtils.getReleaseEntityId`). Copies of a looped
+      stage are separate stage runs, so they contend; copies of a step group are one stage.
+    - The hang: "S1 is waiting for S2 to reach the barrier but S2 never starts"
+      (discuss.harness.io t/12562).
     """
 
     code = "BL304"

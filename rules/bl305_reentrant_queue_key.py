@@ -23,6 +23,15 @@ class ReentrantQueueKey(Rule):
     ## How to fix
     Use the same scope for every Queue step on the key in the pipeline and its children, drop
     the second Queue step (the execution already holds the key), or use another key.
+
+    ## Why this is an error
+    The docs say only that the key is released when the Pipeline (or Stage) completes ("Control
+    resource usage with Queue steps"). The engine source decides the rest: a Queue step asks for
+    1 permit in acquire mode ENSURE, and the permits it already holds are counted only for the
+    same holder type and id (`ResourceRestraintInstanceService.getAllCurrentlyAcquiredPermits`
+    filters on `releaseEntityType`, `releaseEntityId` and the key; the id is the plan execution
+    for Pipeline scope and the stage run for Stage scope, `ResourceRestraintUtils`). A chained
+    child pipeline has its own plan execution. The constraint has capacity 1, FIFO.
     """
 
     code = "BL305"
