@@ -69,6 +69,7 @@ class HoldAndWait(Rule):
         result = ordering(pipeline, project)
         if result is None:
             return
+        from barrierlint.finding import route_text
         from barrierlint.graph import timeout_text
 
         for found in result.hold_and_wait:
@@ -97,4 +98,7 @@ class HoldAndWait(Rule):
                 key="/".join(holder.key) + "@" + found.barrier,
                 verdict=found.verdict,
                 barriers=[found.barrier],
+                lock=lock,
+                order=[o.stage.label for o in found.orders[0]] if found.orders else None,
+                waiting=[route_text(found.waiting.step.origin.route)],
             )

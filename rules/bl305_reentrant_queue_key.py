@@ -56,5 +56,7 @@ class ReentrantQueueKey(Rule):
                 fix=f"give the Queue step '{found.asks.step.label}' scope Pipeline (the execution already holds the key), drop it, or use another key",
                 key=found.held.key[1],
                 verdict=found.verdict,
+                lock=found.held.name,
+                order=[found.held.stage.label, found.asks.stage.label] if found.verdict == "may" else None,
             )
 
