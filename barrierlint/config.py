@@ -134,7 +134,7 @@ def parse(table: Any, path: str) -> Config:
     """Check and convert the configuration table read from `path`."""
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: the configuration must be a mapping of options")
-    known = ("select", "ignore", "exclude", "severity", "per-file-ignores", "late-arrival", "edition-cap", "fail-on", "template-paths", "external-templates")
+    known = ("select", "ignore", "exclude", "severity", "per-file-ignores", "late-arrival", "edition-cap", "fail-on", "template-paths", "external-templates", "simultaneous-deployments")
     for key in table:
         if key not in known:
             import difflib
@@ -185,6 +185,10 @@ def parse(table: Any, path: str) -> Config:
     if isinstance(edition, bool) or not isinstance(edition, int) or edition < 1:
         raise ConfigError(f"{where}'edition-cap' must be a positive number or one of {', '.join(EDITIONS)}")
 
+    simultaneous = table.get("simultaneous-deployments", Settings.simultaneous_deployments)
+    if not isinstance(simultaneous, bool):
+        raise ConfigError(f"{where}'simultaneous-deployments' must be true or false")
+
     root = os.path.dirname(os.path.abspath(path))
     return Config(
         path=path,
@@ -199,6 +203,7 @@ def parse(table: Any, path: str) -> Config:
             late_arrival=choice("late-arrival", LATE_ARRIVAL) or Settings.late_arrival,
             template_paths=tuple(os.path.join(root, folder) for folder in strings("template-paths", table.get("template-paths", []))),
             external_templates=strings("external-templates", table.get("external-templates", list(Settings.external_templates))),
+            simultaneous_deployments=simultaneous,
         ),
         fail_on=choice("fail-on", FAIL_ON),
     )

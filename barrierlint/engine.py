@@ -23,7 +23,7 @@ from .writing import open_input
 
 YAML_SUFFIXES = (".yaml", ".yml")
 SKIPPED_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache"}
-HARNESS_MARKERS = ("pipeline:", "template:", "harnessApiVersion", "inputSet:")
+HARNESS_MARKERS = ("pipeline:", "template:", "harnessApiVersion", "inputSet:", "infrastructureDefinition:")
 
 
 @dataclass
@@ -313,6 +313,7 @@ _NOT_A_PIPELINE = {
     source.Kind.FIRSTGEN_WORKFLOW: "it is a FirstGen workflow that no pipeline of its application runs: name a pipeline file",
     source.Kind.TEMPLATE: "it is a template: name a pipeline that uses it",
     source.Kind.INPUT_SET: "it is an input set: name its pipeline and pass the input set with --inputs",
+    source.Kind.INFRASTRUCTURE: "it is an infrastructure definition: name a pipeline that deploys to it",
 }
 
 

@@ -68,10 +68,12 @@ from .memory import collector_paused
 if TYPE_CHECKING:
     import networkx as nx
 
+    from .locks import Lock
     from .project import Project, Settings
 
 ENGINE_DEFAULT_TIMEOUT = "10h"
 POLL_SECONDS = 60
+MAX_CONTENDERS = 5  # contenders of one key whose acquisition orders are enumerated (5! = 120 orders at most)
 _SAME_PARTICIPANT = frozenset({"po", "fork", "join", "resolve", "slot"})  # edges that stay inside one stage
 
 
@@ -158,6 +160,44 @@ class RollbackStall:
     waiting: tuple[Occurrence, ...]  # normal-flow positions that can arrive before an owner finishes
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class HoldAndWait:
+    """A lock held across a barrier wait by `holder` while `waiter` must take the same lock before
+    it reaches a barrier on the wait-for cycle (`holder is waiter`: copies of one looped stage)."""
+
+    holder: "Lock"
+    waiter: "Lock"
+    waiting: Occurrence  # the holder's Barrier step where it waits, holding the lock
+    missing: Occurrence  # the waiter's Barrier step that it reaches only after taking the lock
+    verdict: str  # must: every acquisition order hangs; may: the orders in `orders`, or under `conditions`
+    orders: tuple[tuple["Lock", ...], ...] = ()  # acquisition orders that hang (may)
+    tried: int = 1  # acquisition orders that happens-before allows
+    conditions: tuple[Condition, ...] = ()
+    copies: int | None = None  # copies of the looped stage that contend with each other
+    awaited: tuple[Occurrence, ...] = ()  # the positions of the holder's barrier that never arrive
+
+    @property
+    def barrier(self) -> str:
+        return self.waiting.ref
+
+    @property
+    def line(self) -> str:
+        lock = self.holder.name
+        if self.copies is not None:
+            return (
+                f"the {self.copies} copies of '{self.holder.stage.label}' start together: the first to take {lock} "
+                f"({self.holder.at}) waits at '{self.barrier}' for the others, which are queued on {lock} until it finishes"
+            )
+        awaited = ", ".join(dict.fromkeys(f"'{o.where}'" for o in self.awaited)) or f"'{self.missing.where}'"
+        line = f"'{self.holder.where}' holds {lock} ({self.holder.at}) and waits at '{self.barrier}' for {awaited}"
+        if self.missing.ref == self.barrier:
+            return f"{line}, which is queued on {lock} ({self.waiter.at}) and so never reaches '{self.barrier}'"
+        return (
+            f"{line}, which waits at '{self.missing.ref}' for '{self.missing.where}', queued on {lock} ({self.waiter.at}) "
+            f"behind '{self.holder.where}'"
+        )
+
+
 @dataclass(frozen=True, eq=False)
 class Analysis:
     pipeline: Pipeline
@@ -168,6 +208,7 @@ class Analysis:
     stalls: tuple[RollbackStall, ...] = ()
     blocked: frozenset = frozenset()
     late_arrival: str = "wait"
+    hold_and_wait: tuple[HoldAndWait, ...] = ()
 
 
 # -- entry points --------------------------------------------------------------------------
@@ -193,9 +234,14 @@ def analyze(pipeline: Pipeline, project: "Project | None" = None, *, outcomes: d
     if not literal:
         return Analysis(pipeline, late_arrival=settings.late_arrival)
     decided = dict(outcomes or {})
+    locks = ()
+    if project is not None:
+        from .locks import holds
+
+        locks = holds(pipeline, project)
     with collector_paused():  # the graph allocates many small containers while the YAML nodes stay alive
-        low = _Graph(pipeline, literal, decided, settings, run_undecided=False)
-        high = _Graph(pipeline, literal, decided, settings, run_undecided=True) if low.undecided else low
+        low = _Graph(pipeline, literal, decided, settings, run_undecided=False, locks=locks)
+        high = _Graph(pipeline, literal, decided, settings, run_undecided=True, locks=locks) if low.undecided else low
     must = low.deadlocks("must")
     must_barriers = {b for d in must for b in d.barriers}
     may = [d for d in high.deadlocks("may") if not must_barriers.intersection(d.barriers)] if high is not low else []
@@ -203,6 +249,10 @@ def analyze(pipeline: Pipeline, project: "Project | None" = None, *, outcomes: d
     loops = list(low.late_info)
     if high is not low:
         loops += [replace(loop, verdict="may") for loop in high.late_info if id(loop.element) not in must_loops]
+    holding = low.hold_and_wait() if locks else []
+    if locks and high is not low:
+        seen = {h.holder.key for h in holding}
+        holding += [replace(h, verdict="may") for h in high.hold_and_wait() if h.holder.key not in seen]
     return Analysis(
         pipeline=pipeline,
         occurrences=literal,
@@ -212,6 +262,7 @@ def analyze(pipeline: Pipeline, project: "Project | None" = None, *, outcomes: d
         stalls=tuple(high.stalls()),
         blocked=frozenset() if refused_at_start(pipeline, found) else low.blocked(),
         late_arrival=settings.late_arrival,
+        hold_and_wait=tuple(holding),
     )
 
 
@@ -277,7 +328,7 @@ def _barrier_steps(items: Iterable) -> Iterator[Step]:
 class _Graph:
     """One variant of the graph: undecided conditional elements all run, or all are skipped."""
 
-    def __init__(self, pipeline: Pipeline, found: tuple[Occurrence, ...], decided: dict, settings: "Settings", run_undecided: bool):
+    def __init__(self, pipeline: Pipeline, found: tuple[Occurrence, ...], decided: dict, settings: "Settings", run_undecided: bool, locks=()):
         import networkx as nx
 
         self.decided, self.run_undecided, self.settings = decided, run_undecided, settings
@@ -286,6 +337,15 @@ class _Graph:
         for o in found:
             self.rank.setdefault(o.ref, len(self.rank))
         self.live = {id(item) for o in found for item in o.path}
+        self.locks = tuple(locks)
+        self.lock_of_step = {id(lock.step): lock for lock in self.locks if lock.step is not None}
+        self.live.update(id(item) for lock in self.locks if lock.occurrence is not None for item in lock.occurrence.path)
+        self.stage_locks: dict[int, list] = {}
+        for lock in self.locks:
+            if lock.step is None:
+                self.stage_locks.setdefault(id(lock.stage), []).append(lock)
+        self.acquire: dict[int, int] = {}  # id(lock) -> the node where it is taken
+        self.stage_exit: dict[int, int] = {}  # id(stage) -> its exit node (where Stage-scoped locks are released)
         self.kind: list[str] = []
         self.item: list = []
         self.scope: list = []  # innermost undecided conditional element per node
@@ -306,6 +366,7 @@ class _Graph:
         self.never: list[int] = []  # positions under loops that never spawn
         self.deferred: dict[int, list] = {}  # id(stage) -> positions that arrive when the stage finishes
         self.deferred_steps: set[int] = set()
+        self.end = None
         self._pipeline(pipeline)
         graph = nx.DiGraph()
         graph.add_nodes_from(range(len(self.kind)))
@@ -376,6 +437,10 @@ class _Graph:
                 for dependency in stage.depends_on:
                     if dependency in self.exit_of:
                         self.edge(self.exit_of[dependency], self.entry_of[id(stage)], "dependsOn")
+        if self.locks:  # the execution ends after every stage: where Pipeline-scoped locks are released
+            self.end = self.node("end", pipeline)
+            for node in {current, *self.stage_exit.values()}:
+                self.edge(node, self.end, "seq")
 
     def runs(self, item) -> bool | None:
         """True/False when decided; None when the element is conditional and undecided."""
@@ -410,6 +475,8 @@ class _Graph:
             self.current_scope = item
         entry = self.node("entry", item)
         self.edge(pred, entry, link)
+        for lock in self.stage_locks.get(id(item), ()):
+            self.acquire[id(lock)] = entry  # the resource constraint is taken before the execution starts
         last = entry
         copy_end = None  # where one participating copy of a loop finishes (its own rollback positions resolve there)
         if item.strategy is None or item.strategy.copies != 0:
@@ -420,6 +487,8 @@ class _Graph:
                 last = self.loop(item, entry, last)
         exit_ = self.node("exit", item)
         self.edge(last, exit_, "po")
+        if isinstance(item, Stage):
+            self.stage_exit[id(item)] = exit_
         self.current_scope = outer
         for step in _barrier_steps(item.rollback_steps):
             self.resolve(step, exit_ if copy_end is None else copy_end, "rollback", item)
@@ -451,7 +520,8 @@ class _Graph:
     def step(self, step: Step, pred: int, link: str) -> int:
         occurrence = self.by_step.get(id(step))
         if occurrence is None:
-            return pred
+            lock = self.lock_of_step.get(id(step))
+            return pred if lock is None else self.take(lock, pred, link)
         runs = self.runs(step)
         if runs is None:
             self.undecided = True
@@ -471,6 +541,23 @@ class _Graph:
         self.pass_by_occ[arrive] = go
         self.current_scope = outer
         return go
+
+    def take(self, lock: "Lock", pred: int, link: str) -> int:
+        """A Queue step: the node where its key is taken (nothing when the step is skipped)."""
+        runs = self.runs(lock.step)
+        if runs is None:
+            self.undecided = True
+        if runs is False or (runs is None and not self.run_undecided):
+            return pred
+        outer = self.current_scope
+        if runs is None:
+            self.parent_scope[id(lock.step)] = outer
+            self.current_scope = lock.step
+        node = self.node("acquire", lock)
+        self.edge(pred, node, link)
+        self.current_scope = outer
+        self.acquire[id(lock)] = node
+        return node
 
     def loop(self, item: Stage | StepGroup, entry: int, last: int) -> int:
         """The copies that start late: a `late` node that never completes under "wait"."""
@@ -745,6 +832,120 @@ class _Graph:
                 owners = tuple(dict.fromkeys(self.owner_of[id(self.item[n].step)] for n in holders))
                 result.append(RollbackStall(ref, tuple(self.item[n] for n in holders), owners, tuple(early)))
         return result
+
+    # locks (rule BL304)
+
+    def release(self, lock: "Lock") -> int | None:
+        return self.end if lock.scope == "Pipeline" else self.stage_exit.get(id(lock.stage))
+
+    def contenders(self, group: list) -> list:
+        """The acquisitions of one key that can make another holder wait: the first of each
+        holder (a holder asking again does not wait). A key also held for a whole execution is
+        BL305's (it waits for itself), not a hold-and-wait."""
+        if any(lock.scope == "Pipeline" for lock in group):
+            return []
+        first = {}
+        for lock in sorted(group, key=lambda lock: self.acquire[id(lock)]):
+            first.setdefault(id(lock.stage), lock)
+        return list(first.values())
+
+    def hold_and_wait(self) -> list[HoldAndWait]:
+        """Locks held across a barrier wait that another participant needs before it arrives:
+        one may-wait edge from each lock's release to the next contender's acquisition, for every
+        acquisition order happens-before allows, and a cycle through a barrier is a hang in that
+        order (research/analysis-anchors.md §3.5 R5, §4.2)."""
+        import itertools
+
+        import networkx as nx
+
+        groups: dict[tuple, list] = {}
+        for lock in self.locks:
+            if id(lock) in self.acquire and self.release(lock) is not None:
+                groups.setdefault(lock.key, []).append(lock)
+        base = {n for c in self.cyclic for n in c}
+        found = []
+        for group in groups.values():
+            contenders = self.contenders(group)
+            found += [h for lock in contenders if (h := self.looped(lock)) is not None]
+            contenders = contenders[:MAX_CONTENDERS]
+            if len(contenders) < 2:
+                continue
+            after = {id(c): nx.descendants(self.graph, self.acquire[id(c)]) for c in contenders}
+            orders = [
+                order
+                for order in itertools.permutations(contenders)
+                if not any(self.acquire[id(order[i])] in after[id(order[j])] for i in range(len(order)) for j in range(i + 1, len(order)))
+            ]
+            hanging = [(order, cycle) for order in orders if (cycle := self.lock_cycle(order, base)) is not None]
+            if not hanging:
+                continue
+            order, (component, holder, waiter) = hanging[0]
+            waiting, missing = self.lock_witness(component, holder, waiter)
+            if waiting is None or missing is None:
+                continue
+            barrier = self.barrier_node[waiting.ref]
+            awaited = tuple(self.item[p] for p in sorted(self.graph.pred[barrier]) if p in component and self.kind[p] in ("occ", "resolve"))
+            every = len(hanging) == len(orders)
+            conditions = self.conditions(component)
+            found.append(HoldAndWait(
+                holder, waiter, waiting, missing, "must" if every and not conditions else "may",
+                () if every else tuple(o for o, _ in hanging), len(orders), conditions, awaited=awaited,
+            ))
+        return found
+
+    def lock_cycle(self, order: tuple, base: set):
+        """(component, holder, waiter) of a cycle through a barrier that the may-wait edges of this
+        acquisition order close, or None."""
+        import networkx as nx
+
+        extra = [(self.release(a), self.acquire[id(b)], a, b) for a, b in zip(order, order[1:])]
+        graph = self.graph.copy()
+        graph.add_edges_from((u, v, {"kind": "lock"}) for u, v, _, _ in extra)
+        for component in nx.strongly_connected_components(graph):
+            if len(component) < 2 or not any(self.kind[n] == "barrier" and n not in base for n in component):
+                continue
+            for u, v, holder, waiter in extra:
+                if u in component and v in component:
+                    return component, holder, waiter
+        return None
+
+    def lock_witness(self, component: set, holder: "Lock", waiter: "Lock"):
+        """Where the holder waits (its Barrier step that arrived at a barrier of the cycle) and the
+        waiter's Barrier step it reaches only after taking the lock."""
+        def inside(occurrence: Occurrence, lock: "Lock") -> bool:
+            return lock.stage in occurrence.path
+
+        waiting = missing = None
+        for node in sorted(self.acquire_descendants(holder)):
+            if self.kind[node] == "occ" and inside(self.item[node], holder) and self.barrier_node[self.item[node].ref] in component:
+                waiting = self.item[node]
+                break
+        for node in sorted(component):
+            if self.kind[node] in ("occ", "resolve") and inside(self.item[node], waiter):
+                missing = self.item[node]
+                if waiting is not None and missing.ref == waiting.ref:
+                    break
+        return waiting, missing
+
+    def acquire_descendants(self, lock: "Lock") -> set:
+        import networkx as nx
+
+        return nx.descendants(self.graph, self.acquire[id(lock)])
+
+    def looped(self, lock: "Lock") -> HoldAndWait | None:
+        """The copies of a looped stage that all start together and hold its lock across a barrier
+        they all use: the first copy to take the lock waits there for the others, queued behind it."""
+        strategy = lock.stage.strategy
+        copies = strategy.started_together if strategy is not None else None
+        if copies is None or copies < 2:
+            return None
+        after = self.acquire_descendants(lock)
+        for node in sorted(after):
+            occurrence = self.item[node] if self.kind[node] == "occ" else None
+            if occurrence is not None and lock.stage in occurrence.path:
+                return HoldAndWait(lock, lock, occurrence, occurrence, "must" if not self.conditions([node]) else "may",
+                                   conditions=self.conditions([node]), copies=copies)
+        return None
 
 
 def _unspawned(occurrence: Occurrence, holder) -> bool:

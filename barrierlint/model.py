@@ -154,10 +154,16 @@ class Step:
     template: TemplateRef | None = None
     barrier_ref: str | None = None  # spec.barrierRef of a Barrier step
     barrier_ref_origin: Origin | None = None
+    queue_key: str | None = None  # spec.key of a Queue step
+    queue_scope: str | None = None  # spec.scope of a Queue step: Pipeline or Stage (as written)
 
     @property
     def is_barrier(self) -> bool:
         return self.type == "Barrier"
+
+    @property
+    def is_queue(self) -> bool:
+        return self.type == "Queue"
 
     @property
     def label(self) -> str:
@@ -213,6 +219,21 @@ class ChildPipeline:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
+class DeployTarget:
+    """What a Deploy stage deploys to, as its YAML names it: the parts of the key of the
+    resource constraint Harness holds while the stage runs (each None, or an expression, when
+    the pipeline does not fix it). `simultaneous` is the stage's own
+    `infrastructure.allowSimultaneousDeployments` (older stage layout), None when not written."""
+
+    service: str | None
+    environment: str | None
+    infrastructure: str | None
+    origin: Origin
+    simultaneous: bool | None = None
+    key_values: tuple[str, ...] = ()  # connector, namespace...: the infrastructure's part of the key, when written inline
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class Stage:
     identifier: str | None
     name: str | None
@@ -228,6 +249,7 @@ class Stage:
     child: ChildPipeline | None = None
     template: TemplateRef | None = None
     per_environment: tuple["Item", ...] = ()  # provisioner steps of one environment of several: not analysed
+    target: DeployTarget | None = None  # a Deployment stage's service, environment and infrastructure
 
     @property
     def label(self) -> str:
@@ -339,8 +361,9 @@ def children(item: Item) -> Iterator[tuple[Item, bool]]:
             yield sub, False
 
 
-def occurrences(pipeline: Pipeline) -> list[Occurrence]:
-    """Every Barrier step of a pipeline in document order, with its context."""
+def occurrences(pipeline: Pipeline, which=lambda step: step.is_barrier) -> list[Occurrence]:
+    """Every Barrier step of a pipeline (or every step `which` picks, such as Queue steps) in
+    document order, with its context."""
     found: list[Occurrence] = []
     stack: list[tuple[Item, Stage | None, tuple, bool, tuple]] = [
         (item, None, (), False, ()) for item in reversed(pipeline.stages)
@@ -350,7 +373,7 @@ def occurrences(pipeline: Pipeline) -> list[Occurrence]:
         if isinstance(item, Stage):
             stage = item
         if isinstance(item, Step):
-            if item.is_barrier and stage is not None:
+            if which(item) and stage is not None:
                 found.append(Occurrence(item, stage, path, rollback, loops))
             continue
         inner_path = path + (item,)
@@ -709,6 +732,7 @@ def _stage(r: _Reader, node: Node, route: Route, depth: int) -> Stage | None:
             origin=Origin(r.doc, spec_route),
             inputs=read_pipeline(r, spec["inputs"], spec_route + ("inputs",), depth=depth + 1) if isinstance(spec.get("inputs"), MappingNode) else None,
         )
+    target = _target(r, spec, route + ("spec",)) if stage_type == "Deployment" and (strategy is None or strategy.kind != "multi-deployment") else None
     return Stage(
         identifier=r.text(fields.get("identifier"), route + ("identifier",), "stage identifier"),
         name=r.text(fields.get("name"), route + ("name",), "stage name"),
@@ -724,7 +748,57 @@ def _stage(r: _Reader, node: Node, route: Route, depth: int) -> Stage | None:
         child=child,
         template=_template_ref(r, fields.get("template"), route + ("template",)),
         per_environment=per_environment,
+        target=target,
     )
+
+
+def _target(r: _Reader, spec: dict[str, Node], route: Route) -> DeployTarget | None:
+    """The service, environment and infrastructure of a single-target Deploy stage, in the
+    current layout (`service`, `environment.infrastructureDefinitions`) or the older one
+    (`serviceConfig`, `infrastructure`). Read quietly: the structure is not this reader's to judge."""
+
+    def text(node: Node | None, *keys: str) -> str | None:
+        for key in keys:
+            node = r.child(node, route, key)
+        return scalar(node) if isinstance(node, ScalarNode) and not node.tag.endswith(":null") else None
+
+    service = text(spec.get("service"), "serviceRef") or text(spec.get("serviceConfig"), "serviceRef")
+    environment = spec.get("environment")
+    if environment is not None:
+        infra = None
+        definitions = r.child(environment, route, "infrastructureDefinitions")
+        if isinstance(definitions, SequenceNode) and len(definitions.value) == 1:
+            infra = text(definitions.value[0], "identifier")
+        elif isinstance(definitions, ScalarNode):
+            infra = text(environment, "infrastructureDefinitions")  # an expression or runtime input
+        else:
+            infra = text(environment, "infrastructureDefinition", "identifier")
+        return DeployTarget(service, text(environment, "environmentRef"), infra, Origin(r.doc, route + ("environment",)))
+    old = spec.get("infrastructure")
+    if old is None:
+        return None
+    flag = text(old, "allowSimultaneousDeployments")
+    definition = r.child(old, route, "infrastructureDefinition")
+    kind = text(definition, "type")
+    values = tuple(v for key in INFRASTRUCTURE_KEY_FIELDS.get(kind or "", ()) if (v := text(definition, "spec", key)) is not None)
+    return DeployTarget(
+        service, text(old, "environmentRef"), kind and ":".join((kind, *values)), Origin(r.doc, route + ("infrastructure",)),
+        simultaneous=flag.strip().lower() == "true" if flag is not None and flag.strip().lower() in ("true", "false") else None,
+        key_values=values,
+    )
+
+
+# The fields of an infrastructure definition's spec that Harness builds its key from, besides the
+# service and environment (`getInfrastructureKeyValues` of each infrastructure kind in the engine).
+INFRASTRUCTURE_KEY_FIELDS = {
+    "KubernetesDirect": ("connectorRef", "namespace"),
+    "KubernetesAzure": ("connectorRef", "cluster", "namespace", "subscriptionId", "resourceGroup"),
+    "KubernetesRancher": ("connectorRef", "cluster", "namespace"),
+    "ECS": ("connectorRef", "cluster", "region"),
+    "ServerlessAwsLambda": ("connectorRef", "region", "stage"),
+    "SshWinRmAws": ("connectorRef",),
+    "SshWinRmAzure": ("connectorRef", "subscriptionId", "resourceGroup", "credentialsRef"),
+}
 
 
 def _step_items(r: _Reader, node: Node | None, route: Route, depth: int, slot: bool = False) -> tuple[Item, ...]:
@@ -838,11 +912,15 @@ def _step(r: _Reader, node: Node, route: Route) -> Step | None:
         if inputs is not None:
             step_type = r.text(inputs.get("type"), route + ("template", "templateInputs", "type"), "step type")
             spec_node, spec_route = inputs.get("spec"), route + ("template", "templateInputs", "spec")
-    ref = ref_origin = None
+    ref = ref_origin = queue_key = queue_scope = None
     if step_type == "Barrier":
         spec = r.mapping(spec_node, spec_route, "Barrier step spec") or {}
         ref_origin = Origin(r.doc, spec_route + ("barrierRef",))
         ref = r.text(spec.get("barrierRef"), ref_origin.route, "barrierRef")
+    elif step_type == "Queue":
+        spec = r.mapping(spec_node, spec_route, "Queue step spec") or {}
+        queue_key = r.text(spec.get("key"), spec_route + ("key",), "Queue key")
+        queue_scope = r.text(spec.get("scope"), spec_route + ("scope",), "Queue scope")
     return Step(
         identifier=r.text(fields.get("identifier"), route + ("identifier",), "step identifier"),
         name=r.text(fields.get("name"), route + ("name",), "step name"),
@@ -855,6 +933,8 @@ def _step(r: _Reader, node: Node, route: Route) -> Step | None:
         template=template,
         barrier_ref=ref,
         barrier_ref_origin=ref_origin,
+        queue_key=queue_key,
+        queue_scope=queue_scope,
     )
 
 

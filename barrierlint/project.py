@@ -31,6 +31,7 @@ class Settings:
     unspawned_loops: str = "pending"  # engine profile: a position under a loop that never spawns never arrives, or "arrived"
     template_paths: tuple[str, ...] = ()  # folders holding templates (a checkout of a template library)
     external_templates: tuple[str, ...] = ("account.*", "org.*")  # templateRef globs of templates kept in Harness: no BL502
+    simultaneous_deployments: bool = False  # engine profile: an infrastructure whose definition is not checked allows them (Harness default: no)
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,7 @@ class Index:
         self._pipelines: dict[str, list[tuple[str | None, str | None, Document, int]]] = defaultdict(list)
         self._templates: dict[str, list[tuple[str, Node, tuple[Document, Route]]]] = defaultdict(list)
         self._workflows: dict[tuple[str, str], tuple[Document, int]] = {}
+        self._infrastructures: dict[tuple[str, str], Infrastructure] = {}
         for doc in documents:
             for index, (root, kind) in enumerate(zip(doc.roots, doc.kinds)):
                 if kind in (Kind.PIPELINE, Kind.PIPELINE_V1):
@@ -146,6 +148,10 @@ class Index:
                         self._templates[identifier].append((version, child(template, "spec"), (doc, (index, "template", "spec"))))
                 elif kind is Kind.FIRSTGEN_WORKFLOW:
                     self._workflows[(firstgen.application(doc.path)[0], firstgen.entity_name(doc.path))] = (doc, index)
+                elif kind is Kind.INFRASTRUCTURE:
+                    found = _infrastructure(doc, index)
+                    if found is not None:
+                        self._infrastructures[found.environment, found.identifier] = found
 
     def pipeline(self, org: str | None, project: str | None, identifier: str | None) -> tuple[Document, int] | None:
         """The pipeline a chained stage names; org and project must match where both are written."""
@@ -174,6 +180,34 @@ class Index:
 
     def workflow(self, folder: str, name: str) -> tuple[Document, int] | None:
         return self._workflows.get((folder, name))
+
+    def infrastructure(self, environment: str | None, identifier: str | None) -> "Infrastructure | None":
+        return self._infrastructures.get((environment, identifier))
+
+
+@dataclass(frozen=True)
+class Infrastructure:
+    """An infrastructure definition file: whether it allows simultaneous deployments, and the
+    fields of its spec that Harness builds the deployment resource key from."""
+
+    environment: str
+    identifier: str
+    simultaneous: bool
+    key_values: tuple[str, ...]
+    doc: Document
+    route: Route
+
+
+def _infrastructure(doc: Document, index: int) -> Infrastructure | None:
+    body = child(doc.roots[index], "infrastructureDefinition")
+    environment, identifier = scalar(child(body, "environmentRef")), scalar(child(body, "identifier"))
+    if not environment or not identifier:
+        return None
+    flag = (scalar(child(body, "allowSimultaneousDeployments")) or "false").strip().lower()
+    kind = scalar(child(body, "type")) or ""
+    spec = child(body, "spec")
+    values = tuple(v for key in model.INFRASTRUCTURE_KEY_FIELDS.get(kind, ()) if (v := scalar(child(spec, key))) is not None)
+    return Infrastructure(environment, identifier, flag == "true", (kind, *values) if values else (), doc, (index, "infrastructureDefinition"))
 
 
 def links(project: Project) -> tuple[dict[str, set], dict[str, set]]:

@@ -42,6 +42,7 @@ class Kind(enum.Enum):
     PIPELINE_V1 = "pipeline-v1"  # NextGen simplified syntax
     TEMPLATE = "template"  # NextGen Stage / StepGroup / Step / Pipeline template
     INPUT_SET = "input-set"
+    INFRASTRUCTURE = "infrastructure"  # NextGen infrastructure definition (its allowSimultaneousDeployments)
     FIRSTGEN_WORKFLOW = "firstgen-workflow"
     FIRSTGEN_PIPELINE = "firstgen-pipeline"
     OTHER = "other"
@@ -365,6 +366,8 @@ def classify(root: Node) -> Kind:
         return Kind.TEMPLATE
     if top & {"inputSet", "overlayInputSet"}:
         return Kind.INPUT_SET
+    if "infrastructureDefinition" in top and isinstance(child(root, "infrastructureDefinition"), MappingNode):
+        return Kind.INFRASTRUCTURE
     if "harnessApiVersion" in top:
         kind = scalar(child(root, "type"))
         if kind == "PIPELINE":

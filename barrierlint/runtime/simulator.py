@@ -19,6 +19,7 @@ from ..memory import collector_paused
 from ..model import BarrierRef, Parallel, Pipeline, Sequence, Stage, Step, StepGroup, awaits_parent, children, is_expression, is_runtime_input, occurrences, parse_duration, stages
 from .barriers import OWN_TIMEOUT, Barriers, Instance, site_of
 from .clock import LATE, Clock, Process, Signal, all_of
+from .locks import Locks
 from .scenario import Scenario
 from .status import (
     ABORTED,
@@ -35,6 +36,7 @@ from .status import (
 )
 
 BARRIER_DEFAULT_TIMEOUT = 10 * 3600.0  # the engine's default when a Barrier step has no timeout
+RESOURCE_TIMEOUT = 7 * 86400.0  # the timeout of the resource constraint step a Deploy stage runs (1w)
 ELEMENT_TIMEOUT = "Timed out: its own timeout expired"  # a stage, step group or pipeline
 EXPIRY = object()  # what a stage or step group body returns when its own timeout interrupted it
 _COPY = re.compile(r"\[\d+\]")
@@ -71,6 +73,8 @@ class Quiescence:
     waits: list[Wait]
     interventions: list[Node]  # steps waiting for a human
     not_started: list[str]  # stages that never started, with the reason
+    held: list = field(default_factory=list)  # (lock, holder, since) of every lock held
+    queued: list = field(default_factory=list)  # (lock, waiter, holder) of every request in a queue
 
     @property
     def blocked(self) -> frozenset:
@@ -103,11 +107,13 @@ class Run:
         ]
 
 
-def simulate(pipeline: Pipeline, scenario: Scenario | None = None) -> Run:
-    """Run a pipeline. The garbage collector pauses meanwhile: a run makes many small objects
-    while the document's YAML nodes stay alive, and every collection would walk all of them."""
+def simulate(pipeline: Pipeline, scenario: Scenario | None = None, locks=(), lock_order: dict | None = None) -> Run:
+    """Run a pipeline; `locks` are its Queue steps and Deploy stage resource constraints
+    (`barrierlint.locks.holds`), `lock_order` an acquisition order to force per lock (lock name
+    -> stage labels, first asks first). The garbage collector pauses meanwhile: a run makes many small
+    objects while the document's YAML nodes stay alive, and every collection would walk all of them."""
     with collector_paused():
-        return Simulator(pipeline, scenario or Scenario()).run()
+        return Simulator(pipeline, scenario or Scenario(), locks, lock_order).run()
 
 
 def clock_text(seconds: float) -> str:
@@ -119,7 +125,7 @@ def clock_text(seconds: float) -> str:
 
 
 class Simulator:
-    def __init__(self, pipeline: Pipeline, scenario: Scenario):
+    def __init__(self, pipeline: Pipeline, scenario: Scenario, locks=(), lock_order: dict | None = None):
         self.pipeline, self.scenario = pipeline, scenario
         self.clock = Clock(scenario.seed, scenario.shuffle_ties)
         self.firstgen = pipeline.syntax == "firstgen"
@@ -128,6 +134,12 @@ class Simulator:
         self.active: dict[int, Node] = {}  # id -> node not yet terminal
         self.events: list[tuple] = []  # (time, event, fields)
         self.barriers = Barriers(self.clock, scenario.profile, self.nodes, self.trace, self.firstgen)
+        self.locks = Locks(self.clock, self.trace, lock_order)
+        self.lock_of_step = {id(lock.step): lock for lock in locks if lock.step is not None}
+        self.stage_locks: dict[int, list] = {}
+        for lock in locks:
+            if lock.step is None:
+                self.stage_locks.setdefault(id(lock.stage), []).append(lock)
         self.pipeline_failed = False
         self.aborted = False  # the run was stopped: an Abort strategy, or the pipeline's timeout
         self.stopped_as = ABORTED
@@ -155,6 +167,10 @@ class Simulator:
         if node.timer is not None:
             self.clock.cancel(node.timer)
         self.active.pop(id(node), None)
+        if node.parent is None and isinstance(node.element, Stage):
+            self.locks.release(("Stage", id(node)))
+            if node.element.child is not None:  # a chained child's execution ends with its stage
+                self.locks.release(("Pipeline", id(node)))
         self.trace("end", node=node.label, status=status, **({"message": message} if message else {}))
         if notify:
             self.barriers.changed(node)
@@ -236,7 +252,9 @@ class Simulator:
             return True
         if self.quiescence is None:
             self.quiescence = self._snapshot()
-            self.trace("quiescence", blocked=[w.node.label for w in self.quiescence.waits])
+            held = {"held": [f"{name} by {holder}" for name, holder, _ in self.quiescence.held]} if self.quiescence.held else {}
+            queued = {"queued": [f"{waiter} on {name} behind {holder}" for name, waiter, holder in self.quiescence.queued]} if self.quiescence.queued else {}
+            self.trace("quiescence", blocked=[w.node.label for w in self.quiescence.waits], **held, **queued)
         return self.scenario.stop_at_quiescence
 
     # -- stages -------------------------------------------------------------------------
@@ -311,7 +329,10 @@ class Simulator:
         if not self._runs(stage, node, stage_level=True):
             self._finish(node, SKIPPED)
             return
-        status = yield from self._bounded(node, self._timeout(stage, self.scenario.stage_timeout), self._stage_body(stage, node))
+        body = self._stage_body(stage, node)
+        for lock in self.stage_locks.get(id(stage), ()):
+            body = self._holding(lock, node, body)
+        status = yield from self._bounded(node, self._timeout(stage, self.scenario.stage_timeout), body)
         if self.aborted:
             return
         self._finish(node, EXPIRED if status is EXPIRY else status, ELEMENT_TIMEOUT if status is EXPIRY else "")
@@ -339,6 +360,27 @@ class Simulator:
             self.trace("rollback", node=node.label, action=unwind.action)
             yield from self._items(rollback, node, True)
         return EXPIRED if unwind.expired and not rolled_back else FAILED
+
+    def _holding(self, lock, node: Node, body):
+        """A Deploy stage takes its resource constraint (timeout 1w) before its execution runs."""
+        status, message = yield from self._take(lock, node, RESOURCE_TIMEOUT)
+        if status != SUCCEEDED:
+            node.message = message
+            return status
+        return (yield from body)
+
+    def _take(self, lock, node: Node, timeout: float | None):
+        """Take a lock for `node` (a Queue step, or a stage for its resource constraint)."""
+        stage = _stage_of(node)
+        if lock.scope == "Stage":
+            holder = ("Stage", id(stage))
+        else:
+            chained = self.nodes.get((lock.chained, stage.key)) if lock.chained is not None else None
+            holder = ("Pipeline", id(chained) if chained is not None else None)
+        waiting = self.locks.acquire(lock.key, lock.name, holder, node.label, timeout, stage.element.label)
+        if waiting is None:
+            return SUCCEEDED, ""
+        return (yield waiting)
 
     def _bounded(self, node: Node, timeout: float | None, body):
         """Run `body` within `node`'s own timeout: past it, everything still running inside the
@@ -457,6 +499,10 @@ class Simulator:
             ref = self.refs[id(step)]
             self.trace("arrive", node=node.label, barrier=ref)
             status, message = yield self.barriers.arrive(node, ref, timeout)
+            return status, message, ("Timeout" if status != SUCCEEDED else None)
+        lock = self.lock_of_step.get(id(step))
+        if lock is not None:
+            status, message = yield from self._take(lock, node, _seconds(step.timeout))
             return status, message, ("Timeout" if status != SUCCEEDED else None)
         duration = self._duration(node)
         timeout = _seconds(step.timeout)
@@ -584,7 +630,8 @@ class Simulator:
             waits.append(wait)
         started = {id(n.element) for n in self.history}
         not_started = [s.label for s in stages(self.pipeline) if id(s) not in started]
-        return Quiescence(self.clock.now, waits, interventions, not_started)
+        held, queued = self.locks.snapshot()
+        return Quiescence(self.clock.now, waits, interventions, not_started, held, queued)
 
     def _describe(self, position, waiting_in: dict[int, list[Node]]) -> str:
         """A missing participant, and what it is doing instead of arriving."""

@@ -19,6 +19,11 @@ What each rule predicts, and what the run must show:
 - BL101 (an undeclared reference, current engine): the step is the only participant of a
   barrier of that name and passes at once, while the participants of the barrier it meant
   synchronise without it.
+- BL304 (hold-and-wait): run with the pipeline's locks, in the acquisition order the finding says
+  hangs: at quiescence the holder holds the lock, the waiter is queued on it behind the holder,
+  and the holder's Barrier step is blocked.
+- BL305 (re-entrant key): run with the Pipeline-scoped Queue step taking the key first: at
+  quiescence the other holder is queued on the key behind it.
 
 Other findings on a pipeline that Harness refuses to start (BL403, BL601, BL201 in FirstGen)
 are run as if that were fixed (`_startable`), and the evidence says so.
@@ -39,6 +44,7 @@ from .simulator import Run, clock_text, place, refused, simulate
 
 CONFIRMED, NOT_REPRODUCED, INCONCLUSIVE = "CONFIRMED", "NOT REPRODUCED", "INCONCLUSIVE"
 HANGS = {"BL201", "BL301", "BL302"}
+LOCKS = {"BL304", "BL305"}
 LATE_LOOPS = {"BL401", "BL402"}
 STRATEGY_REFUSED = "Barrier step cannot be configured with looping strategy."
 
@@ -51,7 +57,12 @@ def verify(findings: Iterable[Finding], project) -> list[Finding]:
     for finding in findings:
         status, evidence = INCONCLUSIVE, "the finding is not inside a pipeline the simulator can run"
         for pipeline in _pipelines_of(finding, project.pipelines):  # a chained child also runs inside its parents
-            status, evidence = verdict(finding, pipeline, profile)
+            if finding.code in LOCKS:
+                from ..locks import holds
+
+                status, evidence = _locked(finding, pipeline, Scenario(profile=profile, when=_outcomes(pipeline, finding.properties.get("verdict") == "may")), holds(pipeline, project))
+            else:
+                status, evidence = verdict(finding, pipeline, profile)
             if status == CONFIRMED:
                 break
         verified.append(finding.with_properties(verification={"status": status, "evidence": evidence}))
@@ -67,7 +78,8 @@ def _pipelines_of(finding: Finding, pipelines: list[Pipeline]) -> list[Pipeline]
     def at(origin) -> bool:
         return origin.doc is doc and route[: len(origin.route)] == origin.route
 
-    return [p for p in pipelines if at(p.origin) or any(at(o.step.origin) or (o.step.barrier_ref_origin and at(o.step.barrier_ref_origin)) for o in occurrences(p))]
+    steps = lambda step: step.is_barrier or step.is_queue  # noqa: E731 - a Queue step is where BL304 and BL305 point
+    return [p for p in pipelines if at(p.origin) or any(at(o.step.origin) or (o.step.barrier_ref_origin and at(o.step.barrier_ref_origin)) for o in occurrences(p, steps))]
 
 
 def verdict(finding: Finding, pipeline: Pipeline, profile: Profile) -> tuple[str, str]:
@@ -119,6 +131,28 @@ def _startable(pipeline: Pipeline) -> tuple[Pipeline, str]:
 
     what = [text for text, done in (("the Barrier steps' own strategies removed", looped), ("the Barrier steps Harness refuses removed", dropped)) if done]
     return rewrite(pipeline, change), " and ".join(what)
+
+
+def _locked(finding: Finding, pipeline: Pipeline, scenario: Scenario, locks) -> tuple[str, str]:
+    """A lock finding: the run with the pipeline's locks, in the order the finding names, must
+    stop with the waiter queued on the lock behind the holder (and, for BL304, the holder's
+    Barrier step blocked)."""
+    name, order = finding.properties.get("lock"), finding.properties.get("order")
+    locks = [lock for lock in locks if lock.name == name]  # this lock alone: another one's hang may stop the run first
+    run = simulate(pipeline, replace(scenario, stop_at_quiescence=True), locks, {name: order} if order else None)
+    if (rejected := _started(run)) is not None:
+        return INCONCLUSIVE, rejected
+    quiescence = run.quiescence
+    how = f" (acquisition order {', '.join(order)})" if order else ""
+    if quiescence is None:
+        return NOT_REPRODUCED, f"the run ended {run.status} at {clock_text(run.ended)}{how} with nothing queued on {name}"
+    queued = [f"{waiter} is queued on {lock} behind {holder}" for lock, waiter, holder in quiescence.queued if lock == name]
+    blocked = {route_text(route) for route in run.blocked}
+    predicted = set(finding.properties.get("waiting") or ())
+    if queued and predicted <= blocked:
+        held = [f"{holder} holds {lock} since {clock_text(since)}" for lock, holder, since in quiescence.held if lock == name]
+        return CONFIRMED, f"quiescent at {clock_text(quiescence.time)}{how}: " + "; ".join(held + queued + blocked_lines(run))
+    return NOT_REPRODUCED, f"quiescent at {clock_text(quiescence.time)}{how} without the predicted wait: " + ("; ".join(blocked_lines(run)) or "nothing blocked")
 
 
 def _outcomes(pipeline: Pipeline, run_all: bool) -> dict:
