@@ -311,10 +311,7 @@ def _lone(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tuple[str
     found = _at_finding(finding, pipeline)
     if not found:
         return INCONCLUSIVE, "the finding points at no Barrier step of this pipeline"
-    scenario = _alone(scenario, pipeline, {o.ref for o in found})
-    rollback = [o for o in found if o.in_rollback]
-    if rollback:
-        scenario = replace(scenario, failures=_failing_before(rollback[0]))
+    scenario, rollback = _reaching(_alone(scenario, pipeline, {o.ref for o in found}), found)
     run = simulate(pipeline, scenario)
     if (rejected := _started(run)) is not None:
         return INCONCLUSIVE, rejected
@@ -330,6 +327,13 @@ def _lone(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tuple[str
         return CONFIRMED, f"{first.label}{how} arrived at {finding.key} at {clock_text(first.started)} and the barrier was released at once"
     state = instance.state if instance else "never created"
     return NOT_REPRODUCED, f"{finding.key} was {state} at {clock_text((instance and instance.resolved_at) or run.ended)}, not at the arrival of {first.label}"
+
+
+def _reaching(scenario: Scenario, found: list[Occurrence]) -> tuple[Scenario, bool]:
+    """The scenario in which the found steps run: when one stands in rollbackSteps, with the
+    failures that roll its owner back; and whether that was needed."""
+    rollback = [o for o in found if o.in_rollback]
+    return (replace(scenario, failures=_failing_before(rollback[0])), True) if rollback else (scenario, False)
 
 
 def _failing_before(occurrence: Occurrence) -> dict:
@@ -365,15 +369,15 @@ def _literal(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tuple[
     return status, evidence
 
 
-
 def _split(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tuple[str, str]:
     """An undeclared reference is a barrier of its own in the current engine: its steps meet
     only each other, and the steps of the barrier it meant meet without them."""
-    steps = {id(o.step) for o in _at_finding(finding, pipeline)}
-    if not steps:
+    found = _at_finding(finding, pipeline)
+    if not found:
         return INCONCLUSIVE, "the finding points at no Barrier step of this pipeline"
+    steps = {id(o.step) for o in found}
     ref, meant = finding.key, finding.properties.get("intended")
-    scenario = replace(scenario, stop_at_quiescence=True)
+    scenario, rollback = _reaching(replace(scenario, stop_at_quiescence=True), found)
     for attempt, alone in ((scenario, False), (_alone(scenario, pipeline, {ref}), True)):  # another hang may stop the run first
         run = simulate(pipeline, attempt)
         if (rejected := _started(run)) is not None:
@@ -383,8 +387,10 @@ def _split(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tuple[st
         if mine is not None:
             break
     else:
-        return INCONCLUSIVE, f"no Barrier step reached {ref} in the run"
-    evidence = f"{mine.label} arrived at '{ref}' at {clock_text(mine.started)} and {_left(mine, run.instances.get(ref), at[ref])}"
+        why = " (the failure injected before it did not roll its stage back)" if rollback else ""
+        return INCONCLUSIVE, f"no Barrier step reached {ref} in the run{why}"
+    how = " (rolling back after an injected failure)" if mine.rollback else ""
+    evidence = f"{mine.label}{how} arrived at '{ref}' at {clock_text(mine.started)} and {_left(mine, run.instances.get(ref), at[ref])}"
     if alone:
         evidence += " (the Barrier steps of other barriers skipped, so that it is reached)"
     elif meant is not None:
