@@ -17,7 +17,7 @@ from .errors import UsageError
 from .finding import Finding
 from .memory import collector_paused
 from .project import Project, Settings, build as resolve
-from .report import printable
+from .terminal import printable
 from .rule import Rule, select
 
 YAML_SUFFIXES = (".yaml", ".yml")

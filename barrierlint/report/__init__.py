@@ -1,4 +1,5 @@
-"""Reporters: one module per output format, each turning located findings into text."""
+"""Reporters: one module per output format, each turning located findings into text; what may
+reach a CI log is escaped by `terminal`'s rule."""
 
 from __future__ import annotations
 
@@ -13,14 +14,16 @@ FORMATS = ("text", "json", "sarif", "github")
 
 def render(name: str, result: "Result", *, colour: bool = False, category: str | None = None) -> str:
     """The output of one run in one format (reporters are imported only when used)."""
+    from ..terminal import guard_json
+
     if name == "json":
         from . import json
 
-        return json.render(result.findings, result.files)
+        return guard_json(json.render(result.findings, result.files))
     if name == "sarif":
         from . import sarif
 
-        return sarif.render(result.findings, result.suppressed, category=category)
+        return guard_json(sarif.render(result.findings, result.suppressed, category=category))
     if name == "github":
         from . import github
 
@@ -36,10 +39,3 @@ def parse_target(spec: str) -> tuple[str, str]:
     if name not in FORMATS or not path:
         raise UsageError(f"--output takes FORMAT:PATH with FORMAT one of {', '.join(FORMATS)}, not '{spec}'")
     return name, path
-
-def printable(text: str, keep: str = "") -> str:
-    """Text from a pipeline or a file name, safe for a terminal line: line breaks, escape
-    sequences and undecodable bytes are shown escaped (`\\n`, `\\x1b`, `\\udce9`)."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() or c in keep else repr(c)[1:-1] for c in text)

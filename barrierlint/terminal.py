@@ -1,0 +1,53 @@
+"""Text for a terminal or a CI log: the one escaping rule every writer of such text uses.
+
+Pipeline text and file names may come from an attacker, and what reads our output obeys some
+of it: a terminal acts on escape sequences, and GitHub's runner acts on workflow commands in
+the lines a step prints. It takes a line whose text, after leading blanks, starts with `::`
+as a command (`::error ...::`, `::add-mask::`, `::stop-commands::`), and its older form
+`##[command]` anywhere in a line (actions/runner, ActionCommand.TryParseV2 and TryParse);
+Azure Pipelines reads `##vso[` the same way. So:
+
+- every piece of such text is shown with its characters that are not printable escaped
+  (`printable`: `\\n`, `\\x1b`, `\\u202e`), so it never breaks a line nor moves the cursor;
+- every finished text goes through `guard`: a line that would start a command has its first
+  colon shown as `\\x3a`, and `##[` / `##vso[` anywhere become `#\\x23[` / `#\\x23vso[`;
+- JSON (`--format json`, `sarif`) says the same with its own escape (`#\\u0023[`), which
+  decodes to the same string; GitHub annotations escape their data as the runner unescapes it
+  (`report.github`); pictures escape per format (`pictures`).
+"""
+
+from __future__ import annotations
+
+import re
+
+# a line that, after blanks (and colour codes, which a log viewer hides), starts with `::`
+_COMMAND_LINE = re.compile(r"^((?:[^\S\n]|\x1b\[[0-9;]*m)*):(?=:)", re.MULTILINE)
+_OLD_COMMAND = re.compile(r"##(?=\[|vso\[)", re.IGNORECASE)
+
+
+def printable(text: str, keep: str = "") -> str:
+    """Text from a pipeline or a file name, safe inside a terminal line: line breaks, escape
+    sequences, format characters and undecodable bytes are shown escaped (`\\n`, `\\x1b`,
+    `\\u202e`, `\\udce9`); characters in `keep` (a tab in a code frame) stay."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c in keep else repr(c)[1:-1] for c in text)
+
+
+def guard(output: str) -> str:
+    """Finished terminal or log text (one line or many) that starts no CI command."""
+    output = output.replace("\r", "\\r")  # a line break for the runner, never written on purpose
+    if "::" in output:
+        output = _COMMAND_LINE.sub(r"\1\\x3a", output)
+    return _OLD_COMMAND.sub(r"#\\x23", output) if "##" in output else output
+
+
+def inline(text: str) -> str:
+    """A piece of text inside a line that is a command on purpose (a GitHub annotation)."""
+    return _OLD_COMMAND.sub(r"#\\x23", printable(text))
+
+
+def guard_json(output: str) -> str:
+    """JSON text that starts no CI command: `##[` only occurs inside strings, where `\\u0023`
+    is the same `#`; a line of JSON never starts with `::`."""
+    return _OLD_COMMAND.sub(r"#\\u0023", output) if "##" in output else output
