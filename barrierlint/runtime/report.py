@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 
-from ..terminal import guard, printable
+from ..terminal import guard, guard_json, printable
 from .simulator import Run, clock_text
 
 
 def trace_lines(run: Run) -> str:
-    return "".join(json.dumps(event, default=str) + "\n" for event in run.events)
+    """The trace as JSON lines (`--trace -` prints them: escaped by the terminal rule for JSON)."""
+    return guard_json("".join(json.dumps(event, default=str) + "\n" for event in run.events))
 
 
 def render(run: Run) -> str:

@@ -45,6 +45,7 @@ def test_the_run_table_and_its_notes_start_no_command(tmp_path):
           template: {templateRef: "x\\n::error::t"}
 """)
     result = run_cli("run", str(pipeline))
+    assert_inert(run_cli("run", str(pipeline), "--trace", "-").out)
     assert "pipeline rel\\n::error title=pipe::owned" in result.out
     assert "note: template 'x\\n::error::t'" in result.err
     assert_inert(result.out + result.err)
