@@ -34,20 +34,22 @@ def printable(text: str, keep: str = "") -> str:
     return "".join(c if c.isprintable() or c in keep else repr(c)[1:-1] for c in text)
 
 
-def guard(output: str) -> str:
-    """Finished terminal or log text (one line or many) that starts no CI command."""
+def guard(output: str, colon: str = "\\x3a", sharp: str = "\\x23") -> str:
+    """Finished terminal or log text (one line or many) that starts no CI command. `colon` and
+    `sharp` are how the output's format writes a `:` and a `#` that are text (JSON `\\u003a`,
+    XML `&#58;`): a line starting with `::` gets its first colon so, `##[` its second hash."""
     output = output.replace("\r", "\\r")  # a line break for the runner, never written on purpose
     if "::" in output:
-        output = _COMMAND_LINE.sub(r"\1\\x3a", output)
-    return _OLD_COMMAND.sub(r"#\\x23", output) if "##" in output else output
+        output = _COMMAND_LINE.sub(lambda m: m.group(1) + colon, output)
+    return _OLD_COMMAND.sub(lambda m: "#" + sharp, output) if "##" in output else output
 
 
 def inline(text: str) -> str:
     """A piece of text inside a line that is a command on purpose (a GitHub annotation)."""
-    return _OLD_COMMAND.sub(r"#\\x23", printable(text))
+    return _OLD_COMMAND.sub(lambda m: "#\\x23", printable(text))
 
 
 def guard_json(output: str) -> str:
-    """JSON text that starts no CI command: `##[` only occurs inside strings, where `\\u0023`
-    is the same `#`; a line of JSON never starts with `::`."""
-    return _OLD_COMMAND.sub(r"#\\u0023", output) if "##" in output else output
+    """JSON text that starts no CI command: `#` and `:` only occur as text inside strings,
+    where `\\u0023` and `\\u003a` are the same characters."""
+    return guard(output, "\\u003a", "\\u0023")
