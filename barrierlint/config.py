@@ -101,9 +101,22 @@ def load(paths: Iterable[str], explicit: str | None = None) -> Config:
 def _yaml_table(path: str) -> Any:
     import yaml
 
+    class Strict(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+        """A loader that refuses a key written twice in one mapping (YAML keeps the last one,
+        so `ignore` written twice would silently drop the first list)."""
+
+        def construct_mapping(self, node, deep=False):
+            seen = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if isinstance(key, (str, int, float, bool)) and key in seen:
+                    raise ConfigError(f"{path}:{key_node.start_mark.line + 1}: '{key}' is written twice; write each option once")
+                seen.add(key if isinstance(key, (str, int, float, bool)) else id(key_node))
+            return super().construct_mapping(node, deep)
+
     try:
         with open(path, encoding="utf-8") as handle:
-            return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+            return yaml.load(handle, Loader=Strict)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise ConfigError(f"{path}: cannot read configuration: {' '.join(str(error).split())}") from None
 
