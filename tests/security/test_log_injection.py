@@ -13,14 +13,9 @@ import pytest
 
 from barrierlint.terminal import guard, guard_json, printable
 
-from hostile import run_cli
+from hostile import commands, run_cli
 
 EVIL = Path(__file__).with_name("log_injection.yaml")  # identifiers holding newlines, `::error`, `##[`, ESC
-
-
-def commands(output: str) -> list[str]:
-    """The lines of `output` that the runner would take as a command, as it splits lines."""
-    return [line for line in re.split(r"\r\n|\r|\n", output) if line.lstrip().startswith("::") or "##[" in line or "##vso[" in line.lower()]
 
 
 def assert_inert(output: str) -> None:

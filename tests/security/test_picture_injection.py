@@ -8,8 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from hostile import run_cli
-from test_log_injection import commands
+from hostile import commands, run_cli
 
 INJECTED = 'digraph pwn { a [URL=\\"javascript:alert(1)\\"] }'
 PIPELINE = f"""\
