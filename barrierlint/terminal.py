@@ -50,6 +50,18 @@ def inline(text: str) -> str:
 
 
 def guard_json(output: str) -> str:
-    """JSON text that starts no CI command: `#` and `:` only occur as text inside strings,
-    where `\\u0023` and `\\u003a` are the same characters."""
+    """JSON text that starts no CI command and moves no cursor: `#`, `:` and characters that are
+    not printable only occur as text inside strings, where `\\u0023`, `\\u003a` and `\\uXXXX` are
+    the same characters (SARIF is written with `ensure_ascii=False`: C1 controls and
+    bidirectional marks would reach a terminal raw)."""
+    if not output.replace("\n", "").isprintable():
+        output = "".join(c if c.isprintable() or c == "\n" else _json_escape(c) for c in output)
     return guard(output, "\\u003a", "\\u0023")
+
+
+def _json_escape(char: str) -> str:
+    code = ord(char)
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"

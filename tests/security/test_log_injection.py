@@ -70,12 +70,13 @@ def test_github_annotations_carry_no_escape_sequence_nor_line_break():
     assert "\\x1b[2J" in result.out and "secret#\\x23[warning]x" in result.out
 
 
-def test_json_says_it_with_its_own_escape():
-    result = run_cli("check", "-f", "json", str(EVIL))
+@pytest.mark.parametrize("output_format", ["json", "sarif"])
+def test_json_says_it_with_its_own_escape(output_format):
+    result = run_cli("check", "-f", output_format, str(EVIL))
     assert_inert(result.out)
     assert "#\\u0023[warning]" in result.out
-    messages = [f["message"] for f in json.loads(result.out)["findings"]]
-    assert any("secret##[warning]x" in message for message in messages)  # the same text, decoded
+    assert "\u202e" not in result.out and "\x85" not in result.out  # SARIF is not ASCII-only: no raw controls
+    assert "secret##[warning]x" in json.dumps(json.loads(result.out), ensure_ascii=False)  # the same text, decoded
 
 
 def test_errors_and_warnings_on_standard_error(tmp_path):
