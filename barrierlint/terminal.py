@@ -11,9 +11,11 @@ Azure Pipelines reads `##vso[` the same way. So:
   (`printable`: `\\n`, `\\x1b`, `\\u202e`), so it never breaks a line nor moves the cursor;
 - every finished text goes through `guard`: a line that would start a command has its first
   colon shown as `\\x3a`, and `##[` / `##vso[` anywhere become `#\\x23[` / `#\\x23vso[`;
-- JSON (`--format json`, `sarif`) says the same with its own escape (`#\\u0023[`), which
-  decodes to the same string; GitHub annotations escape their data as the runner unescapes it
-  (`report.github`); pictures escape per format (`pictures`).
+- other formats printed to a terminal say the same with their own escapes for `:` and `#`
+  (`guard`'s arguments): JSON and SARIF `\\u003a` / `\\u0023` (`guard_json`, which also writes
+  characters that are not printable as `\\uXXXX`), SVG and HTML `&#58;` / `&#35;`, Mermaid
+  `#58;` / `#35;`, DOT `&#35;`; each decodes to the same text. GitHub annotations show each
+  text as `inline` does, then escape it as the runner unescapes it (`report.github`).
 """
 
 from __future__ import annotations
