@@ -73,13 +73,16 @@ def _matches(pattern: str, path: str, root: str) -> bool:
 
 def discover(paths: Iterable[str]) -> str | None:
     """The configuration file nearest to the checked paths (from their common folder up to the
-    repository root), or None."""
+    repository root), or None. A file that is a link out of its folder and repository is not
+    the repository's configuration (`confine`)."""
+    from .confine import boundaries, stays
+
     folders = [os.path.abspath(p if os.path.isdir(p) else os.path.dirname(p) or ".") for p in paths if p != "-"]
     folder = os.path.commonpath(folders) if folders else os.getcwd()
     while True:
         for name in FILE_NAMES:
             candidate = os.path.join(folder, name)
-            if os.path.isfile(candidate) and (name != "pyproject.toml" or _pyproject_table(candidate) is not None):
+            if os.path.isfile(candidate) and stays(candidate, boundaries(folder)) and (name != "pyproject.toml" or _pyproject_table(candidate) is not None):
                 return candidate
         parent = os.path.dirname(folder)
         if os.path.exists(os.path.join(folder, ".git")) or parent == folder:

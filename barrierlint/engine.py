@@ -12,7 +12,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
-from . import model, source, suppress
+from . import confine, model, source, suppress
+from .confine import boundaries, inside
 from .errors import UsageError
 from .finding import Finding
 from .memory import collector_paused
@@ -70,12 +71,12 @@ def discover(
             yield path, True
             continue
         seen: set[tuple[int, int]] = set()
-        inside = within or boundaries(path)
-        if within and not _within(os.path.realpath(path), within):
+        limits = within or boundaries(path)
+        if within and not inside(os.path.realpath(path), within):
             continue
 
         def stays(entry: str) -> bool:
-            if not os.path.islink(entry) or _within(os.path.realpath(entry), inside):
+            if confine.stays(entry, limits):
                 return True
             if notes is not None:
                 notes.append(f"{printable(entry)}: a symbolic link leading out of {printable(path)} and its repository; not followed")
@@ -94,16 +95,6 @@ def discover(
                 full = os.path.join(folder, name)
                 if name.endswith(YAML_SUFFIXES) and not excluded(full) and stays(full) and (os.path.isfile(full) or not os.path.exists(full)):
                     yield full, False  # a broken symlink is yielded: reading it reports the error
-
-
-def boundaries(folder: str) -> tuple[str, ...]:
-    """Where links found in a scanned folder may lead: the folder and its repository, resolved."""
-    root = source.repository_root(os.path.abspath(folder))  # cached by its argument: absolute
-    return tuple(os.path.realpath(place) for place in (folder, root) if place)
-
-
-def _within(real: str, boundaries: tuple[str, ...]) -> bool:
-    return any(real == place or real.startswith(place.rstrip(os.sep) + os.sep) for place in boundaries)
 
 
 def read_inputs(paths: Iterable[str], exclude: Iterable[str], result: Result, max_size: int = Settings.max_file_size) -> list[Input]:

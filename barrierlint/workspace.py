@@ -30,7 +30,8 @@ from yaml.nodes import MappingNode, SequenceNode
 
 from . import source
 from .errors import UsageError
-from .engine import SKIPPED_DIRS, YAML_SUFFIXES, Input, boundaries, discover, _maybe_harness
+from .confine import boundaries
+from .engine import SKIPPED_DIRS, YAML_SUFFIXES, Input, discover, _maybe_harness
 from .firstgen import application
 from .project import Settings
 from .source import Kind, child, scalar

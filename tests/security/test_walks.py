@@ -102,3 +102,15 @@ def test_run_on_a_firstgen_pipeline_does_not_walk_out_of_its_application(repo, m
     assert SECRET not in result.out + result.err
     assert not [path for path in read if path.startswith(str(outside))]
     assert link != "Workflows" or "workflow 'Deploy Web'" in result.err  # not found: its folder is not read
+
+
+def test_a_configuration_that_links_out_of_the_repository_is_not_read(repo, monkeypatch):
+    """A committed `.barrierlint.yaml` pointing elsewhere would configure the run from outside
+    (and its errors would quote what it points at): it is not the repository's configuration."""
+    root, outside = repo
+    (outside / "config.yaml").write_text(f"ignore: [ALL]\nfail-on: {SECRET}\n")
+    (root / ".barrierlint.yaml").symlink_to(outside / "config.yaml")
+    monkeypatch.chdir(root)
+    result = run_cli("check", "--isolated", ".harness/release.yaml")
+    assert SECRET not in result.out + result.err
+    assert result.code == 0 and "BL502" in result.out  # the defaults: nothing ignored
