@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
 from . import confine, model, source, suppress
-from .confine import boundaries, inside
 from .errors import UsageError
 from .finding import Finding
 from .memory import collector_paused
@@ -71,16 +70,15 @@ def discover(
             yield path, True
             continue
         seen: set[tuple[int, int]] = set()
-        limits = within or boundaries(path)
-        if within and not inside(os.path.realpath(path), within):
+        limits = within or confine.boundaries(path)
+        if within and not confine.inside(os.path.realpath(path), within):
             continue
 
-        def stays(entry: str) -> bool:
-            if confine.stays(entry, limits):
-                return True
-            if notes is not None:
-                notes.append(f"{printable(entry)}: a symbolic link leading out of {printable(path)} and its repository; not followed")
-            return False
+        def stays(entry: str, root: str = path) -> bool:
+            followed = confine.stays(entry, limits)
+            if not followed and notes is not None:
+                notes.append(f"{printable(entry)}: a symbolic link leading out of {printable(root)} and its repository; not followed")
+            return followed
 
         for folder, dirs, files in os.walk(path, followlinks=True, onerror=unlisted):
             stat = os.stat(folder)
