@@ -8,7 +8,8 @@ are kept aside, not dropped: SARIF reports them with `suppressions`. Comments:
                                                        item holding it, or after that key or item
     # barrierlint: ignore-file[BL1] reason              the whole file
 
-in any case (`# BARRIERLINT: IGNORE[...]` too). A comment that suppresses nothing, or cannot be read, is reported as BL900 (unused-suppression).
+in any case (`# BARRIERLINT: IGNORE[...]` too). A comment that suppresses nothing, or cannot be
+read, is reported as BL900 (unused-suppression).
 """
 
 from __future__ import annotations
