@@ -68,3 +68,15 @@ def test_two_firstgen_workflows_with_one_name(tmp_path, monkeypatch):
     code, out, _ = _both_orders(tmp_path, names)
     assert f"{workflow}.yml:1:1: BL503 [warning] FirstGen workflow 'Deploy API' of application 'Shop' is also defined in {workflow}.yaml" in out
     assert code == 1
+
+
+def test_check_file_sees_the_other_definition(tmp_path, monkeypatch):
+    """`check FILE` (pre-commit) reads the other definitions of what the file defines, so the
+    duplicate is reported whichever copy changed."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()
+    alone = (Path(__file__).parents[2] / "fixtures" / "BL101" / "declared.yaml").read_text(encoding="utf-8")  # refers to no other file
+    _write(tmp_path, {".harness/one.yaml": alone, ".harness/two.yaml": alone})
+    for named in (".harness/one.yaml", ".harness/two.yaml"):
+        result = run_cli("check", "--no-cache", named)
+        assert ".harness/two.yaml:3:15: BL503" in result.out and result.code == 1, result.out
