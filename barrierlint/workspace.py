@@ -98,9 +98,8 @@ def _shown(path: str) -> str:
 
 def _closure(mine: set[str], summaries: dict, offers: dict, wants: dict) -> set[str]:
     """Dependents of the named files (upward, transitively; barriers excluded: a pipeline
-    declaring a barrier does not depend on who else references it) and the other definitions
-    of a pipeline or template they define (BL503), then everything any chosen file wants
-    (downward, transitively)."""
+    declaring a barrier does not depend on who else references it), then everything any chosen
+    file wants (downward, transitively)."""
     chosen: set[str] = set()
     upward = list(mine)
     while upward:
@@ -111,8 +110,6 @@ def _closure(mine: set[str], summaries: dict, offers: dict, wants: dict) -> set[
                     if dependent not in chosen and dependent not in mine:
                         chosen.add(dependent)
                         upward.append(dependent)
-            if offer[0] in ("pipeline", "template"):
-                chosen.update(other for other in offers.get(offer, ()) if other not in mine)
     downward = [*mine, *chosen]
     while downward:
         key = downward.pop()

@@ -70,13 +70,13 @@ def test_two_firstgen_workflows_with_one_name(tmp_path, monkeypatch):
     assert code == 1
 
 
-def test_check_file_sees_the_other_definition(tmp_path, monkeypatch):
-    """`check FILE` (pre-commit) reads the other definitions of what the file defines, so the
-    duplicate is reported whichever copy changed."""
+def test_check_file_sees_the_other_definition_of_a_template_in_use(tmp_path, monkeypatch):
+    """`check FILE` (pre-commit) reads every definition of a template a pipeline uses, so the
+    duplicate is reported whichever copy changed (and not on the pipeline, which is no copy)."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".git").mkdir()
-    alone = (Path(__file__).parents[2] / "fixtures" / "BL101" / "declared.yaml").read_text(encoding="utf-8")  # refers to no other file
-    _write(tmp_path, {".harness/one.yaml": alone, ".harness/two.yaml": alone})
-    for named in (".harness/one.yaml", ".harness/two.yaml"):
+    _write(tmp_path, {PIPELINE: FILES[PIPELINE], TEMPLATE: FILES[TEMPLATE], ".harness/templates/copy.yaml": FILES[TEMPLATE]})
+    for named in (TEMPLATE, ".harness/templates/copy.yaml"):
         result = run_cli("check", "--no-cache", named)
-        assert ".harness/two.yaml:3:15: BL503" in result.out and result.code == 1, result.out
+        assert ".harness/templates/deploy.yaml:2:15: BL503" in result.out and result.code == 1, (named, result.out)
+    assert "BL503" not in run_cli("check", "--no-cache", PIPELINE).out
