@@ -169,10 +169,10 @@ def run(
     except UsageError as error:
         _fail(str(error))
     if os.path.isfile(pipeline) and os.path.abspath(chosen.origin.doc.path) != os.path.abspath(pipeline):
-        typer.echo(f"barrierlint: running pipeline '{chosen.label}' ({chosen.origin.doc.path}), which runs {pipeline}", err=True)
+        console.echo(f"barrierlint: running pipeline '{chosen.label}' ({chosen.origin.doc.path}), which runs {pipeline}")
     mine = {id(chosen.origin.doc), *(id(stage.origin.doc) for stage in stages(chosen))}
     for missing in (m for m in project.missing if id(m.origin.doc) in mine):
-        typer.echo(f"barrierlint: note: {missing.kind} {missing.name}: {missing.detail}", err=True)
+        console.echo(f"barrierlint: note: {missing.kind} {missing.name}: {missing.detail}")
     human = sys.stderr if trace == "-" else sys.stdout
     runs = [simulate(chosen, steps)]
     if trace:

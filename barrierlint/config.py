@@ -74,13 +74,16 @@ def _matches(pattern: str, path: str, root: str) -> bool:
 
 def discover(paths: Iterable[str]) -> str | None:
     """The configuration file nearest to the checked paths (from their common folder up to the
-    repository root), or None."""
+    repository root), or None. A file that is a link out of its folder and repository is not
+    the repository's configuration (`confine`)."""
+    from .confine import boundaries, stays
+
     folders = [os.path.abspath(p if os.path.isdir(p) else os.path.dirname(p) or ".") for p in paths if p != "-"]
     folder = os.path.commonpath(folders) if folders else os.getcwd()
     while True:
         for name in FILE_NAMES:
             candidate = os.path.join(folder, name)
-            if os.path.isfile(candidate) and (name != "pyproject.toml" or _pyproject_table(candidate) is not None):
+            if os.path.isfile(candidate) and stays(candidate, boundaries(folder)) and (name != "pyproject.toml" or _pyproject_table(candidate) is not None):
                 return candidate
         parent = os.path.dirname(folder)
         if os.path.exists(os.path.join(folder, ".git")) or parent == folder:
@@ -102,9 +105,22 @@ def load(paths: Iterable[str], explicit: str | None = None) -> Config:
 def _yaml_table(path: str) -> Any:
     import yaml
 
+    class Strict(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+        """A loader that refuses a key written twice in one mapping (YAML keeps the last one,
+        so `ignore` written twice would silently drop the first list)."""
+
+        def construct_mapping(self, node, deep=False):
+            seen = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if isinstance(key, (str, int, float, bool)) and key in seen:
+                    raise ConfigError(f"{path}:{key_node.start_mark.line + 1}: '{key}' is written twice; write each option once")
+                seen.add(key if isinstance(key, (str, int, float, bool)) else id(key_node))
+            return super().construct_mapping(node, deep)
+
     try:
         with open_input(path, "r", encoding="utf-8") as handle:
-            return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+            return yaml.load(handle, Loader=Strict)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise ConfigError(f"{path}: cannot read configuration: {' '.join(str(error).split())}") from None
 

@@ -88,7 +88,11 @@ def guarded(command: Callable[[], object]) -> NoReturn:
 
 
 def echo(message: str) -> None:
-    sys.stderr.write(message + "\n")
+    """One line on standard error, escaped by the terminal rule (messages quote file names and
+    pipeline text)."""
+    from .terminal import guard, printable
+
+    sys.stderr.write(guard(printable(message)) + "\n")
     sys.stderr.flush()
 
 

@@ -12,12 +12,12 @@ import sys
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
-from . import model, source, suppress
+from . import confine, model, source, suppress
 from .errors import UsageError
 from .finding import Finding
 from .memory import collector_paused
 from .project import Project, Settings, build as resolve
-from .report import printable
+from .terminal import printable
 from .rule import Rule, select
 from .writing import open_input
 
@@ -44,11 +44,17 @@ class Result:
     project: Project | None = None  # what the rules saw (templates inlined, chained children joined)
 
 
-def discover(paths: Iterable[str], exclude: Iterable[str] = (), errors: list[str] | None = None) -> Iterator[tuple[str, bool]]:
+def discover(
+    paths: Iterable[str], exclude: Iterable[str] = (), errors: list[str] | None = None, notes: list[str] | None = None, within: tuple[str, ...] = ()
+) -> Iterator[tuple[str, bool]]:
     """Files to check: named files as they are, folders scanned for YAML (hidden ones skipped,
     `.harness` kept); `exclude` holds folder or file names and glob patterns. Folders that
     cannot be listed go to `errors`; symlink loops are walked once; only regular files are
-    taken from folders (a FIFO named x.yaml would block the scan)."""
+    taken from folders (a FIFO named x.yaml would block the scan). Links found in a folder are
+    followed only where they stay inside it or its repository (a committed `root -> /` must not
+    turn a scan into a walk of the file system); the others are skipped, with a line in `notes`.
+    `within` (resolved folders) replaces those limits for folders found by project discovery,
+    which must then lie inside them too."""
     from fnmatch import fnmatch
 
     patterns = list(exclude)
@@ -66,6 +72,16 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = (), errors: list[str
             yield path, True
             continue
         seen: set[tuple[int, int]] = set()
+        limits = within or confine.boundaries(path)
+        if within and not confine.inside(os.path.realpath(path), within):
+            continue
+
+        def stays(entry: str, root: str = path) -> bool:
+            followed = confine.stays(entry, limits)
+            if not followed and notes is not None:
+                notes.append(f"{printable(entry)}: a symbolic link leading out of {printable(root)} and its repository; not followed")
+            return followed
+
         for folder, dirs, files in os.walk(path, followlinks=True, onerror=unlisted):
             stat = os.stat(folder)
             if (stat.st_dev, stat.st_ino) in seen:  # a symlink loop
@@ -73,17 +89,17 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = (), errors: list[str
                 continue
             seen.add((stat.st_dev, stat.st_ino))
             dirs[:] = sorted(
-                d for d in dirs if d not in SKIPPED_DIRS and (not d.startswith(".") or d == ".harness") and not excluded(os.path.join(folder, d))
+                d for d in dirs if d not in SKIPPED_DIRS and (not d.startswith(".") or d == ".harness") and not excluded(os.path.join(folder, d)) and stays(os.path.join(folder, d))
             )
             for name in sorted(files):
                 full = os.path.join(folder, name)
-                if name.endswith(YAML_SUFFIXES) and not excluded(full) and (os.path.isfile(full) or not os.path.exists(full)):
+                if name.endswith(YAML_SUFFIXES) and not excluded(full) and stays(full) and (os.path.isfile(full) or not os.path.exists(full)):
                     yield full, False  # a broken symlink is yielded: reading it reports the error
 
 
 def read_inputs(paths: Iterable[str], exclude: Iterable[str], result: Result, max_size: int = Settings.max_file_size) -> list[Input]:
     inputs = []
-    for path, explicit in discover(paths, exclude, result.errors):
+    for path, explicit in discover(paths, exclude, result.errors, result.warnings):
         name = "<stdin>" if path == "-" else os.path.normpath(path)
         try:
             data = _read(path, max_size)

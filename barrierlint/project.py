@@ -6,6 +6,7 @@ pipelines, FirstGen workflows). Cross-file resolution belongs here.
 
 from __future__ import annotations
 
+import os
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
@@ -16,7 +17,7 @@ from yaml.nodes import MappingNode, Node, SequenceNode
 from . import firstgen, model, v1
 from .errors import UsageError
 from .inputs import Composition, applies, input_set
-from .model import BarrierRef, Pipeline, Stage, StepGroup, Step, children, is_expression, occurrences, stages
+from .model import BarrierRef, Origin, Pipeline, Stage, StepGroup, Step, children, is_expression, occurrences, stages
 from .source import Document, Kind, Problem, Route, TooLarge, child, scalar
 from .templates import Missing, Resolver, standalone
 
@@ -122,36 +123,71 @@ def _uses_template(pipeline: Pipeline) -> bool:
 _NATURAL = re.compile(r"(\d+)")
 
 
+@dataclass(frozen=True)
+class Duplicate:
+    """A second definition of what Harness holds once: a pipeline (org, project, identifier), a
+    template version (identifier, versionLabel), a FirstGen workflow (application, name)."""
+
+    kind: str  # pipeline | template | FirstGen workflow
+    name: str  # as messages show it, quoted
+    first: Origin  # the definition the analysis uses: the first by path
+    again: Origin
+
+
+def _by_path(doc: Document) -> str:
+    """The order in which definitions are met: by path, whatever the order of the arguments."""
+    return os.path.normcase(os.path.abspath(doc.path))
+
+
 class Index:
     """What the checked files define, by the names Harness resolves references by: NextGen
     pipelines by org/project/identifier, templates by identifier and versionLabel, FirstGen
-    workflows by application folder and name."""
+    workflows by application folder and name. Of two definitions of one name, the first by
+    path is used and the other is recorded in `duplicates`."""
 
     def __init__(self, documents: list[Document]) -> None:
         self._pipelines: dict[str, list[tuple[str | None, str | None, Document, int]]] = defaultdict(list)
         self._templates: dict[str, list[tuple[str, Node, tuple[Document, Route]]]] = defaultdict(list)
         self._workflows: dict[tuple[str, str], tuple[Document, int]] = {}
         self._infrastructures: dict[tuple[str, str], Infrastructure] = {}
-        for doc in documents:
+        self.duplicates: list[Duplicate] = []
+        for doc in sorted(documents, key=_by_path):
             for index, (root, kind) in enumerate(zip(doc.roots, doc.kinds)):
                 if kind in (Kind.PIPELINE, Kind.PIPELINE_V1):
                     body = child(root, "pipeline")
-                    identifier = scalar(child(body, "identifier")) or scalar(child(body, "id"))
+                    key = "identifier" if scalar(child(body, "identifier")) else "id"
+                    identifier = scalar(child(body, key))
                     if identifier:
                         org, project = scalar(child(body, "orgIdentifier")), scalar(child(body, "projectIdentifier"))
+                        first = self.pipeline(org, project, identifier)
+                        if first is not None:
+                            self._again("pipeline", f"'{identifier}'", Origin(first[0], (first[1], "pipeline", key)), Origin(doc, (index, "pipeline", key)))
                         self._pipelines[identifier].append((org, project, doc, index))
                 elif kind is Kind.TEMPLATE:
                     template = child(root, "template")
                     identifier = scalar(child(template, "identifier"))
                     if identifier:
                         version = scalar(child(template, "versionLabel")) or ""
+                        for label, _, (first, at) in self._templates[identifier]:
+                            if label == version:
+                                name = f"'{identifier}'" + (f" version '{version}'" if version else "")
+                                self._again("template", name, Origin(first, at[:2] + ("identifier",)), Origin(doc, (index, "template", "identifier")))
+                                break
                         self._templates[identifier].append((version, child(template, "spec"), (doc, (index, "template", "spec"))))
                 elif kind is Kind.FIRSTGEN_WORKFLOW:
-                    self._workflows[(firstgen.application(doc.path)[0], firstgen.entity_name(doc.path))] = (doc, index)
+                    folder, name = firstgen.application(doc.path)[0], firstgen.entity_name(doc.path)
+                    first = self._workflows.setdefault((folder, name), (doc, index))
+                    if first != (doc, index):
+                        self._again("FirstGen workflow", f"'{name}' of application '{os.path.basename(folder)}'", Origin(first[0], (first[1],)), Origin(doc, (index,)))
                 elif kind is Kind.INFRASTRUCTURE:
                     found = _infrastructure(doc, index)
                     if found is not None:
                         self._infrastructures[found.environment, found.identifier] = found
+
+    def _again(self, kind: str, name: str, first: Origin, again: Origin) -> None:
+        """A second definition, unless it is the same file given twice."""
+        if _by_path(first.doc) != _by_path(again.doc):
+            self.duplicates.append(Duplicate(kind, name, first, again))
 
     def pipeline(self, org: str | None, project: str | None, identifier: str | None) -> tuple[Document, int] | None:
         """The pipeline a chained stage names; org and project must match where both are written."""
@@ -229,9 +265,13 @@ def links(project: Project) -> tuple[dict[str, set], dict[str, set]]:
     for identifier, places in index._pipelines.items():
         for _, _, doc, _ in places:
             offers[doc.path].add(("pipeline", identifier))
+            wants[doc.path].add(("pipeline", identifier))  # files defining one name are checked together (BL503)
     for identifier, versions in index._templates.items():
         for _, _, (doc, _) in versions:
             offers[doc.path].add(("template", identifier))
+            wants[doc.path].add(("template", identifier))
+    for duplicate in index.duplicates:
+        wants[duplicate.again.doc.path].add(("file", duplicate.first.doc.path))
     for (folder, _), (doc, _) in index._workflows.items():
         offers[doc.path].add(("application", folder))
     for pipeline in project.pipelines:
@@ -263,6 +303,7 @@ def _template_refs(doc: Document):
 def build(documents: list[Document], settings: Settings, input_sets: list[Document] = ()) -> Project:
     """Every pipeline of the checked files, with templates inlined, runtime inputs applied,
     FirstGen workflows read into their pipelines and chained children read into their stages."""
+    documents = sorted(documents, key=_by_path)  # results must not depend on the order of the paths
     project = Project(documents, [], settings, index=Index(documents))
     builder = _Builder(project, [values for doc in input_sets for values in _values(doc)])
     for doc in documents:

@@ -13,6 +13,7 @@ import importlib
 import inspect
 import os
 import pkgutil
+import re
 import sys
 from functools import lru_cache
 from typing import TYPE_CHECKING, ClassVar, Iterable, Iterator
@@ -145,13 +146,15 @@ def _registered_elsewhere() -> bool:
 
 
 def lookup(selector: str) -> list[type[Rule]]:
-    """Rules matching a code, a code prefix (`BL3`), a name, or `ALL`."""
+    """Rules matching a code, a code prefix (`BL3`: `BL` and at least one digit), a name, or
+    `ALL`; nothing else, so that an empty or one-letter selector (`""`, `B`) is unknown rather
+    than a prefix of every code."""
     text = selector.strip()
     rules = all_rules()
     if text.upper() == "ALL":
         return list(rules)
     by_name = [r for r in rules if r.name == text]
-    if by_name:
+    if by_name or not _CODE_PREFIX.fullmatch(text.upper()):
         return by_name
     return [r for r in rules if r.code.startswith(text.upper())]
 
@@ -167,6 +170,9 @@ def unknown_selector(selector: str) -> str:
     )
     hint = f"did you mean '{guess[0]}'?" if guess else "see `barrierlint rules`"
     return f"unknown rule selector '{selector}' ({hint})"
+
+
+_CODE_PREFIX = re.compile(r"BL[0-9]{1,3}")
 
 
 def select(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list[type[Rule]]:

@@ -8,7 +8,8 @@ are kept aside, not dropped: SARIF reports them with `suppressions`. Comments:
                                                        item holding it, or after that key or item
     # barrierlint: ignore-file[BL1] reason              the whole file
 
-A comment that suppresses nothing, or cannot be read, is reported as BL900 (unused-suppression).
+in any case (`# BARRIERLINT: IGNORE[...]` too). A comment that suppresses nothing, or cannot be
+read, is reported as BL900 (unused-suppression).
 """
 
 from __future__ import annotations
@@ -26,8 +27,10 @@ from .rule import Rule, lookup
 from .source import Comment, Document, Span, comments, repository_path
 from .writing import open_input, write_text
 
-_DIRECTIVE = re.compile(r"#\s*barrierlint\s*:\s*(.*)$")
-_IGNORE = re.compile(r"(ignore-file|ignore)\[([^\]]*)\]\s*(.*)$")
+# any case, as ruff reads `# NOQA`: a comment written `# BARRIERLINT: IGNORE[...]` is not lost
+_DIRECTIVE = re.compile(r"#\s*barrierlint\s*:\s*(.*)$", re.IGNORECASE)
+_IGNORE = re.compile(r"(ignore-file|ignore)\[([^\]]*)\]\s*(.*)$", re.IGNORECASE)
+_MENTION = re.compile("barrierlint", re.IGNORECASE)
 BASELINE_VERSION = 1
 
 
@@ -107,7 +110,7 @@ def _apply_comments(findings: list[Finding], documents: Iterable[Document], rule
     directives: dict[int, list[Directive]] = {}
     problems: list[Finding] = []
     for doc in documents:
-        if "barrierlint" not in doc.text:  # the common case: no comment to read
+        if not _MENTION.search(doc.text):  # the common case: no comment to read
             continue
         for comment in comments(doc.text):
             match = _DIRECTIVE.match(comment.text)
@@ -191,7 +194,7 @@ def _parse(doc: Document, comment: Comment, body: str) -> tuple[Directive | None
     if not selectors and not unknown:
         return None, f"suppression `{comment.text}` names no rule: write ignore[CODE, ...] with codes or names"
     problem = f"unknown rule {', '.join(repr(u) for u in unknown)} in suppression (see `barrierlint rules`)" if unknown else None
-    directive = Directive(doc, comment, kind == "ignore-file", selectors, reason.strip()) if selectors else None
+    directive = Directive(doc, comment, kind.lower() == "ignore-file", selectors, reason.strip()) if selectors else None
     return directive, problem
 
 

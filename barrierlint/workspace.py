@@ -30,6 +30,7 @@ from yaml.nodes import MappingNode, SequenceNode
 
 from . import source
 from .errors import UsageError
+from .confine import boundaries
 from .engine import SKIPPED_DIRS, YAML_SUFFIXES, Input, discover, _maybe_harness
 from .firstgen import application
 from .project import Settings
@@ -62,7 +63,7 @@ def context(named: list[Input], *, settings: Settings, exclude: Iterable[str] = 
     universe: dict[str, str] = {}  # key -> path as shown
     libraries: set[str] = set()
     for folder in settings.template_paths:
-        for path in _walk(folder, patterns):
+        for path in _walk(folder, patterns, boundaries(folder)):
             libraries.add(_key(path))
             universe.setdefault(_key(path), path)
     for item in named:
@@ -149,11 +150,12 @@ def _project_files(project: tuple[str, str], patterns: list[str]) -> list[str]:
     folders = [folder]
     if what == "application":
         folders = [os.path.join(folder, name) for name in ("Workflows", "Pipelines") if os.path.isdir(os.path.join(folder, name))] or folders
-    return [path for sub in folders for path in _walk(sub, patterns)]
+    inside = boundaries(folder)  # a Workflows folder that is a link out of the project is not walked
+    return [path for sub in folders for path in _walk(sub, patterns, inside)]
 
 
-def _walk(folder: str, patterns: list[str]) -> list[str]:
-    return [path for path, _ in discover([folder], patterns) if os.path.isfile(path)]
+def _walk(folder: str, patterns: list[str], inside: tuple[str, ...]) -> list[str]:
+    return [path for path, _ in discover([folder], patterns, within=inside) if os.path.isfile(path)]
 
 
 def _git_files(root: str) -> list[str] | None:

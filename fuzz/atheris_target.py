@@ -5,7 +5,8 @@ atheris. atheris is not a dependency of barrierlint: install it beside it, then 
     mkdir -p fuzz/corpus && .venv/bin/python fuzz/atheris_target.py -atheris_runs=100000 fuzz/corpus ../shared/corpus/real
 
 (the first folder collects the inputs atheris finds interesting; every further folder seeds it).
-A crash is any exception: the command would end with exit 3 ("internal error"). The default
+A crash is any exception: the command would end with exit 3 ("internal error"), or an output
+that a CI runner would read as a command. The default
 libFuzzer limits `-timeout=10` and `-rss_limit_mb=2048` turn a hang or a memory blow-up into a
 crash too.
 """
@@ -23,15 +24,21 @@ def rules():
 
 
 def test_one_input(data: bytes) -> None:
-    """One input, every stage of a check, in memory (atheris calls this for each case)."""
-    from barrierlint import engine
-    from barrierlint.project import Settings
-    from barrierlint.report import json as json_report
-    from barrierlint.report import text as text_report
+    """One input, every stage of a check, in memory (atheris calls this for each case). The
+    first line of the input is also its file name. Oracle: beside no exception, no line of the
+    text or JSON output is a CI workflow command, and every GitHub annotation is one of ours."""
+    import re
 
-    result = engine.analyse([engine.Input("fuzz.yaml", data, True)], rules(), Settings(), engine.Result())
-    text_report.render(result.findings, result.files)
-    json_report.render(result.findings, result.files)
+    from barrierlint import engine, report
+    from barrierlint.project import Settings
+
+    name = data.split(b"\n", 1)[0][:200].decode("utf-8", "replace") + ".yaml"
+    result = engine.analyse([engine.Input(name, data, True)], rules(), Settings(), engine.Result())
+    for output in (report.render("text", result), report.render("json", result)):
+        for line in re.split(r"\r\n|\r|\n", output):
+            assert not line.lstrip().startswith("::") and "##[" not in line and "\x1b" not in line, line
+    for line in report.render("github", result).split("\n")[:-1]:
+        assert re.match(r"::(error|warning|notice) file=[^:,\r]*,line=\d+,", line) and line.isprintable(), line
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ alias bombs, deep nesting)."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -15,8 +16,7 @@ from typer.testing import CliRunner
 from barrierlint import engine
 from barrierlint.cli import app
 from barrierlint.project import Settings
-from barrierlint.report import json as json_report
-from barrierlint.report import text as text_report
+from barrierlint import report
 from barrierlint.rule import select
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real"  # shared/ beside the clone
@@ -65,14 +65,33 @@ def run_process(*args: str, cwd: str | None = None, timeout: float = 120, memory
 
 
 def analyse(data: bytes, path: str = "input.yaml", explicit: bool = True) -> tuple[list, list[str]]:
-    """Every stage of a check on bytes in memory, every rule, both reporters: (findings, errors)."""
+    """Every stage of a check on bytes in memory, every rule, the reporters: (findings, errors).
+    Oracles: values from the YAML and the file name never break a line or reach the terminal
+    raw, and no output starts a CI command it should not (`assert_log_safe`)."""
     result = engine.analyse([engine.Input(path, data, explicit)], select(), Settings(), engine.Result())
-    findings = result.findings
-    text = text_report.render(findings, result.files)
-    json_report.render(findings, result.files)
-    for line in text.split("\n"):  # values from the YAML never break a line or reach the terminal raw
+    text = report.render("text", result)
+    for line in text.split("\n"):
         assert line.replace("\t", " ").isprintable(), line
-    return findings, result.errors
+    assert_log_safe(text, report.render("github", result), report.render("json", result))
+    return result.findings, result.errors
+
+
+def commands(output: str) -> list[str]:
+    """The lines of `output` GitHub's runner would take as workflow commands, split as it splits
+    them: starting with `::` after blanks, or holding `##[` (or Azure's `##vso[`) anywhere."""
+    return [line for line in re.split(r"\r\n|\r|\n", output) if line.lstrip().startswith("::") or "##[" in line or "##vso[" in line.lower()]
+
+
+_OWN_ANNOTATION = re.compile(r"::(error|warning|notice) file=[^:,]*,line=\d+(,col=\d+)?,endLine=\d+(,endColumn=\d+)?,title=BL\d{3} [a-z-]+::[^\x00-\x1f\x7f]*")
+
+
+def assert_log_safe(text: str, github: str, json_text: str = "") -> None:
+    """The CI-log oracle: text and JSON start no command; GitHub annotations are exactly one
+    command of our own per line, with no control character."""
+    assert commands(text) == [], commands(text)
+    assert commands(json_text) == [], commands(json_text)
+    lines = github.split("\n")
+    assert lines[-1] == "" and all(_OWN_ANNOTATION.fullmatch(line) for line in lines[:-1]), github
 
 
 # A pipeline that uses every field the model reads, with one barrier mistake (an undeclared

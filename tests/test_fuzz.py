@@ -298,6 +298,76 @@ def test_broken_text(index, edits):
     check_case(data)
 
 
+# -- file names, links and CI logs ----------------------------------------------------------
+
+NAME_PARTS = ["::error title=x::", "::add-mask::", "##[warning]", "##vso[task.setvariable]", "\n", "\r", "\x1b[31m",
+              "\x1b]8;;http://x\x07", "\u202e", "\u2028", "\x85", "%0A", ",", ":", " ", "\t", "é", "a/", "../"]  # undecodable names: issue 21 item 6
+
+
+@fuzz
+@given(parts=st.lists(st.sampled_from(NAME_PARTS), min_size=1, max_size=6), index=st.integers(0, 10_000))
+def test_hostile_file_names(parts, index):
+    """A file name made of what terminals and CI runners act on reaches no output raw
+    (`hostile.analyse`'s oracles: printable lines, no workflow command)."""
+    text = (corpus_texts() + (EVERY_FIELD,))[index % (len(corpus_texts()) + 1)]
+    analyse(text.encode("utf-8", "surrogatepass"), path="".join(parts) + ".yaml")
+
+
+SECRET = "TOPSECRET-7f3a"
+LINK_KINDS = ["dir", "file", "link-inside", "link-out-folder", "link-out-file", "link-up", "link-root", "broken"]
+
+
+@fuzz
+@given(tree=st.lists(st.tuples(st.sampled_from(LINK_KINDS), st.integers(0, 2**16)), max_size=14), named=st.booleans())
+def test_walks_never_read_outside_the_root(tree, named):
+    """A folder scan over a tree of folders, files and links (inside, out, up, to the root,
+    broken) reads no file outside the scanned repository and prints nothing from outside."""
+    import tempfile
+    from pathlib import Path
+    from unittest import mock
+
+    from barrierlint import engine, workspace
+    from barrierlint.report import text as text_report
+
+    with tempfile.TemporaryDirectory() as base:
+        root, outside = Path(base) / "repo", Path(base) / "outside"
+        (root / ".git").mkdir(parents=True)
+        (root / ".harness").mkdir()
+        outside.mkdir()
+        (outside / "secret.yaml").write_text(f"pipeline:\n  identifier: leak\n  stages: [\n  token: {SECRET}\n")
+        (root / ".harness" / "p.yaml").write_text(EVERY_FIELD)
+        folders = [root, root / ".harness"]  # real folders inside: nothing is ever created through a link
+        places = list(folders)
+        for number, (kind, pick) in enumerate(tree):
+            parent = folders[pick % len(folders)]
+            entry = parent / (f"e{number}.yaml" if kind in ("file", "link-out-file", "broken") or pick % 3 == 0 else f"e{number}")
+            target = {
+                "link-inside": places[pick % len(places)], "link-out-folder": outside, "link-out-file": outside / "secret.yaml",
+                "link-up": Path(base), "link-root": Path("/"), "broken": outside / "missing.yaml",
+            }.get(kind)
+            if kind == "dir":
+                entry.mkdir()
+                folders.append(entry)
+            elif kind == "file":
+                entry.write_text(EVERY_FIELD.replace("every_field", f"p{number}"))
+            else:
+                entry.symlink_to(target)
+            places.append(entry)
+        read: list[str] = []
+
+        def spy(module):
+            original = module._read
+            return mock.patch.object(module, "_read", lambda path, size: read.append(os.path.realpath(path)) or original(path, size))
+
+        with spy(engine), spy(workspace):
+            paths = [str(root)] + ([str(root / ".harness" / "p.yaml")] if named else [])
+            result = engine.check(paths, cache=False)
+        real = os.path.realpath(root)
+        assert all(path == real or path.startswith(real + os.sep) for path in read), read
+        shown = text_report.render(result.findings, result.files) + "".join(result.errors + result.warnings)
+        assert SECRET not in shown and "outside" not in shown
+
+
 def test_the_command_survives_a_folder_of_mutated_pipelines(tmp_path):
     """The real process over many mutated files at once: exit 0, 1 or 2, never 3, no traceback."""
     rng = random.Random(7)

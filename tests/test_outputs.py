@@ -70,7 +70,7 @@ def test_github_escapes_data_and_properties():
                       related=(Related(Origin(doc, (0,)), "see"),))
     line = github.annotation(finding)
     assert line.startswith("::notice file=a%2Cb%3Ac.yaml,line=2,col=3,")
-    assert line.endswith("::100%25 sure%0Asecond line%0Anote: a,b:c.yaml:1:1: see")
+    assert line.endswith("::100%25 sure\\nsecond line%0Anote: a,b:c.yaml:1:1: see")  # a line break in a text is shown, as in the terminal
     assert "\n" not in line
 
 

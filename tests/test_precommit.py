@@ -49,7 +49,8 @@ def test_changed_files_hook_passes_and_whole_repository_hook_fails(tmp_path, hoo
     YAML file. The changed-files hook passes; the whole-repository hook finds the bad one."""
     project = tmp_path / "project"
     (project / ".harness").mkdir(parents=True)
-    (project / ".harness" / "good.yaml").write_bytes((FIXTURES / "BL101" / "declared.yaml").read_bytes())
+    good = (FIXTURES / "BL101" / "declared.yaml").read_text(encoding="utf-8")
+    (project / ".harness" / "good.yaml").write_text(good.replace("identifier: release", "identifier: release_good", 1))  # two pipelines: BL503
     (project / ".harness" / "bad.yaml").write_bytes((FIXTURES / "BL101" / "undeclared.yaml").read_bytes())
     (project / "chart").mkdir()
     (project / "chart" / "configmap.yaml").write_text(HELM)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..terminal import guard, printable
 from . import draw
 from .layout import Cell, Frame, Layout, frames
 
@@ -10,7 +11,7 @@ BAR_HEIGHT = 0.45  # inches of bar per participant lane
 
 def render(layout: Layout) -> str:
     lines = [
-        f"// barrierlint graph: {layout.title} ({layout.path})",
+        f"// barrierlint graph: {printable(layout.title)} ({printable(layout.path)})",  # a comment ends at a line break
         f"digraph {_quote(layout.title)} {{",
         f"  graph [rankdir=LR, newrank=true, forcelabels=true, fontname=Helvetica, fontsize=12, labelloc=t, label={_quote(layout.title)}];",
         f'  node [fontname=Helvetica, fontsize=10, shape=box, style="rounded,filled", fillcolor="{draw.COLOURS["work"][0]}", color="{draw.COLOURS["work"][1]}"];',
@@ -35,7 +36,7 @@ def render(layout: Layout) -> str:
             for first, second in zip(bar.cells, bar.cells[1:]):
                 lines.append(f'  {first.id} -> {second.id} [dir=none, style=dashed, constraint=false, color="{colour}", label={_quote(bar.ref)}];')
     lines.append("}")
-    return "\n".join(lines) + "\n"
+    return guard("\n".join(lines) + "\n", sharp="&#35;")  # Graphviz reads entities in labels
 
 
 def _frame(lines: list[str], layout: Layout, frame: Frame, indent: str) -> None:
@@ -79,7 +80,9 @@ def _barrier_colour(deadlock: bool, blocked: bool) -> str:
 
 
 def _escape(content: str) -> str:
-    return content.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    """Text inside a DOT string: line breaks as DOT's `\\n`, other control characters shown as
+    the terminal shows them."""
+    return printable(content, keep="\n").replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
 def _quote(content: str) -> str:

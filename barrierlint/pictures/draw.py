@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
+
+from ..terminal import guard, printable
 
 SVG_NS = "http://www.w3.org/2000/svg"
 FONT = "system-ui, -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif"
@@ -176,7 +179,19 @@ def legend(parent: ET.Element, x: float, y: float, entries: list[tuple[str, str,
 
 
 def svg_text(root: ET.Element) -> str:
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + xml_chars(ET.tostring(root, encoding="unicode")) + "\n"
+
+
+# Characters XML 1.0 does not allow (ElementTree copies them: the file is then not well-formed)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_chars(markup: str) -> str:
+    """Serialized SVG or HTML with the characters XML 1.0 forbids shown as the terminal shows
+    them (`\\x1b`), and guarded as terminal text with XML's own escapes (`&#58;`, `&#35;`), so
+    a picture printed to a CI log starts no command. What they replace only occurs in text and
+    attribute values (markup starts lines with `<`), where the replacement is text too."""
+    return guard(_NOT_XML.sub(lambda m: printable(m.group()), markup), "&#58;", "&#35;")
 
 
 def html_page(title: str, body: list[ET.Element | str]) -> str:
@@ -184,7 +199,7 @@ def html_page(title: str, body: list[ET.Element | str]) -> str:
     parts = []
     for piece in body:
         parts.append(piece if isinstance(piece, str) else ET.tostring(piece, encoding="unicode", method="html"))
-    return f"""<!DOCTYPE html>
+    return xml_chars(f"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -206,7 +221,7 @@ ul.witness {{ color: #b71c1c; }}
 {"".join(parts)}
 </body>
 </html>
-"""
+""")
 
 
 def escape(content: str) -> str:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from ..terminal import guard, printable
 from . import draw
 from .layout import Cell, Frame, Layout, frames
 
 
 def render(layout: Layout) -> str:
-    lines = [f"%% barrierlint graph: {layout.title} ({layout.path})", "flowchart LR"]
+    lines = [f"%% barrierlint graph: {printable(layout.title)} ({printable(layout.path)})", "flowchart LR"]  # a comment ends at a line break
     for frame in frames(layout):
         _frame(lines, layout, frame, "  ")
     for bar in layout.bars:
@@ -20,14 +21,14 @@ def render(layout: Layout) -> str:
     for bar in layout.bars:
         if not bar.aligned:  # participants that can never meet: a dotted link between them
             for first, second in zip(bar.cells, bar.cells[1:]):
-                lines.append(f"  {first.id} -. {_text(bar.ref)} .- {second.id}")
+                lines.append(f"  {first.id} -. {_link(bar.ref)} .- {second.id}")
                 if bar.deadlock:
                     red.append(str(links))
                 links += 1
     if red:
         lines.append(f"  linkStyle {','.join(red)} stroke:{draw.COLOURS['deadlock'][1]},stroke-width:2px")
     lines.extend(_classes(layout))
-    return "\n".join(lines) + "\n"
+    return guard("\n".join(lines) + "\n", "#58;", "#35;")
 
 
 def _frame(lines: list[str], layout: Layout, frame: Frame, indent: str) -> None:
@@ -87,5 +88,14 @@ def _class(cell: Cell, participants: list[Cell]) -> str:
 
 
 def _text(content: str) -> str:
-    """Mermaid label text: quotes and angle brackets as entity codes."""
+    """Mermaid label text (inside quotes): control characters shown as the terminal shows them
+    (a line break would end the statement), `#` (which starts Mermaid's entity codes), quotes
+    and angle brackets as entity codes."""
+    content = printable(content).replace("#", "#35;")
     return content.replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+
+
+def _link(content: str) -> str:
+    """Link text, which Mermaid reads unquoted up to `.-`: every character but letters, digits,
+    `_` and blanks as a numeric entity code."""
+    return "".join(c if c.isalnum() or c in "_ " else f"#{ord(c)};" for c in printable(content))

@@ -1,10 +1,12 @@
-"""Reporters: one module per output format, each turning located findings into text."""
+"""Reporters: one module per output format, each turning located findings into text; what may
+reach a CI log is escaped by `terminal`'s rule."""
 
 from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING
 from ..errors import UsageError
+from ..terminal import printable
 
 if TYPE_CHECKING:
     from ..engine import Result
@@ -32,14 +34,16 @@ def unicode_values(value):
 
 def render(name: str, result: "Result", *, colour: bool = False, category: str | None = None) -> str:
     """The output of one run in one format (reporters are imported only when used)."""
+    from ..terminal import guard, guard_json
+
     if name == "json":
         from . import json
 
-        return json.render(result.findings, result.files)
+        return guard_json(json.render(result.findings, result.files))
     if name == "sarif":
         from . import sarif
 
-        return sarif.render(result.findings, result.suppressed, category=category)
+        return guard_json(sarif.render(result.findings, result.suppressed, category=category))
     if name == "github":
         from . import github
 
@@ -47,11 +51,11 @@ def render(name: str, result: "Result", *, colour: bool = False, category: str |
     if name == "junit":
         from . import junit
 
-        return junit.render(result.findings, result.paths)
+        return guard(junit.render(result.findings, result.paths), colon="&#58;", sharp="&#35;")
     if name == "gitlab":
         from . import gitlab
 
-        return gitlab.render(result.findings)
+        return guard_json(gitlab.render(result.findings))
     from . import text
 
     return text.render(result.findings, result.files, colour=colour, errors=len(result.errors), hidden=result.suppressed)
@@ -80,10 +84,3 @@ def details(finding) -> list[str]:
         lines.append(f"runtime: {verification['status']}: {verification['evidence']}")
     return [finding.message, *lines]
 
-
-def printable(text: str, keep: str = "") -> str:
-    """Text from a pipeline or a file name, safe for a terminal line: line breaks, escape
-    sequences and undecodable bytes are shown escaped (`\\n`, `\\x1b`, `\\udce9`)."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() or c in keep else repr(c)[1:-1] for c in text)

@@ -14,7 +14,8 @@ from typing import Iterable
 from xml.etree import ElementTree as ET
 
 from ..finding import Finding, Severity
-from . import details, printable
+from ..terminal import printable
+from . import details
 
 CLEAN = "no barrier problems"
 

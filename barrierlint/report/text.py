@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..finding import Finding, Severity
-from . import printable
+from ..terminal import guard, printable
 
 _COLOURS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
 
@@ -77,11 +77,11 @@ def render(findings: Iterable[Finding], files: int, colour: bool = False, show_f
             out.append(f"  = help: {printable(finding.fix)}")
         verdict = finding.properties.get("verification")
         if verdict:
-            out.append(f"  = runtime: {verdict['status']}: {verdict['evidence']}")
+            out.append(f"  = runtime: {printable(verdict['status'])}: {printable(verdict['evidence'])}")
         if show_frames:
             out.append("")
     out.append(summary(findings, files, errors, hidden))
-    return "\n".join(out) + "\n"
+    return guard("\n".join(out) + "\n")
 
 
 HIDERS = {"baseline": "the baseline", "comment": "suppression comments", "per-file-ignores": "per-file-ignores"}

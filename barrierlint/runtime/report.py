@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import json
 
+from ..terminal import guard, guard_json, printable
 from .simulator import Run, clock_text
 
 
 def trace_lines(run: Run) -> str:
-    return "".join(json.dumps(event, default=str) + "\n" for event in run.events)
+    """The trace as JSON lines (`--trace -` prints them: escaped by the terminal rule for JSON)."""
+    return guard_json("".join(json.dumps(event, default=str) + "\n" for event in run.events))
 
 
 def render(run: Run) -> str:
+    """The run for a person, in a terminal or a CI log: pipeline text escaped (`terminal`)."""
     out = [f"pipeline {run.pipeline.label}: {run.status} at {clock_text(run.ended)}"]
     if run.rejected:
         out.append(f"  rejected at start: {run.rejected}")
-        return "\n".join(out) + "\n"
-    rows = [("  " * _depth(node) + node.label, node) for node in _tree_order(run.nodes)]
+        return _shown(out)
+    rows = [("  " * _depth(node) + printable(node.label), node) for node in _tree_order(run.nodes)]
     if rows:
         width = max(len(label) for label, _ in rows)
         out.append("")
@@ -34,7 +37,11 @@ def render(run: Run) -> str:
     for instance in released:
         for node, time in instance.late:
             out.append(f"  late: {node.label} arrived at {instance.ref} at {clock_text(time)}, after it was {instance.state} at {clock_text(instance.resolved_at)}")
-    return "\n".join(out) + "\n"
+    return _shown(out)
+
+
+def _shown(lines: list[str]) -> str:
+    return guard("".join(printable(line) + "\n" for line in lines))
 
 
 def blocked_lines(run: Run) -> list[str]:
