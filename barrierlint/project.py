@@ -132,6 +132,7 @@ class Duplicate:
     name: str  # as messages show it, quoted
     first: Origin  # the definition the analysis uses: the first by path
     again: Origin
+    key: tuple  # what a reference looks up (`Index.looked_up`)
 
 
 def _by_path(doc: Document) -> str:
@@ -151,6 +152,7 @@ class Index:
         self._workflows: dict[tuple[str, str], tuple[Document, int]] = {}
         self._infrastructures: dict[tuple[str, str], Infrastructure] = {}
         self.duplicates: list[Duplicate] = []
+        self.looked_up: set[tuple] = set()  # the names references resolved by: duplicates matter there
         for doc in sorted(documents, key=_by_path):
             for index, (root, kind) in enumerate(zip(doc.roots, doc.kinds)):
                 if kind in (Kind.PIPELINE, Kind.PIPELINE_V1):
@@ -159,9 +161,9 @@ class Index:
                     identifier = scalar(child(body, key))
                     if identifier:
                         org, project = scalar(child(body, "orgIdentifier")), scalar(child(body, "projectIdentifier"))
-                        first = self.pipeline(org, project, identifier)
+                        first = self._pipeline(org, project, identifier)
                         if first is not None:
-                            self._again("pipeline", f"'{identifier}'", Origin(first[0], (first[1], "pipeline", key)), Origin(doc, (index, "pipeline", key)))
+                            self._again("pipeline", f"'{identifier}'", Origin(first[0], (first[1], "pipeline", key)), Origin(doc, (index, "pipeline", key)), ("pipeline", identifier))
                         self._pipelines[identifier].append((org, project, doc, index))
                 elif kind is Kind.TEMPLATE:
                     template = child(root, "template")
@@ -171,26 +173,30 @@ class Index:
                         for label, _, (first, at) in self._templates[identifier]:
                             if label == version:
                                 name = f"'{identifier}'" + (f" version '{version}'" if version else "")
-                                self._again("template", name, Origin(first, at[:2] + ("identifier",)), Origin(doc, (index, "template", "identifier")))
+                                self._again("template", name, Origin(first, at[:2] + ("identifier",)), Origin(doc, (index, "template", "identifier")), ("template", identifier))
                                 break
                         self._templates[identifier].append((version, child(template, "spec"), (doc, (index, "template", "spec"))))
                 elif kind is Kind.FIRSTGEN_WORKFLOW:
                     folder, name = firstgen.application(doc.path)[0], firstgen.entity_name(doc.path)
                     first = self._workflows.setdefault((folder, name), (doc, index))
                     if first != (doc, index):
-                        self._again("FirstGen workflow", f"'{name}' of application '{os.path.basename(folder)}'", Origin(first[0], (first[1],)), Origin(doc, (index,)))
+                        self._again("FirstGen workflow", f"'{name}' of application '{os.path.basename(folder)}'", Origin(first[0], (first[1],)), Origin(doc, (index,)), ("workflow", folder, name))
                 elif kind is Kind.INFRASTRUCTURE:
                     found = _infrastructure(doc, index)
                     if found is not None:
                         self._infrastructures[found.environment, found.identifier] = found
 
-    def _again(self, kind: str, name: str, first: Origin, again: Origin) -> None:
+    def _again(self, kind: str, name: str, first: Origin, again: Origin, key: tuple) -> None:
         """A second definition, unless it is the same file given twice."""
         if _by_path(first.doc) != _by_path(again.doc):
-            self.duplicates.append(Duplicate(kind, name, first, again))
+            self.duplicates.append(Duplicate(kind, name, first, again, key))
 
     def pipeline(self, org: str | None, project: str | None, identifier: str | None) -> tuple[Document, int] | None:
         """The pipeline a chained stage names; org and project must match where both are written."""
+        self.looked_up.add(("pipeline", identifier))
+        return self._pipeline(org, project, identifier)
+
+    def _pipeline(self, org: str | None, project: str | None, identifier: str | None) -> tuple[Document, int] | None:
         for found_org, found_project, doc, index in self._pipelines.get(identifier or "", ()):
             if all(a is None or b is None or a == b for a, b in ((org, found_org), (project, found_project))):
                 return doc, index
@@ -200,6 +206,7 @@ class Index:
         """A template's spec for `templateRef` (`account.` / `org.` prefixes name the scope) and
         `versionLabel`; with no label, the only version, else the highest one, with a note."""
         identifier = ref.split(".", 1)[1] if ref.startswith(("account.", "org.")) else ref
+        self.looked_up.add(("template", identifier))
         versions = self._templates.get(identifier, [])
         if version is not None:
             chosen = [v for v in versions if v[0] == version]
@@ -215,6 +222,7 @@ class Index:
         return spec, at, note
 
     def workflow(self, folder: str, name: str) -> tuple[Document, int] | None:
+        self.looked_up.add(("workflow", folder, name))
         return self._workflows.get((folder, name))
 
     def infrastructure(self, environment: str | None, identifier: str | None) -> "Infrastructure | None":
@@ -274,12 +282,15 @@ def links(project: Project) -> tuple[dict[str, set], dict[str, set]]:
         wants[duplicate.again.doc.path].add(("file", duplicate.first.doc.path))
     for (folder, _), (doc, _) in index._workflows.items():
         offers[doc.path].add(("application", folder))
+    for key, found in index._infrastructures.items():
+        offers[found.doc.path].add(("infrastructure", *key))
     for pipeline in project.pipelines:
         path = pipeline.origin.doc.path
         declared = {d.identifier for d in pipeline.barriers}
         offers[path].update(("barrier", identifier) for identifier in declared)
         wants[path].update(("barrier", o.ref) for o in project.occurrences(pipeline) if o.ref not in declared)
         wants[path].update(("pipeline", s.child.pipeline) for s in stages(pipeline) if s.child is not None)
+        wants[path].update(("infrastructure", s.target.environment, s.target.infrastructure) for s in stages(pipeline) if s.target is not None)
     return offers, wants
 
 

@@ -5,7 +5,8 @@ from barrierlint.rule import Rule
 
 
 class DuplicateDefinition(Rule):
-    """Two files define the same pipeline, template version or FirstGen workflow.
+    """Two files define the same pipeline, template version or FirstGen workflow that a checked
+    pipeline refers to.
 
     ## What goes wrong
     Harness holds one pipeline per identifier in a project, one template per identifier and
@@ -14,6 +15,8 @@ class DuplicateDefinition(Rule):
     behind, a file renamed from `.yml` to `.yaml` without deleting the old one) leave it open
     which of them Harness has (for a pipeline or template: the one imported or synced last).
     References resolve by these names, so the steps a pipeline runs depend on that accident.
+    A name defined twice that nothing among the checked files refers to is not reported: one
+    repository may hold pipelines of several Harness projects, which may reuse identifiers.
 
     ## At run time
     Whichever copy Harness holds runs; the other one is dead text that reviewers still read.
@@ -42,6 +45,8 @@ class DuplicateDefinition(Rule):
 
     def check(self, project):
         for duplicate in project.index.duplicates:
+            if duplicate.key not in project.index.looked_up:
+                continue  # a copy nothing refers to changes no analysis (projects may reuse identifiers)
             first = duplicate.first.doc.path
             yield self.finding(
                 duplicate.again,

@@ -42,12 +42,37 @@ def test_two_templates_with_one_identifier_and_version(tmp_path, monkeypatch, br
     assert code == 1
 
 
+PARENT = """\
+pipeline:
+  identifier: parent
+  name: parent
+  stages:
+    - stage:
+        identifier: run_release
+        name: run release
+        type: Pipeline
+        spec:
+          org: default
+          project: shop
+          pipeline: release
+"""
+
+
 def test_two_pipelines_with_one_identifier(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    names = _write(tmp_path, {"one.yaml": FILES[PIPELINE], "two.yaml": FILES[PIPELINE], TEMPLATE: FILES[TEMPLATE]})
+    names = _write(tmp_path, {"one.yaml": FILES[PIPELINE], "two.yaml": FILES[PIPELINE], TEMPLATE: FILES[TEMPLATE], "parent.yaml": PARENT})
     code, out, _ = _both_orders(tmp_path, names)
     assert "two.yaml:2:15: BL503 [warning] pipeline 'release' is also defined in one.yaml" in out
     assert out.count("BL503") == 1 and code == 1
+
+
+def test_a_pipeline_identifier_nothing_refers_to_may_be_reused(tmp_path, monkeypatch):
+    """One repository may hold pipelines of several Harness projects, which may reuse an
+    identifier: a copy matters only where a reference could resolve to either."""
+    monkeypatch.chdir(tmp_path)
+    names = _write(tmp_path, {"one.yaml": FILES[PIPELINE], "two.yaml": FILES[PIPELINE], TEMPLATE: FILES[TEMPLATE]})
+    code, out, _ = _both_orders(tmp_path, names)
+    assert "BL503" not in out and code == 0
 
 
 def test_bl501_names_the_same_declaring_pipeline(tmp_path, monkeypatch):
