@@ -10,12 +10,14 @@ working directory. Unknown keys and unknown rules are errors, never silently ign
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from typing import Any, Iterable
 
 from .errors import UsageError
 from .finding import Severity
+from .model import parse_duration
 from .project import Settings
 from .rule import lookup
 
@@ -133,7 +135,7 @@ def parse(table: Any, path: str) -> Config:
     """Check and convert the configuration table read from `path`."""
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: the configuration must be a mapping of options")
-    known = ("select", "ignore", "exclude", "severity", "per-file-ignores", "late-arrival", "edition-cap", "fail-on", "template-paths", "external-templates")
+    known = ("select", "ignore", "exclude", "severity", "per-file-ignores", "late-arrival", "edition-cap", "fail-on", "template-paths", "external-templates", "fix-timeout")
     for key in table:
         if key not in known:
             import difflib
@@ -184,6 +186,10 @@ def parse(table: Any, path: str) -> Config:
     if isinstance(edition, bool) or not isinstance(edition, int) or edition < 1:
         raise ConfigError(f"{where}'edition-cap' must be a positive number or one of {', '.join(EDITIONS)}")
 
+    fix_timeout = table.get("fix-timeout", Settings.fix_timeout)
+    if not isinstance(fix_timeout, str) or not re.fullmatch(r"\d+[smhd]", fix_timeout) or (parse_duration(fix_timeout) or 0) < 10:
+        raise ConfigError(f"{where}'fix-timeout' must be a duration of at least 10s such as 15m or 1h, not {fix_timeout!r}")
+
     root = os.path.dirname(os.path.abspath(path))
     return Config(
         path=path,
@@ -198,6 +204,7 @@ def parse(table: Any, path: str) -> Config:
             late_arrival=choice("late-arrival", LATE_ARRIVAL) or Settings.late_arrival,
             template_paths=tuple(os.path.join(root, folder) for folder in strings("template-paths", table.get("template-paths", []))),
             external_templates=strings("external-templates", table.get("external-templates", list(Settings.external_templates))),
+            fix_timeout=fix_timeout,
         ),
         fail_on=choice("fail-on", FAIL_ON),
     )

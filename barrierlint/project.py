@@ -31,6 +31,7 @@ class Settings:
     unspawned_loops: str = "pending"  # engine profile: a position under a loop that never spawns never arrives, or "arrived"
     template_paths: tuple[str, ...] = ()  # folders holding templates (a checkout of a template library)
     external_templates: tuple[str, ...] = ("account.*", "org.*")  # templateRef globs of templates kept in Harness: no BL502
+    fix_timeout: str = "15m"  # the timeout the BL702 fix writes on a Barrier step
 
 
 @dataclass(frozen=True)

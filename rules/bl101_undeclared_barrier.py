@@ -23,6 +23,13 @@ class UndeclaredBarrier(Rule):
     Declare the barrier under `pipeline.flowControl.barriers`, or correct the reference to the
     identifier (not the display name) of a declared barrier.
 
+    ## Fix
+    `--fix` declares the barrier under `flowControl.barriers` when no declared identifier is close
+    to the reference: safe, because the current engine already runs a barrier of that name (the
+    legacy one now starts the run). When exactly one declared identifier is close (or the
+    reference is a barrier's display name), `--unsafe-fixes` renames the reference to it: unsafe,
+    because the step then waits with the other participants of that barrier.
+
     ## Example
     ```yaml
     flowControl:
@@ -80,7 +87,32 @@ class UndeclaredBarrier(Rule):
             )
 
 
+    def fix(self, finding, project):
+        from barrierlint.fixes import Fix
+        from barrierlint.fixes.barriers import declare, occurrence_at, point_at
+
+        pipeline, occurrence = occurrence_at(finding, project)
+        ref = occurrence.ref
+        declared = [d.identifier for d in pipeline.barriers if d.identifier]
+        by_name = [d.identifier for d in pipeline.barriers if d.name == ref and d.identifier]
+        close = by_name[:1] or _close(ref, declared)
+        if len(close) == 1:
+            return Fix(f"use the declared barrier '{close[0]}'", False, finding.origin.doc, (point_at(occurrence, close[0]),))
+        if close:
+            return None  # several declared identifiers are as close: the author must choose
+        return Fix(f"declare '{ref}' in pipeline.flowControl.barriers", True, finding.origin.doc, (declare(pipeline, ref),))
+
+
 SUGGESTION_WORK = 20_000  # name comparisons per pipeline (each up to 0.1 ms): thousands of typos among thousands of barriers stay fast
+
+
+def _close(ref: str, declared: list[str]) -> list[str]:
+    """The declared identifiers close to a reference (two when the choice is ambiguous)."""
+    if len(ref) > 128 or len(declared) > SUGGESTION_WORK:
+        return []
+    import difflib
+
+    return difflib.get_close_matches(ref, dict.fromkeys(declared), n=2, cutoff=0.6)
 
 
 def _closest(ref: str, declared: dict, budget: int) -> str | None:

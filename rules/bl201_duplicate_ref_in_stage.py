@@ -28,6 +28,11 @@ class DuplicateRefInStage(DeadlockRule):
     Every Barrier step in one stage or step group needs its own barrier: declare a second barrier
     in `flowControl.barriers` for the later step, or remove the duplicate.
 
+    ## Fix
+    `--unsafe-fixes` gives the later Barrier step its own barrier, `<barrier>_again`, and
+    declares it. Unsafe: the step then meets the other participants of the new barrier (the later
+    steps of other stages fixed the same way) instead of hanging, which changes the run.
+
     ## Example
     ```yaml
     steps:
@@ -116,6 +121,21 @@ class DuplicateRefInStage(DeadlockRule):
 
     def fix_hint(self, deadlock, primary):
         return f"give Barrier step '{primary.step.label}' a barrier of its own (declare it in flowControl.barriers), or remove it"
+
+
+    def fix(self, finding, project):
+        return moved_to_own_barrier(finding, project, "again", "give Barrier step '{step}' its own barrier '{name}'")
+
+
+def moved_to_own_barrier(finding, project, suffix: str, description: str):
+    """The fix of BL201, BL301 and BL303: the Barrier step the finding points at joins a new
+    barrier `<barrier>_<suffix>`, declared in its pipeline."""
+    from barrierlint.fixes import Fix
+    from barrierlint.fixes.barriers import occurrence_at, own_barrier
+
+    pipeline, occurrence = occurrence_at(finding, project)
+    name, edits = own_barrier(occurrence, pipeline, project, f"{occurrence.ref}_{suffix}")
+    return Fix(description.format(step=occurrence.step.label, name=name), False, finding.origin.doc, edits)
 
 
 def _common(one, other) -> str:

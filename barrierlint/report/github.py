@@ -9,6 +9,7 @@ from typing import Iterable
 
 from ..finding import Finding, Severity
 from ..source import repository_path
+from . import autofix_line
 
 COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -34,6 +35,8 @@ def annotation(finding: Finding) -> str:
         lines.append(f"note: {repository_path(related.origin.doc.path)}:{place.line}:{place.column}: {related.message}")
     if finding.fix:
         lines.append(f"fix: {finding.fix}")
+    if (autofix := autofix_line(finding)) is not None:
+        lines.append(autofix)
     verification = finding.properties.get("verification")
     if verification:
         lines.append(f"runtime: {verification['status']}: {verification['evidence']}")

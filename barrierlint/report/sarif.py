@@ -97,6 +97,11 @@ def _result(om, finding: Finding, rule_index: int) -> Any:
     lines = [finding.message, *(f"witness: {line}" for line in finding.witness)]
     if finding.fix:
         lines.append(f"fix: {finding.fix}")
+    autofix = finding.properties.get("autofix")
+    if autofix:
+        from . import autofix_line
+
+        lines.append(autofix_line(finding))
     verification = finding.properties.get("verification")
     if verification:
         lines.append(f"runtime: {verification['status']}: {verification['evidence']}")
@@ -132,10 +137,42 @@ def _result(om, finding: Finding, rule_index: int) -> Any:
         else None,
         partial_fingerprints={FINGERPRINT: finding.fingerprint},
         suppressions=[om.Suppression(kind=suppression["kind"], justification=suppression["justification"])] if suppression else None,
-        properties=_bag(om, yamlPath=finding.route_text, **({"verification": verification} if verification else {}))
-        if finding.route_text or verification
+        fixes=_fixes(om, autofix) if autofix else None,
+        properties=_bag(
+            om,
+            yamlPath=finding.route_text,
+            **({"verification": verification} if verification else {}),
+            **({"fixApplicability": autofix["applicability"]} if autofix else {}),
+        )
+        if finding.route_text or verification or autofix
         else None,
     )
+
+
+def _fixes(om, autofix: dict) -> list:
+    """One SARIF fix per alternative: the replacements in the finding's file, as line and column
+    regions (an insertion deletes an empty region)."""
+    path = repository_path(autofix["path"])
+    artifact = om.ArtifactLocation(uri=Path(path).as_uri()) if os.path.isabs(path) else om.ArtifactLocation(uri=quote(path), uri_base_id=BASE_ID)
+    return [
+        om.Fix(
+            description=om.Message(text=f"{autofix['description']} ({autofix['applicability']})"),
+            artifact_changes=[
+                om.ArtifactChange(
+                    artifact_location=artifact,
+                    replacements=[
+                        om.Replacement(
+                            deleted_region=om.Region(start_line=e["line"], start_column=e["column"], end_line=e["end_line"], end_column=e["end_column"]),
+                            inserted_content=om.ArtifactContent(text=e["text"]) if e["text"] else None,
+                        )
+                        for e in edits
+                    ],
+                )
+            ],
+        )
+        for edits in autofix["alternatives"]
+        if edits
+    ] or None
 
 
 def _bag(om, tags: list[str] | None = None, **entries: Any) -> Any:

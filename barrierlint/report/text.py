@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..finding import Finding, Severity
-from . import printable
+from . import autofix_line, printable
 
 _COLOURS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
 
@@ -75,6 +75,8 @@ def render(findings: Iterable[Finding], files: int, colour: bool = False, show_f
             out.append(f"  = note: {_location(printable(related.origin.doc.path), rspan.line, rspan.column)}: {printable(related.message)}")
         if finding.fix:
             out.append(f"  = help: {printable(finding.fix)}")
+        if (autofix := autofix_line(finding)) is not None:
+            out.append(f"  = {printable(autofix)}")
         verdict = finding.properties.get("verification")
         if verdict:
             out.append(f"  = runtime: {verdict['status']}: {verdict['evidence']}")

@@ -326,3 +326,30 @@ def _literal(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tuple[
     if status == CONFIRMED:
         evidence = f"the reference is taken literally: {evidence}"
     return status, evidence
+
+
+FIXED_RUN = HANGS | LATE_LOOPS | {"BL303", "BL403"}  # findings whose fix the runtime must see complete
+
+
+def fixed_run(finding: Finding, pipeline: Pipeline, barriers: set, profile: Profile) -> str | None:
+    """Run `pipeline`, the finding's pipeline with a fix applied, in the scenario that shows the
+    finding (every `when` as in the static verdict, a loop of unknown size one copy too large),
+    with only the Barrier steps of `barriers` (the finding's and the fix's new ones) taking part.
+    None when it completes; else what went wrong, in one line."""
+    run_all = finding.code not in HANGS or finding.properties.get("verdict") == "may"
+    scenario = _alone(Scenario(profile=profile, when=_outcomes(pipeline, run_all)), pipeline, barriers)
+    if finding.code in LATE_LOOPS and finding.properties.get("copies") is None:
+        scenario = replace(scenario, copies=(finding.properties.get("started") or 1) + 1)
+    startable, _ = _startable(pipeline)
+    run = simulate(startable, scenario)
+    if run.rejected:
+        return f"the run is rejected at start: {run.rejected}"
+    if run.quiescence is not None and run.blocked:
+        return f"the run still hangs at {clock_text(run.quiescence.time)}: " + "; ".join(blocked_lines(run))
+    late = [(node, instance) for instance in run.instances.values() for node, _ in instance.late]
+    if late:
+        node, instance = late[0]
+        return f"{node.label} still arrives at {instance.ref} after it was {instance.state}"
+    if run.status != "SUCCEEDED":
+        return f"the run ended {run.status} at {clock_text(run.ended)}"
+    return None
