@@ -127,15 +127,16 @@ class DuplicateRefInStage(DeadlockRule):
         return moved_to_own_barrier(finding, project, "again", "give Barrier step '{step}' its own barrier '{name}'")
 
 
-def moved_to_own_barrier(finding, project, suffix: str, description: str):
-    """The fix of BL201, BL301 and BL303: the Barrier step the finding points at joins a new
-    barrier `<barrier>_<suffix>`, declared in its pipeline."""
+def moved_to_own_barrier(finding, project, suffix: str, description: str, together=()):
+    """The fix of BL201 and BL301: the Barrier step the finding points at (and the steps
+    `together` with it) join a new barrier `<barrier>_<suffix>`, declared in its pipeline."""
     from barrierlint.fixes import Fix
-    from barrierlint.fixes.barriers import occurrence_at, own_barrier
+    from barrierlint.fixes.barriers import occurrence_at, own_barrier, point_at
 
     pipeline, occurrence = occurrence_at(finding, project)
     name, edits = own_barrier(occurrence, pipeline, project, f"{occurrence.ref}_{suffix}")
-    return Fix(description.format(step=occurrence.step.label, name=name), False, finding.origin.doc, edits)
+    edits += tuple(point_at(other, name) for other in together if other.step is not occurrence.step)
+    return Fix(description.format(step=occurrence.step.label, name=name, ref=occurrence.ref), False, finding.origin.doc, edits)
 
 
 def _common(one, other) -> str:

@@ -76,6 +76,12 @@ class SequentialReuse(DeadlockRule):
     def fix(self, finding, project):
         from barrierlint.fixes.barriers import occurrence_at
 
-        _, occurrence = occurrence_at(finding, project)
-        suffix = "rollback" if occurrence.in_rollback else "later"
-        return moved_to_own_barrier(finding, project, suffix, "give Barrier step '{step}' its own barrier '{name}'")
+        pipeline, occurrence = occurrence_at(finding, project)
+        if occurrence.in_rollback:
+            return moved_to_own_barrier(finding, project, "rollback", "give Barrier step '{step}' its own barrier '{name}'")
+        wave = occurrence.step.origin.route[:4]  # the item of pipeline.stages that runs the later participant
+        together = [
+            o for o in project.occurrences(pipeline)
+            if o.ref == occurrence.ref and not o.in_rollback and o.step.origin.doc is finding.origin.doc and o.step.origin.route[:4] == wave
+        ]
+        return moved_to_own_barrier(finding, project, "later", "give the Barrier steps of '{ref}' in the later stages their own barrier '{name}'", together)

@@ -80,7 +80,7 @@ class CyclicBarrierOrder(DeadlockRule):
         alternatives = {}
         for wait in deadlock.cycle:
             later, earlier = wait.missing, wait.blocker
-            if earlier is None or earlier.stage is not later.stage or earlier.step.origin.doc is not doc or later.step.origin.doc is not doc:
+            if earlier is None or not _same_participant(earlier, occurrence) or not _same_participant(later, occurrence) or earlier.step.origin.doc is not doc or later.step.origin.doc is not doc:
                 continue
             try:
                 alternatives[tuple(swap(doc, later.step.origin.route[:-1], earlier.step.origin.route[:-1]))] = None
@@ -89,3 +89,8 @@ class CyclicBarrierOrder(DeadlockRule):
         if not alternatives:
             return None
         return Fix(f"exchange two Barrier steps of one participant so every participant crosses {names(deadlock.barriers)} in one order", False, doc, alternatives=tuple(alternatives))
+
+
+def _same_participant(one, other) -> bool:
+    """Both Barrier steps belong to one participant: the same stage and innermost step group."""
+    return one.stage is other.stage and one.group is other.group

@@ -344,12 +344,17 @@ def fixed_run(finding: Finding, pipeline: Pipeline, barriers: set, profile: Prof
     run = simulate(startable, scenario)
     if run.rejected:
         return f"the run is rejected at start: {run.rejected}"
+    if finding.code in LATE_LOOPS:  # this loop's copies, whatever other loops do
+        loop_at = (finding.origin.doc, finding.origin.route)
+        late = [(node, instance) for instance in run.instances.values() for node, _ in instance.late if _under_loop(node, loop_at)]
+        if late:
+            node, instance = late[0]
+            return f"{node.label} still arrives at {instance.ref} after it was {instance.state}"
+        return None
     if run.quiescence is not None and run.blocked:
-        return f"the run still hangs at {clock_text(run.quiescence.time)}: " + "; ".join(blocked_lines(run))
-    late = [(node, instance) for instance in run.instances.values() for node, _ in instance.late]
-    if late:
-        node, instance = late[0]
-        return f"{node.label} still arrives at {instance.ref} after it was {instance.state}"
+        lines = blocked_lines(run)
+        more = f"; and {len(lines) - 3} more" if len(lines) > 3 else ""
+        return f"the run still hangs at {clock_text(run.quiescence.time)}: " + "; ".join(lines[:3]) + more
     if run.status != "SUCCEEDED":
         return f"the run ended {run.status} at {clock_text(run.ended)}"
     return None
