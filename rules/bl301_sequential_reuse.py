@@ -77,11 +77,12 @@ class SequentialReuse(DeadlockRule):
         from barrierlint.fixes.barriers import occurrence_at
 
         pipeline, occurrence = occurrence_at(finding, project)
-        if occurrence.in_rollback:
-            return moved_to_own_barrier(finding, project, "rollback", "give Barrier step '{step}' its own barrier '{name}'")
         wave = occurrence.step.origin.route[:4]  # the item of pipeline.stages that runs the later participant
-        together = [
+        together = [  # every rollback position, or every participant of the later wave
             o for o in project.occurrences(pipeline)
-            if o.ref == occurrence.ref and not o.in_rollback and o.step.origin.doc is finding.origin.doc and o.step.origin.route[:4] == wave
+            if o.ref == occurrence.ref and o.in_rollback == occurrence.in_rollback and o.step.origin.doc is finding.origin.doc
+            and (o.in_rollback or o.step.origin.route[:4] == wave)
         ]
+        if occurrence.in_rollback:
+            return moved_to_own_barrier(finding, project, "rollback", "move the rollback positions of '{ref}' to their own barrier '{name}'", together)
         return moved_to_own_barrier(finding, project, "later", "give the Barrier steps of '{ref}' in the later stages their own barrier '{name}'", together)
