@@ -35,6 +35,7 @@ class Outcome:
     failed: dict[tuple, str] = field(default_factory=dict)  # place(finding) -> why its fix was not kept
     result: engine.Result | None = None
     not_written: list[str] = field(default_factory=list)  # files changed on disk since they were read
+    history: dict[str, list[tuple[str, list]]] = field(default_factory=dict)  # path -> (text, edits kept on it), pass by pass
 
     def data(self, path: str) -> bytes:
         return source.encode(self.texts[path], self.originals[path])
@@ -131,7 +132,9 @@ class _Verifier:
         return None
 
     def _keep(self, path, text, chosen) -> bool:
-        self.outcome.texts[path] = apply(text, [edit for _, _, edits in chosen for edit in edits])
+        edits = [edit for _, _, kept in chosen for edit in kept]
+        self.outcome.history.setdefault(path, []).append((text, edits))
+        self.outcome.texts[path] = apply(text, edits)
         self.outcome.applied += [(finding, fix) for finding, fix, _ in chosen]
         self.latest = self.analyse(self.outcome.texts)
         return True
