@@ -130,8 +130,8 @@ class DuplicateRefInStage(DeadlockRule):
         uses: dict[tuple, list] = {}  # each participant's uses of the barrier, in the order written
         for other in project.occurrences(pipeline):
             if other.ref == occurrence.ref and other.in_rollback == occurrence.in_rollback and other.step.origin.doc is finding.origin.doc:
-                uses.setdefault((id(other.stage), id(other.group)), []).append(other)
-        mine = uses[(id(occurrence.stage), id(occurrence.group))]
+                uses.setdefault(id(other.stage), []).append(other)
+        mine = uses[id(occurrence.stage)]
         position = mine.index(occurrence)
         together = [steps[position] for steps in uses.values() if len(steps) > position]  # the same use in every participant
         return moved_to_own_barrier(finding, project, "again", "give the Barrier steps that reach '{ref}' a second time their own barrier '{name}'", together)
