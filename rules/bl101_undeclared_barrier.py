@@ -93,26 +93,34 @@ class UndeclaredBarrier(Rule):
 
         pipeline, occurrence = occurrence_at(finding, project)
         ref = occurrence.ref
-        declared = [d.identifier for d in pipeline.barriers if d.identifier]
-        by_name = [d.identifier for d in pipeline.barriers if d.name == ref and d.identifier]
-        close = by_name[:1] or _close(ref, declared)
-        if len(close) == 1:
-            return Fix(f"use the declared barrier '{close[0]}'", False, finding.origin.doc, (point_at(occurrence, close[0]),))
-        if close:
-            return None  # several declared identifiers are as close: the author must choose
-        return Fix(f"declare '{ref}' in pipeline.flowControl.barriers", True, finding.origin.doc, (declare(pipeline, ref),))
+        key = ("BL101-declared", id(pipeline))
+        if key not in project._cache:
+            by_name = {}
+            for decl in pipeline.barriers:
+                if decl.identifier and decl.name:
+                    by_name.setdefault(decl.name, decl.identifier)
+            project._cache[key] = (list(dict.fromkeys(d.identifier for d in pipeline.barriers if d.identifier)), by_name)
+        declared, by_name = project._cache[key]
+        if ref in by_name:
+            target = by_name[ref]
+        elif finding.related:  # the declarations of the suggested barrier: is it the only close one?
+            target = next(d.identifier for d in pipeline.barriers if d.origin.route == finding.related[0].origin.route)
+            if _close(ref, declared) != [target]:
+                return None  # several declared identifiers are as close: the author must choose
+        else:
+            return Fix(f"declare '{ref}' in pipeline.flowControl.barriers", True, finding.origin.doc, (declare(pipeline, ref),))
+        return Fix(f"use the declared barrier '{target}'", False, finding.origin.doc, (point_at(occurrence, target),))
 
 
 SUGGESTION_WORK = 20_000  # name comparisons per pipeline (each up to 0.1 ms): thousands of typos among thousands of barriers stay fast
 
 
 def _close(ref: str, declared: list[str]) -> list[str]:
-    """The declared identifiers close to a reference (two when the choice is ambiguous)."""
-    if len(ref) > 128 or len(declared) > SUGGESTION_WORK:
-        return []
+    """The declared identifiers close to a reference (two when the choice is ambiguous); asked
+    only for a reference the check found a suggestion for, within its budget."""
     import difflib
 
-    return difflib.get_close_matches(ref, dict.fromkeys(declared), n=2, cutoff=0.6)
+    return difflib.get_close_matches(ref, declared, n=2, cutoff=0.6)
 
 
 def _closest(ref: str, declared: dict, budget: int) -> str | None:

@@ -217,12 +217,12 @@ def test_the_runtime_sees_the_late_copies_before_the_fix_and_not_after():
     from barrierlint.runtime import Profile
     from barrierlint.runtime.verify import fixed_run
 
-    def verdicts(path):
-        result = engine.check([str(path)], select_rules=["BL401"], isolated=True)
-        (finding,) = result.findings
-        return fixed_run(finding, result.project.pipelines[0], {"wave"}, Profile())
-
-    assert "still arrives at wave" in verdicts(FIXTURES / "fixes" / "BL401_BL402.before.yaml")
+    before = engine.check([str(FIXTURES / "fixes" / "BL401_BL402.before.yaml")], select_rules=["BL401"], isolated=True)
+    (finding,) = before.findings
+    assert "still arrives at wave" in fixed_run(finding, before.project.pipelines[0], {"wave"}, Profile())
+    after = engine.check([str(FIXTURES / "fixes" / "BL401_BL402.after.yaml")], select_rules=["BL401"], isolated=True)
+    assert not after.findings
+    assert fixed_run(finding, after.project.pipelines[0], {"wave"}, Profile()) is None
 
 
 def test_fix_timeout_comes_from_the_configuration(tmp_path):

@@ -57,7 +57,7 @@ class Fix:
 def fix_for(finding: "Finding", project: "Project", rules: dict) -> Fix | None:
     """The fix the finding's rule offers, or None (no fix, or the text cannot be edited there)."""
     rule = rules.get(finding.code)
-    if rule is None or not hasattr(rule, "fix"):
+    if rule is None:
         return None
     try:
         return rule().fix(finding, project)

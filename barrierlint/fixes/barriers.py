@@ -47,10 +47,12 @@ def _steps(project: "Project") -> dict:
 
 def names_in_use(pipeline: Pipeline, project: "Project") -> set[str]:
     """Identifiers declared in the pipeline and references used by its steps or chained children."""
-    found = {decl.identifier for decl in pipeline.barriers if decl.identifier}
-    found |= {o.ref for o in project.occurrences(pipeline) if o.ref}
-    found |= set(project.child_references(pipeline))
-    return found
+    key = ("fix-names", id(pipeline))
+    if key not in project._cache:
+        found = {decl.identifier for decl in pipeline.barriers if decl.identifier}
+        found |= {o.ref for o in project.occurrences(pipeline) if o.ref}
+        project._cache[key] = found | set(project.child_references(pipeline))
+    return project._cache[key]
 
 
 def fresh(name: str, pipeline: Pipeline, project: "Project") -> str:

@@ -105,19 +105,20 @@ def content_end(doc: Document, item: Node) -> int:
 
 
 def _entry(mapping: MappingNode, key: str) -> tuple[int, ScalarNode, Node]:
-    for number, (k, v) in enumerate(mapping.value):
-        if isinstance(k, ScalarNode) and k.value == key:
-            found = (number, k, v)
-    try:
-        return found
-    except NameError:
-        raise Unfixable(f"no key '{key}' to edit") from None
+    """The position, key and value of a mapping entry (the last of duplicates, as the model reads)."""
+    found = [(number, k, v) for number, (k, v) in enumerate(mapping.value) if isinstance(k, ScalarNode) and k.value == key]
+    if not found:
+        raise Unfixable(f"no key '{key}' to edit")
+    return found[-1]
+
+
+PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*|\d+|\d+[smhd](?: ?\d+[smhd])*")  # identifiers, numbers, durations
 
 
 def scalar_text(value: str, style: str | None = None) -> str:
-    """An identifier-like value written as a scalar, keeping a quoting style."""
-    if not IDENTIFIER.fullmatch(value) and value not in ("true", "false") and not re.fullmatch(r"\d+(?:[smhdw]\s*\d*)*[smhdw]?", value):
-        raise Unfixable(f"'{value}' is not a plain identifier")
+    """A value fixes write (an identifier, a number, a duration, true), in a quoting style."""
+    if not PLAIN.fullmatch(value):
+        raise Unfixable(f"'{value}' is not a plain identifier, number or duration")
     return f"{style}{value}{style}" if style in ("'", '"') else value
 
 
@@ -136,18 +137,27 @@ def remove(doc: Document, route: tuple) -> Edit:
     parent = node(doc, route[:-1])
     text = doc.text
     if isinstance(parent, MappingNode) and isinstance(route[-1], str):
-        number, key, value = _entry(parent, route[-1])
-        spans = [(k.start_mark.index, max(content_end(doc, v), k.end_mark.index)) for k, v in parent.value]
+        number = _entry(parent, route[-1])[0]
+
+        def span(at: int) -> tuple[int, int]:
+            k, v = parent.value[at]
+            return k.start_mark.index, max(content_end(doc, v), k.end_mark.index)
+
     elif isinstance(parent, SequenceNode) and isinstance(route[-1], int) and 0 <= route[-1] < len(parent.value):
         number = route[-1]
-        spans = [(item.start_mark.index, content_end(doc, item)) for item in parent.value]
+
+        def span(at: int) -> tuple[int, int]:
+            return parent.value[at].start_mark.index, content_end(doc, parent.value[at])
+
     else:
         raise Unfixable("the place to remove is not in the file")
+    count = len(parent.value)
+    spans = {at: span(at) for at in (number - 1, number, number + 1) if 0 <= at < count}  # the entry and its neighbours
     start, end = spans[number]
     if parent.flow_style:
-        if len(spans) == 1:
+        if count == 1:
             return Edit(start, end, "")
-        if number + 1 < len(spans):
+        if number + 1 < count:
             return Edit(start, spans[number + 1][0], "")
         return Edit(spans[number - 1][1], end, "")
     line = _line_start(text, start)
@@ -155,7 +165,7 @@ def remove(doc: Document, route: tuple) -> Edit:
     if isinstance(parent, SequenceNode):
         if not re.fullmatch(r"[ ]*-[ ]+", prefix):
             raise Unfixable("the item to remove shares its line with other text")
-        if len(spans) == 1:
+        if count == 1:
             holder = node(doc, route[:-2]) if len(route) > 2 else None
             if not isinstance(holder, MappingNode) or not isinstance(route[-2], str):
                 raise Unfixable("the only item of a list that is not a mapping value")
@@ -163,10 +173,10 @@ def remove(doc: Document, route: tuple) -> Edit:
             return Edit(key.end_mark.index, _line_end(text, end), ": []")
         return _whole_lines(text, line, end)
     if not prefix.strip():
-        if len(spans) == 1:
+        if count == 1:
             raise Unfixable("the only entry of a mapping")
         return _whole_lines(text, line, end)
-    if re.fullmatch(r"[ ]*-[ ]+", prefix) and number + 1 < len(spans):
+    if re.fullmatch(r"[ ]*-[ ]+", prefix) and number + 1 < count:
         return Edit(start, spans[number + 1][0], "")  # the next key moves up beside the dash
     raise Unfixable("the entry to remove shares its line with other text")
 

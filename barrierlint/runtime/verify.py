@@ -214,11 +214,12 @@ def _late_loop(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tupl
 
 
 def _under_loop(node, loop_at: tuple) -> bool:
-    """True when a node lies in a copy of the loop whose strategy the finding points at."""
+    """True when a node lies in a copy of the loop whose strategy the finding points at (by path:
+    the pipeline may be a fixed copy, read again)."""
     doc, route = loop_at
     while node is not None:
         origin = node.element.origin
-        if getattr(node.element, "strategy", None) is not None and origin.doc is doc and route[: len(origin.route)] == origin.route:
+        if getattr(node.element, "strategy", None) is not None and origin.doc.path == doc.path and route[: len(origin.route)] == origin.route:
             return True
         node = node.parent
     return False
