@@ -60,9 +60,10 @@ def fix_for(finding: "Finding", project: "Project", rules: dict) -> Fix | None:
     if rule is None:
         return None
     try:
-        return rule().fix(finding, project)
+        fix = rule().fix(finding, project)
     except Unfixable:
         return None
+    return fix if fix is not None and fix.doc is finding.origin.doc else None  # a fix edits the finding's own file
 
 
 def annotate(findings: Iterable["Finding"], project: "Project") -> list["Finding"]:

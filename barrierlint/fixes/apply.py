@@ -65,7 +65,7 @@ def fix_project(result: engine.Result, rules, settings, policy, input_sets=(), *
             if finding.path not in editable or place(finding) in outcome.failed:
                 continue
             fix = fix_for(finding, current.project, by_code)
-            if fix is not None and (fix.safe or unsafe) and fix.doc.path == finding.path:
+            if fix is not None and (fix.safe or unsafe):
                 by_file.setdefault(finding.path, []).append((finding, fix))
         kept = False
         for path, pairs in by_file.items():

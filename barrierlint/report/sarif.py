@@ -21,6 +21,7 @@ from ..finding import Finding, Severity
 from ..model import Origin
 from ..rule import Rule, all_rules
 from ..source import Span, repository_path, repository_root
+from . import autofix_line
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT = "barrierlint/v1"
@@ -99,8 +100,6 @@ def _result(om, finding: Finding, rule_index: int) -> Any:
         lines.append(f"fix: {finding.fix}")
     autofix = finding.properties.get("autofix")
     if autofix:
-        from . import autofix_line
-
         lines.append(autofix_line(finding))
     verification = finding.properties.get("verification")
     if verification:
@@ -137,7 +136,7 @@ def _result(om, finding: Finding, rule_index: int) -> Any:
         else None,
         partial_fingerprints={FINGERPRINT: finding.fingerprint},
         suppressions=[om.Suppression(kind=suppression["kind"], justification=suppression["justification"])] if suppression else None,
-        fixes=_fixes(om, autofix) if autofix else None,
+        fixes=_fixes(om, autofix, _location(om, finding.origin, finding.span).physical_location.artifact_location) if autofix else None,
         properties=_bag(
             om,
             yamlPath=finding.route_text,
@@ -149,11 +148,9 @@ def _result(om, finding: Finding, rule_index: int) -> Any:
     )
 
 
-def _fixes(om, autofix: dict) -> list:
-    """One SARIF fix per alternative: the replacements in the finding's file, as line and column
-    regions (an insertion deletes an empty region)."""
-    path = repository_path(autofix["path"])
-    artifact = om.ArtifactLocation(uri=Path(path).as_uri()) if os.path.isabs(path) else om.ArtifactLocation(uri=quote(path), uri_base_id=BASE_ID)
+def _fixes(om, autofix: dict, artifact) -> list | None:
+    """One SARIF fix per alternative: replacements in the finding's file (`artifact`; fixes edit
+    only that file), as line and column regions (an insertion deletes an empty region)."""
     return [
         om.Fix(
             description=om.Message(text=f"{autofix['description']} ({autofix['applicability']})"),
