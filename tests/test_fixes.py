@@ -225,6 +225,18 @@ def test_the_runtime_sees_the_late_copies_before_the_fix_and_not_after():
     assert fixed_run(finding, after.project.pipelines[0], {"wave"}, Profile()) is None
 
 
+def test_the_runtime_sees_the_rollback_stall_before_the_fix_and_not_after():
+    from barrierlint.runtime import Profile
+    from barrierlint.runtime.verify import fixed_run
+
+    before = engine.check([str(FIXTURES / "fixes" / "BL303.before.yaml")], select_rules=["BL303"], isolated=True)
+    (finding,) = before.findings
+    assert "ended FAILED" in fixed_run(finding, before.project.pipelines[0], {"sync"}, Profile())
+    after = engine.check([str(FIXTURES / "fixes" / "BL303.after.yaml")], select_rules=["BL303"], isolated=True)
+    assert not after.findings
+    assert fixed_run(finding, after.project.pipelines[0], {"sync", "sync_rollback"}, Profile()) is None
+
+
 def test_fix_timeout_comes_from_the_configuration(tmp_path):
     target = tmp_path / "p.yaml"
     shutil.copyfile(FIXTURES / "fixes" / "BL403_BL702.before.yaml", target)

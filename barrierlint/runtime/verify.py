@@ -335,10 +335,14 @@ FIXED_RUN = HANGS | LATE_LOOPS | {"BL303", "BL403"}  # findings whose fix the ru
 def fixed_run(finding: Finding, pipeline: Pipeline, barriers: set, profile: Profile) -> str | None:
     """Run `pipeline`, the finding's pipeline with a fix applied, in the scenario that shows the
     finding (every `when` as in the static verdict, a loop of unknown size one copy too large),
-    with only the Barrier steps of `barriers` (the finding's and the fix's new ones) taking part.
-    None when it completes; else what went wrong, in one line."""
+    with only the Barrier steps of `barriers` (the finding's and the fix's new ones) taking part,
+    and for a rollback stall the holders of rollback positions an hour slower, as `_stall` runs
+    them. None when it completes; else what went wrong, in one line."""
     run_all = finding.code not in HANGS or finding.properties.get("verdict") == "may"
     scenario = _alone(Scenario(profile=profile, when=_outcomes(pipeline, run_all)), pipeline, barriers)
+    if finding.code == "BL303":
+        held = [item for o in occurrences(pipeline) if o.ref in barriers and o.in_rollback for item in o.path if isinstance(item, (Stage, StepGroup))]
+        scenario = replace(scenario, durations={place(item): 3600.0 for item in held})
     if finding.code in LATE_LOOPS and finding.properties.get("copies") is None:
         scenario = replace(scenario, copies=(finding.properties.get("started") or 1) + 1)
     startable, _ = _startable(pipeline)
