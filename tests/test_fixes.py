@@ -265,3 +265,24 @@ def test_every_format_says_whether_a_fix_is_available_and_safe(fmt):
         assert region == {"startLine": 11, "startColumn": 1, "endLine": 13, "endColumn": 1}
     else:
         assert result.stdout.count("fix available (safe, --fix): delete the") == 2
+
+
+def test_what_aliases_share_is_not_edited_as_if_it_were_written_there(tmp_path):
+    target = tmp_path / "p.yaml"
+    target.write_text(
+        "pipeline:\n  identifier: p\n  flowControl:\n    barriers:\n      - &decl {identifier: x, name: x}\n      - *decl\n"
+        "  stages:\n    - stage: {identifier: a, type: Custom, spec: {execution: {steps: [{step: {identifier: w, type: Barrier, timeout: 1m, spec: {barrierRef: y}}}]}}}\n",
+        encoding="utf-8",
+    )
+    result = run("check", "--isolated", "--select", "BL101,BL102,BL104", "--format", "json", target)
+    offered = {(f["code"], f["yaml_path"]): f["properties"].get("autofix", {}).get("description") for f in json.loads(result.stdout)["findings"]}
+    assert offered == {
+        ("BL102", "pipeline.flowControl.barriers[0].identifier"): "delete the declaration of 'x'",  # the anchor: verification refuses it
+        ("BL102", "pipeline.flowControl.barriers[1].identifier"): None,  # the alias
+        ("BL104", "pipeline.flowControl.barriers[1].identifier"): None,
+        ("BL101", "pipeline.stages[0].stage.spec.execution.steps[0].step.spec.barrierRef"): None,  # the list ends with the alias
+    }
+    before = target.read_bytes()
+    fixed = run("check", "--isolated", "--select", "BL101,BL102,BL104", "--fix", "--unsafe-fixes", target)
+    assert "BL102 fix not applied" in fixed.stderr and "the edited file does not parse: YAML syntax error: found undefined alias" in fixed.stderr
+    assert target.read_bytes() == before

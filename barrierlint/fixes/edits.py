@@ -60,10 +60,22 @@ def node(doc: Document, route: tuple) -> Node:
         found = doc.node_at(route[:depth])
         if found is None:
             raise Unfixable("the place to edit is not in the file")
-        if not (current.start_mark.index <= found.start_mark.index and found.end_mark.index <= current.end_mark.index):
+        if not (current.start_mark.index <= found.start_mark.index and found.end_mark.index <= current.end_mark.index) or _aliased(current, route[depth - 1], found):
             raise Unfixable("the place to edit is written through a YAML alias")
         current = found
     return current
+
+
+def _aliased(parent: Node, step, found: Node) -> bool:
+    """An alias of a node anchored earlier in the same collection: it carries the anchor's
+    position, which does not come after the sibling before it."""
+    if isinstance(parent, SequenceNode) and isinstance(step, int) and step > 0:
+        return found.start_mark.index <= parent.value[step - 1].start_mark.index
+    if isinstance(parent, MappingNode):
+        for number, (key, value) in enumerate(parent.value):
+            if value is found:
+                return found.start_mark.index <= key.start_mark.index
+    return False
 
 
 def newline(text: str) -> str:
@@ -96,6 +108,8 @@ def content_end(doc: Document, item: Node) -> int:
             if value.end_mark.index <= key.end_mark.index:  # `key:` with nothing after it
                 return key.end_mark.index + 1
             last = value
+        if _aliased(item, len(item.value) - 1, last) or last.start_mark.index < item.start_mark.index:
+            raise Unfixable("the text ends with a YAML alias")
         item = last
     end = item.end_mark.index
     text = doc.text
@@ -134,6 +148,7 @@ def replace_scalar(doc: Document, route: tuple, value: str) -> Edit:
 
 def remove(doc: Document, route: tuple) -> Edit:
     """Remove a mapping entry (the route ends in its key) or a sequence item (an index)."""
+    node(doc, route)  # written there, not an alias
     parent = node(doc, route[:-1])
     text = doc.text
     if isinstance(parent, MappingNode) and isinstance(route[-1], str):
