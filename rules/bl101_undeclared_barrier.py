@@ -104,8 +104,8 @@ class UndeclaredBarrier(Rule):
         if ref in by_name:
             target = by_name[ref]
         elif finding.related:  # the declarations of the suggested barrier: is it the only close one?
-            target = next(d.identifier for d in pipeline.barriers if d.origin.route == finding.related[0].origin.route)
-            if _close(ref, declared) != [target]:
+            target = next((d.identifier for d in pipeline.barriers if d.origin.route == finding.related[0].origin.route), None)
+            if target is None or _close(ref, declared) != [target]:
                 return None  # several declared identifiers are as close: the author must choose
         else:
             return Fix(f"declare '{ref}' in pipeline.flowControl.barriers", True, finding.origin.doc, (declare(pipeline, ref),))
