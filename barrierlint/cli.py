@@ -95,7 +95,8 @@ _fail = console.fail
     epilog="Examples:\n\n"
     "  barrierlint check .harness/\n"
     "  barrierlint check --select BL3 --ignore BL702 --fail-on error pipelines/\n"
-    "  barrierlint check --output sarif:barrierlint.sarif .   # text here, SARIF for code scanning",
+    "  barrierlint check --output sarif:barrierlint.sarif .   # text here, SARIF for code scanning\n"
+    "  barrierlint check --diff --unsafe-fixes .harness/      # what --fix --unsafe-fixes would change",
 )
 def check(
     paths: List[str] = typer.Argument(..., metavar="PATH", help="Files or folders to check; - reads standard input."),
@@ -117,6 +118,9 @@ def check(
     isolated: bool = typer.Option(False, "--isolated", help="Check the named files alone, not in their project (.harness folder, FirstGen application or git repository)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the project index cache (.barrierlint_cache/, or BARRIERLINT_CACHE_DIR)."),
     template_paths: Optional[List[str]] = typer.Option(None, "--template-paths", metavar="FOLDER", help="Folders where templates are found (a checkout of the template library); repeatable."),
+    fix: bool = typer.Option(False, "--fix", help="Apply the safe fixes, each verified first (re-analysis and the reference runtime)."),
+    unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes", help="With --fix or --diff: also the fixes that change what the pipeline does."),
+    diff: bool = typer.Option(False, "--diff", help="Print the verified fixes as a unified diff and write nothing (exit 1 when something would change)."),
 ) -> None:
     """Check pipelines and report barrier problems."""
     console.check(
@@ -125,6 +129,7 @@ def check(
         write_baseline=write_baseline, sarif_category=sarif_category, inputs=inputs, verify=verify, jobs=jobs,
         isolated=isolated, no_cache=no_cache, template_paths=template_paths,
         max_file_size=None if max_file_size is None else _size(max_file_size),
+        fix=fix, unsafe_fixes=unsafe_fixes, diff=diff,
     )
 
 

@@ -10,12 +10,14 @@ working directory. Unknown keys and unknown rules are errors, never silently ign
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from typing import Any, Iterable
 
 from .errors import UsageError
 from .finding import Severity
+from .model import parse_duration
 from .project import Settings
 from .rule import lookup, unknown_selector
 from .writing import open_input
@@ -150,7 +152,7 @@ def parse(table: Any, path: str) -> Config:
     """Check and convert the configuration table read from `path`."""
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: the configuration must be a mapping of options")
-    known = ("select", "ignore", "exclude", "severity", "per-file-ignores", "late-arrival", "edition-cap", "fail-on", "template-paths", "external-templates", "simultaneous-deployments")
+    known = ("select", "ignore", "exclude", "severity", "per-file-ignores", "late-arrival", "edition-cap", "fail-on", "template-paths", "external-templates", "simultaneous-deployments", "fix-timeout")
     for key in table:
         if key not in known:
             import difflib
@@ -204,6 +206,9 @@ def parse(table: Any, path: str) -> Config:
     simultaneous = table.get("simultaneous-deployments", Settings.simultaneous_deployments)
     if not isinstance(simultaneous, bool):
         raise ConfigError(f"{where}'simultaneous-deployments' must be true or false")
+    fix_timeout = table.get("fix-timeout", Settings.fix_timeout)
+    if not isinstance(fix_timeout, str) or not re.fullmatch(r"\d+[smhd]", fix_timeout) or (parse_duration(fix_timeout) or 0) < 10:
+        raise ConfigError(f"{where}'fix-timeout' must be a duration of at least 10s such as 15m or 1h, not {fix_timeout!r}")
 
     root = os.path.dirname(os.path.abspath(path))
     return Config(
@@ -220,6 +225,7 @@ def parse(table: Any, path: str) -> Config:
             template_paths=tuple(os.path.join(root, folder) for folder in strings("template-paths", table.get("template-paths", []))),
             external_templates=strings("external-templates", table.get("external-templates", list(Settings.external_templates))),
             simultaneous_deployments=simultaneous,
+            fix_timeout=fix_timeout,
         ),
         fail_on=choice("fail-on", FAIL_ON),
     )

@@ -138,6 +138,9 @@ def check(
     isolated: bool = False,
     no_cache: bool = False,
     template_paths: list[str] | None = None,
+    fix: bool = False,
+    unsafe_fixes: bool = False,
+    diff: bool = False,
 ) -> NoReturn:
     """`barrierlint check`, its options already parsed (the defaults are the options' defaults)."""
     import dataclasses
@@ -151,24 +154,39 @@ def check(
         targets = [report.parse_target(spec) for spec in outputs or ()]
         if write_baseline and not baseline:
             raise UsageError("--write-baseline needs --baseline FILE")
+        fixing = fix or diff
+        if unsafe_fixes and not fixing:
+            raise UsageError("--unsafe-fixes works with --fix or --diff")
+        if fixing and ("-" in paths or write_baseline):
+            raise UsageError(f"--{'fix' if fix else 'diff'} cannot be combined with {'standard input (-)' if '-' in paths else '--write-baseline'}")
         configured = config.load(paths, config_file)
         settings = configured.settings
         if max_file_size is not None:
             settings = dataclasses.replace(settings, max_file_size=max_file_size)
         if template_paths:
             settings = dataclasses.replace(settings, template_paths=(*settings.template_paths, *(os.path.abspath(p) for p in split(template_paths))))
-        result = engine.check(
-            [path for path in paths if path == "-" or os.path.isdir(path) or not configured.excludes(path)],
-            select_rules=split(select) or configured.select,
-            ignore_rules=[*configured.ignore, *split(ignore)],
-            exclude=[*configured.exclude, *split(exclude)],
-            settings=settings,
-            inputs=inputs or (),
-            policy=suppress.Policy(configured, baseline, write_baseline, use_ignores=not no_ignores),
-            jobs=1 if verify else jobs,  # --verify replays findings in the whole project, which one process builds
-            isolated=isolated,
-            cache=not no_cache,
-        )
+        policy = suppress.Policy(configured, baseline, write_baseline, use_ignores=not no_ignores)
+
+        def run() -> engine.Result:
+            return engine.check(
+                [path for path in paths if path == "-" or os.path.isdir(path) or not configured.excludes(path)],
+                select_rules=split(select) or configured.select,
+                ignore_rules=[*configured.ignore, *split(ignore)],
+                exclude=[*configured.exclude, *split(exclude)],
+                settings=settings,
+                inputs=inputs or (),
+                policy=policy,
+                jobs=1 if verify or fixing else jobs,  # --verify and fixes replay findings in the whole project, which one process builds
+                isolated=isolated,
+                cache=not no_cache,
+            )
+
+        result = run()
+        if fixing:
+            from .rule import select as chosen
+
+            rules = chosen(split(select) or configured.select, [*configured.ignore, *split(ignore)])
+            result = _fix(result, run, rules, settings, policy, engine.read_input_sets(inputs or ()), unsafe=unsafe_fixes, write=fix)
         if verify:
             from .runtime.verify import verify as confirm
 
@@ -178,8 +196,9 @@ def check(
             write_text(path, content)
     except UsageError as error:
         fail(str(error))
-    sys.stdout.write(report.render(output_format, result, colour=colour(), category=sarif_category))
-    sys.stdout.flush()
+    if not diff:
+        sys.stdout.write(report.render(output_format, result, colour=colour(), category=sarif_category))
+        sys.stdout.flush()
     if write_baseline:  # else the run reads "All clear" and nothing says the baseline was written
         recorded = sum(suppress.read_baseline(baseline).values())
         echo(f"barrierlint: recorded {recorded} finding{'s' if recorded != 1 else ''} in {baseline}")
@@ -191,6 +210,37 @@ def check(
         sys.exit(EXIT_USAGE)
     if not result.files and all(os.path.isdir(path) for path in paths):  # as ruff: the wrong folder?
         echo("barrierlint: warning: no Harness pipeline found in the given folders")
+    if diff:
+        sys.exit(EXIT_FINDINGS if result.fixed else EXIT_CLEAN)
     threshold = fail_on or configured.fail_on or DEFAULT_FAIL_ON
     failing = threshold != "never" and any(f.severity >= Severity.parse(threshold) for f in result.findings)
     sys.exit(EXIT_FINDINGS if failing else EXIT_CLEAN)
+
+
+def _fix(result, run, rules, settings, policy, input_sets, *, unsafe: bool, write: bool):
+    """`--fix` (write the verified fixes, then check again: the findings shown are those left)
+    or `--diff` (print them); either way each fix not kept is reported with the check it failed."""
+    from .fixes.apply import diff as unified, fix_project, place, write as save
+
+    outcome = fix_project(result, rules, settings, policy, input_sets, unsafe=unsafe)
+    for (code, path, _, route), reason in sorted(outcome.failed.items()):
+        echo(f"barrierlint: {code} fix not applied in {path} at {route}: {reason}")
+    fixed = len(outcome.applied)
+    if not write:
+        sys.stdout.write(unified(outcome))
+        if fixed:
+            echo(f"barrierlint: would fix {fixed} problem{'s' if fixed != 1 else ''} in {len(outcome.texts)} file{'s' if len(outcome.texts) != 1 else ''}")
+        result.fixed = fixed
+        return result
+    written = save(outcome)
+    for path in outcome.not_written:
+        echo(f"barrierlint: warning: {path} changed since it was read: its fixes were not written")
+    if written:
+        count = sum(1 for finding, _ in outcome.applied if finding.path in written)
+        echo(f"barrierlint: fixed {count} problem{'s' if count != 1 else ''} in {len(written)} file{'s' if len(written) != 1 else ''}")
+        result = run()
+    result.findings = [
+        f.with_properties(autofix={**f.properties["autofix"], "failed": outcome.failed[place(f)]}) if place(f) in outcome.failed and "autofix" in f.properties else f
+        for f in result.findings
+    ]
+    return result

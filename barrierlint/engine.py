@@ -42,6 +42,9 @@ class Result:
     suppressed: list[Finding] = field(default_factory=list)  # by comments, configuration or baseline
     warnings: list[str] = field(default_factory=list)  # named files that are no Harness YAML
     project: Project | None = None  # what the rules saw (templates inlined, chained children joined)
+    inputs: list[Input] = field(default_factory=list)  # the checked files, as read
+    context: list[Input] = field(default_factory=list)  # the files of their project read with them
+    fixed: int = 0  # problems `--diff` would fix
 
 
 def discover(
@@ -207,6 +210,10 @@ def run_rules(project: Project, rules: Iterable[type[Rule]]) -> list[Finding]:
                 seen.add(identity)
                 findings.append(finding)
     findings.sort(key=Finding.sort_key)
+    if findings:  # whether each one has a fix, and if it is safe (its rule decides)
+        from .fixes import annotate
+
+        findings = annotate(findings, project)
     return findings
 
 
@@ -238,6 +245,7 @@ def check(
         from . import workspace
 
         around = workspace.context([] if isolated else [i for i in checked if i.explicit], settings=settings, exclude=exclude, cache=cache, among=checked)
+    result.inputs, result.context = checked, around
     analyse(checked + around, rules, settings, result, policy, input_sets, jobs)
     if around:
         shown = {os.path.normcase(os.path.abspath(item.path)) for item in checked}

@@ -33,6 +33,7 @@ class Settings:
     template_paths: tuple[str, ...] = ()  # folders holding templates (a checkout of a template library)
     external_templates: tuple[str, ...] = ("account.*", "org.*")  # templateRef globs of templates kept in Harness: no BL502
     simultaneous_deployments: bool = False  # engine profile: an infrastructure whose definition is not checked allows them (Harness default: no)
+    fix_timeout: str = "15m"  # the timeout the BL702 fix writes on a Barrier step
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from .model import Origin, Pipeline
 from .source import Document, Problem
 
 if TYPE_CHECKING:
+    from .fixes import Fix
     from .project import Project
 
 ENTRY_POINT_GROUP = "barrierlint.rules"
@@ -50,6 +51,11 @@ class Rule:
 
     def check_pipeline(self, pipeline: Pipeline, project: "Project") -> Iterable[Finding]:
         return ()
+
+    def fix(self, finding: Finding, project: "Project") -> "Fix | None":
+        """The edit of the file that removes `finding` (see barrierlint.fixes), or None. Rules
+        that can repair what they report override it; `Unfixable` means "not here"."""
+        return None
 
     def problems(self, project: "Project") -> Iterator[tuple[Document, Problem]]:
         """The input problems the loader and the model builder recorded under this rule's code."""

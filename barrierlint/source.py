@@ -172,6 +172,18 @@ class Document:
     def line(self, number: int) -> str:
         return self.lines[number - 1] if 0 < number <= len(self.lines) else ""
 
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        return [0, *(match.end() for match in re.finditer("\n", self.text))]
+
+    def position(self, index: int) -> tuple[int, int]:
+        """The 1-based line and column of a character offset into `text` (node marks are such
+        offsets: `node.start_mark.index`)."""
+        import bisect
+
+        line = bisect.bisect_right(self._line_starts, index) - 1
+        return line + 1, index - self._line_starts[line] + 1
+
 
 def _inside(node: Node, parent: Node) -> bool:
     """False when a child node is written elsewhere than its parent (it is an alias)."""
@@ -193,6 +205,24 @@ _BOMS = (  # longest first: the UTF-32 LE mark begins with the UTF-16 LE one
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+
+
+_BOM_CODECS = (  # the same marks, with the codec that writes text back without adding one
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def encode(text: str, like: bytes) -> bytes:
+    """Text back to bytes in the encoding and byte-order mark of `like`, the bytes `decode` read
+    it from: decoding then encoding gives the same bytes, so fixes change only what they edit."""
+    for bom, codec in _BOM_CODECS:
+        if like.startswith(bom):
+            return bom + text.encode(codec)
+    return text.encode("utf-8")
 
 
 def decode(data: bytes) -> str:

@@ -23,6 +23,13 @@ class UndeclaredBarrier(Rule):
     Declare the barrier under `pipeline.flowControl.barriers`, or correct the reference to the
     identifier (not the display name) of a declared barrier.
 
+    ## Fix
+    `--fix` declares the barrier under `flowControl.barriers` when no declared identifier is close
+    to the reference: safe, because the current engine already runs a barrier of that name (the
+    legacy one now starts the run). When exactly one declared identifier is close (or the
+    reference is a barrier's display name), `--unsafe-fixes` renames the reference to it: unsafe,
+    because the step then waits with the other participants of that barrier.
+
     ## Example
     ```yaml
     flowControl:
@@ -81,7 +88,40 @@ class UndeclaredBarrier(Rule):
             )
 
 
+    def fix(self, finding, project):
+        from barrierlint.fixes import Fix
+        from barrierlint.fixes.barriers import declare, occurrence_at, point_at
+
+        pipeline, occurrence = occurrence_at(finding, project)
+        ref = occurrence.ref
+        key = ("BL101-declared", id(pipeline))
+        if key not in project._cache:
+            by_name = {}
+            for decl in pipeline.barriers:
+                if decl.identifier and decl.name:
+                    by_name.setdefault(decl.name, decl.identifier)
+            project._cache[key] = (list(dict.fromkeys(d.identifier for d in pipeline.barriers if d.identifier)), by_name)
+        declared, by_name = project._cache[key]
+        if ref in by_name:
+            target = by_name[ref]
+        elif finding.related:  # the declarations of the suggested barrier: is it the only close one?
+            target = next((d.identifier for d in pipeline.barriers if d.origin.route == finding.related[0].origin.route), None)
+            if target is None or _close(ref, declared) != [target]:
+                return None  # several declared identifiers are as close: the author must choose
+        else:
+            return Fix(f"declare '{ref}' in pipeline.flowControl.barriers", True, finding.origin.doc, (declare(pipeline, ref),))
+        return Fix(f"use the declared barrier '{target}'", False, finding.origin.doc, (point_at(occurrence, target),))
+
+
 SUGGESTION_WORK = 20_000  # name comparisons per pipeline (each up to 0.1 ms): thousands of typos among thousands of barriers stay fast
+
+
+def _close(ref: str, declared: list[str]) -> list[str]:
+    """The declared identifiers close to a reference (two when the choice is ambiguous); asked
+    only for a reference the check found a suggestion for, within its budget."""
+    import difflib
+
+    return difflib.get_close_matches(ref, declared, n=2, cutoff=0.6)
 
 
 def _closest(ref: str, declared: dict, budget: int) -> str | None:

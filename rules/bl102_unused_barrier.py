@@ -17,6 +17,10 @@ class UnusedBarrier(Rule):
 
     ## How to fix
     Add Barrier steps that reference it where the stages must meet, or delete the declaration.
+
+    ## Fix
+    `--fix` deletes the declaration: safe, because a barrier no step joins does nothing at run
+    time.
     """
 
     code = "BL102"
@@ -42,3 +46,10 @@ class UnusedBarrier(Rule):
                     fix=f"reference '{decl.identifier}' from the Barrier steps that must meet, or delete the declaration",
                     key=decl.identifier,
                 )
+
+    def fix(self, finding, project):
+        from barrierlint.fixes import Fix
+        from barrierlint.fixes.edits import remove
+
+        entry = finding.origin.route[:-1]  # the list item holding the `identifier` key
+        return Fix(f"delete the declaration of '{finding.key}'", True, finding.origin.doc, (remove(finding.origin.doc, entry),))

@@ -19,6 +19,9 @@ class DuplicateBarrierDeclaration(Rule):
     ## How to fix
     Delete the duplicate, or give the second barrier its own identifier and update the Barrier
     steps that should use it.
+
+    ## Fix
+    `--fix` deletes the duplicate entry: safe, because the engine ignores it already.
     """
 
     code = "BL104"
@@ -41,3 +44,10 @@ class DuplicateBarrierDeclaration(Rule):
                 )
             else:
                 first[decl.identifier] = decl
+
+    def fix(self, finding, project):
+        from barrierlint.fixes import Fix
+        from barrierlint.fixes.edits import remove
+
+        entry = finding.origin.route[:-1]  # the list item holding the `identifier` key
+        return Fix(f"delete the duplicate declaration of '{finding.key}'", True, finding.origin.doc, (remove(finding.origin.doc, entry),))

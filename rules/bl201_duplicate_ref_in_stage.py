@@ -28,6 +28,11 @@ class DuplicateRefInStage(DeadlockRule):
     Every Barrier step in one stage or step group needs its own barrier: declare a second barrier
     in `flowControl.barriers` for the later step, or remove the duplicate.
 
+    ## Fix
+    `--unsafe-fixes` gives the later Barrier step its own barrier, `<barrier>_again`, and
+    declares it. Unsafe: the step then meets the other participants of the new barrier (the later
+    steps of other stages fixed the same way) instead of hanging, which changes the run.
+
     ## Example
     ```yaml
     steps:
@@ -116,6 +121,32 @@ class DuplicateRefInStage(DeadlockRule):
 
     def fix_hint(self, deadlock, primary):
         return f"give Barrier step '{primary.step.label}' a barrier of its own (declare it in flowControl.barriers), or remove it"
+
+
+    def fix(self, finding, project):
+        from barrierlint.fixes.barriers import occurrence_at
+
+        pipeline, occurrence = occurrence_at(finding, project)
+        uses: dict[tuple, list] = {}  # each participant's uses of the barrier, in the order written
+        for other in project.occurrences(pipeline):
+            if other.ref == occurrence.ref and other.in_rollback == occurrence.in_rollback and other.step.origin.doc is finding.origin.doc:
+                uses.setdefault(id(other.stage), []).append(other)
+        mine = uses[id(occurrence.stage)]
+        position = mine.index(occurrence)
+        together = [steps[position] for steps in uses.values() if len(steps) > position]  # the same use in every participant
+        return moved_to_own_barrier(finding, project, "again", "give the Barrier steps that reach '{ref}' a second time their own barrier '{name}'", together)
+
+
+def moved_to_own_barrier(finding, project, suffix: str, description: str, together=()):
+    """The fix of BL201 and BL301: the Barrier step the finding points at (and the steps
+    `together` with it) join a new barrier `<barrier>_<suffix>`, declared in its pipeline."""
+    from barrierlint.fixes import Fix
+    from barrierlint.fixes.barriers import occurrence_at, own_barrier, point_at
+
+    pipeline, occurrence = occurrence_at(finding, project)
+    name, edits = own_barrier(occurrence, pipeline, project, f"{occurrence.ref}_{suffix}")
+    edits += tuple(point_at(other, name) for other in together if other.step is not occurrence.step)
+    return Fix(description.format(step=occurrence.step.label, name=name, ref=occurrence.ref), False, finding.origin.doc, edits)
 
 
 def _common(one, other) -> str:

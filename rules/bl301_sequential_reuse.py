@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from barrierlint.rules._ordering import DeadlockRule
+from barrierlint.rules.bl201_duplicate_ref_in_stage import moved_to_own_barrier
 
 
 class SequentialReuse(DeadlockRule):
@@ -22,6 +23,12 @@ class SequentialReuse(DeadlockRule):
     ## How to fix
     Use a different barrier for each group of stages that really run in parallel, and a
     dedicated barrier for rollback steps.
+
+    ## Fix
+    `--unsafe-fixes` gives the later participant its own barrier, declared: `<barrier>_later`
+    (every later participant fixed in one run shares it, so a later parallel group still meets),
+    or `<barrier>_rollback` for a step in rollbackSteps. Unsafe: the later participants now
+    synchronize with each other instead of hanging, which changes the run.
 
     ## Example
     ```yaml
@@ -65,3 +72,17 @@ class SequentialReuse(DeadlockRule):
         if primary.in_rollback:
             return f"use a dedicated barrier for the rollback step '{primary.step.label}'"
         return f"use a different barrier in '{primary.where}', or run the participants in one parallel group"
+
+    def fix(self, finding, project):
+        from barrierlint.fixes.barriers import occurrence_at
+
+        pipeline, occurrence = occurrence_at(finding, project)
+        wave = occurrence.step.origin.route[:4]  # the item of pipeline.stages that runs the later participant
+        together = [  # every rollback position, or every participant of the later wave
+            o for o in project.occurrences(pipeline)
+            if o.ref == occurrence.ref and o.in_rollback == occurrence.in_rollback and o.step.origin.doc is finding.origin.doc
+            and (o.in_rollback or o.step.origin.route[:4] == wave)
+        ]
+        if occurrence.in_rollback:
+            return moved_to_own_barrier(finding, project, "rollback", "move the rollback positions of '{ref}' to their own barrier '{name}'", together)
+        return moved_to_own_barrier(finding, project, "later", "give the Barrier steps of '{ref}' in the later stages their own barrier '{name}'", together)

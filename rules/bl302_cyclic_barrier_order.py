@@ -22,6 +22,12 @@ class CyclicBarrierOrder(DeadlockRule):
     Make every participant cross the barriers in one global order (the message names the step
     to move), or merge the barriers.
 
+    ## Fix
+    When two Barrier steps of one participant are on the cycle and exchanging them removes it,
+    `--unsafe-fixes` exchanges them, if exactly one such exchange removes the cycle without a new
+    finding (otherwise the choice is the author's). Unsafe: the participant now crosses the
+    barriers in another order.
+
     ## Example
     ```yaml
     - stage: {identifier: frontend, ... barrierRef: db_ready ... barrierRef: api_ready ...}
@@ -58,3 +64,33 @@ class CyclicBarrierOrder(DeadlockRule):
                 f"'{wait.blocker.step.label}' ('{wait.blocker.ref}') so every participant crosses the barriers in one order"
             )
         return f"make every participant cross {names(deadlock.barriers)} in one order"
+
+    def fix(self, finding, project):
+        from barrierlint.fixes import Fix
+        from barrierlint.fixes.barriers import occurrence_at
+        from barrierlint.fixes.edits import Unfixable, swap
+        from barrierlint.rules._ordering import ordering
+
+        pipeline, occurrence = occurrence_at(finding, project)
+        doc = finding.origin.doc
+        result = ordering(pipeline, project)
+        deadlock = next((d for d in result.deadlocks if d.kind in self.kinds and self.primary(d).step is occurrence.step), None)
+        if deadlock is None:
+            return None
+        alternatives = {}
+        for wait in deadlock.cycle:
+            later, earlier = wait.missing, wait.blocker
+            if earlier is None or not _same_participant(earlier, occurrence) or not _same_participant(later, occurrence) or earlier.step.origin.doc is not doc or later.step.origin.doc is not doc:
+                continue
+            try:
+                alternatives[tuple(swap(doc, later.step.origin.route[:-1], earlier.step.origin.route[:-1]))] = None
+            except Unfixable:
+                continue
+        if not alternatives:
+            return None
+        return Fix(f"exchange two Barrier steps of one participant so every participant crosses {names(deadlock.barriers)} in one order", False, doc, alternatives=tuple(alternatives))
+
+
+def _same_participant(one, other) -> bool:
+    """Both Barrier steps belong to one participant: the same stage and innermost step group."""
+    return one.stage is other.stage and one.group is other.group

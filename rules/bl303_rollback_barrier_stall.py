@@ -21,6 +21,11 @@ class RollbackBarrierStall(Rule):
 
     ## How to fix
     Use a dedicated barrier for rollback steps, so rollbacks synchronize only with rollbacks.
+
+    ## Fix
+    `--unsafe-fixes` moves every rollback position of the barrier to a new barrier
+    `<barrier>_rollback`, declared. Unsafe: the normal flow no longer waits for the rollback
+    owners, and the rollbacks meet each other instead.
     """
 
     code = "BL303"
@@ -56,3 +61,16 @@ class RollbackBarrierStall(Rule):
                 verdict="must",
                 barriers=[stall.barrier],
             )
+
+    def fix(self, finding, project):
+        from barrierlint.fixes import Fix
+        from barrierlint.fixes.barriers import occurrence_at, own_barrier, point_at
+
+        pipeline, primary = occurrence_at(finding, project)
+        name, edits = own_barrier(primary, pipeline, project, f"{primary.ref}_rollback")
+        others = [o for o in project.occurrences(pipeline) if o.in_rollback and o.ref == primary.ref and o.step is not primary.step]
+        for other in others:
+            if other.step.origin.doc is not finding.origin.doc or other.chained or other.through_template:
+                return None
+        moved = edits + tuple(point_at(o, name) for o in others)
+        return Fix(f"move the rollback positions of '{primary.ref}' to their own barrier '{name}'", False, finding.origin.doc, moved)

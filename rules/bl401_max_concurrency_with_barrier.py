@@ -22,6 +22,11 @@ class MaxConcurrencyWithBarrier(LateLoopRule):
     Remove `maxConcurrency` (or raise it to the number of copies, within the edition cap), or
     move the barrier out of the loop.
 
+    ## Fix
+    `--unsafe-fixes` raises `maxConcurrency` to the number of copies, when that number is known
+    and within the edition cap. Unsafe: all copies then run at once, which changes the load the
+    loop puts on its targets.
+
     ## Example
     ```yaml
     strategy:
@@ -40,3 +45,12 @@ class MaxConcurrencyWithBarrier(LateLoopRule):
         if loop.limit.startswith("maxConcurrency") and (loop.copies or 0) > (loop.started or 0):
             return f"remove maxConcurrency or set it to {loop.copies}, or move the barrier out of the loop"
         return "split the loop so every copy starts at once, or move the barrier out of the loop"
+
+    def fix(self, finding, project):
+        from barrierlint.fixes import Fix
+        from barrierlint.fixes.edits import replace_scalar
+
+        copies = finding.properties.get("copies")
+        if finding.origin.route[-1] != "maxConcurrency" or not copies or copies > project.settings.edition_cap:
+            return None
+        return Fix(f"set maxConcurrency to {copies}, the number of copies", False, finding.origin.doc, (replace_scalar(finding.origin.doc, finding.origin.route, str(copies)),))

@@ -21,6 +21,10 @@ class SerialMultiDeployment(LateLoopRule):
     ## How to fix
     Set `metadata.parallel: true` (or remove it), or move the barrier to a stage that is not
     multi-deployed.
+
+    ## Fix
+    `--unsafe-fixes` sets `metadata.parallel: true`. Unsafe: the targets are then deployed at
+    the same time.
     """
 
     code = "BL402"
@@ -30,3 +34,11 @@ class SerialMultiDeployment(LateLoopRule):
 
     def fix_hint(self, loop):
         return "set metadata.parallel: true so every deployment target starts at once, or move the barrier out of this stage"
+
+    def fix(self, finding, project):
+        from barrierlint.fixes import Fix
+        from barrierlint.fixes.edits import replace_scalar
+
+        if finding.origin.route[-1] != "parallel":
+            return None
+        return Fix("set metadata.parallel: true", False, finding.origin.doc, (replace_scalar(finding.origin.doc, finding.origin.route, "true"),))

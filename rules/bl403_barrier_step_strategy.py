@@ -21,6 +21,10 @@ class BarrierStepStrategy(Rule):
     Remove the step's `strategy`. To have several copies meet at the barrier, put the loop on
     the enclosing step group or stage: every copy that starts at once then joins the barrier.
 
+    ## Fix
+    `--unsafe-fixes` removes the step's `strategy`. Unsafe: the run, refused before, now starts,
+    with one participant where the strategy meant several.
+
     ## Example
     ```yaml
     - step:
@@ -52,6 +56,14 @@ class BarrierStepStrategy(Rule):
                 fix="remove the step's strategy; loop the enclosing step group or stage instead",
                 key=step.label,
             )
+
+    def fix(self, finding, project):
+        from barrierlint.fixes import Fix
+        from barrierlint.fixes.barriers import occurrence_at
+        from barrierlint.fixes.edits import remove
+
+        occurrence_at(finding, project)  # the step is written in its pipeline's file
+        return Fix("remove the Barrier step's strategy", False, finding.origin.doc, (remove(finding.origin.doc, finding.origin.route),))
 
 
 def _written(node: Node | None) -> bool:

@@ -37,6 +37,11 @@ class BarrierTimeout(Rule):
         spec: {barrierRef: db_ready}   # BL702: no timeout, 10h by default
     ```
 
+    ## Fix
+    `--unsafe-fixes` writes `timeout: 15m` (the `fix-timeout` option of the configuration) on
+    the step, or in place of an unreadable or too short one. Unsafe: a participant that is late
+    by more than that now fails the barrier for everyone instead of being waited for.
+
     FirstGen barrier steps default to 10 minutes (`timeoutMillis: 600000`), so only
     unreadable FirstGen timeouts (not a number of milliseconds) are reported.
     """
@@ -63,6 +68,18 @@ class BarrierTimeout(Rule):
                 fix=fix,
                 key=step.label,
             )
+
+    def fix(self, finding, project):
+        from barrierlint.fixes import Fix
+        from barrierlint.fixes.barriers import occurrence_at
+        from barrierlint.fixes.edits import insert_key, replace_scalar
+
+        pipeline, occurrence = occurrence_at(finding, project)
+        if pipeline.syntax == "firstgen":
+            return None
+        doc, route, timeout = finding.origin.doc, occurrence.step.origin.route, project.settings.fix_timeout
+        edit = replace_scalar(doc, route + ("timeout",), timeout) if finding.origin.route[-1] == "timeout" else insert_key(doc, route, "timeout", timeout)
+        return Fix(f"set the Barrier step's timeout to {timeout}", False, doc, (edit,))
 
 
 def _problem(occurrence, firstgen: bool, templated: bool) -> tuple[tuple[str, ...], str, str] | None:

@@ -80,7 +80,7 @@ def parse_file(path: Path, relative: str, case: Case) -> None:
 
 def cases() -> list[Case]:
     found = []
-    for folder in sorted(p for p in FIXTURES.iterdir() if p.is_dir()):
+    for folder in sorted(p for p in FIXTURES.iterdir() if p.is_dir() and p.name != "fixes"):  # fixes/: before and after
         for entry in sorted(folder.iterdir()):
             name = f"{folder.name}/{entry.name}"
             case = Case(name, entry)

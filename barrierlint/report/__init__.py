@@ -61,6 +61,17 @@ def render(name: str, result: "Result", *, colour: bool = False, category: str |
     return text.render(result.findings, result.files, colour=colour, errors=len(result.errors), hidden=result.suppressed)
 
 
+def autofix_line(finding) -> str | None:
+    """`fix (safe, --fix): ...` for a finding whose rule offers a fix, as every format words it."""
+    autofix = finding.properties.get("autofix")
+    if not autofix:
+        return None
+    if autofix.get("failed"):
+        return f"fix not applied ({autofix['applicability']}): {autofix['description']}: {autofix['failed']}"
+    option = "--fix" if autofix["applicability"] == "safe" else "--fix --unsafe-fixes"
+    return f"fix available ({autofix['applicability']}, {option}): {autofix['description']}"
+
+
 def parse_target(spec: str) -> tuple[str, str]:
     """`sarif:results.sarif` -> ('sarif', 'results.sarif')."""
     name, _, path = spec.partition(":")

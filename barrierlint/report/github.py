@@ -10,6 +10,7 @@ from typing import Iterable
 from ..finding import Finding, Severity
 from ..source import repository_path
 from ..terminal import inline
+from . import autofix_line
 
 COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -40,6 +41,8 @@ def annotation(finding: Finding) -> str:
         lines.append(f"note: {inline(repository_path(related.origin.doc.path))}:{place.line}:{place.column}: {inline(related.message)}")
     if finding.fix:
         lines.append(f"fix: {inline(finding.fix)}")
+    if (autofix := autofix_line(finding)) is not None:
+        lines.append(inline(autofix))
     verification = finding.properties.get("verification")
     if verification:
         lines.append(f"runtime: {inline(verification['status'])}: {inline(verification['evidence'])}")

@@ -21,7 +21,7 @@ from ..finding import Finding, Severity
 from ..model import Origin
 from ..rule import Rule, all_rules
 from ..source import Span, repository_root, within
-from . import unicode_values
+from . import autofix_line, unicode_values
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT = "barrierlint/v1"
@@ -98,6 +98,9 @@ def _result(om, finding: Finding, rule_index: int, root: str) -> Any:
     lines = [finding.message, *(f"witness: {line}" for line in finding.witness)]
     if finding.fix:
         lines.append(f"fix: {finding.fix}")
+    autofix = finding.properties.get("autofix")
+    if autofix:
+        lines.append(autofix_line(finding))
     verification = finding.properties.get("verification")
     if verification:
         lines.append(f"runtime: {verification['status']}: {verification['evidence']}")
@@ -133,10 +136,40 @@ def _result(om, finding: Finding, rule_index: int, root: str) -> Any:
         else None,
         partial_fingerprints={FINGERPRINT: finding.fingerprint},
         suppressions=[om.Suppression(kind=suppression["kind"], justification=suppression["justification"])] if suppression else None,
-        properties=_bag(om, yamlPath=finding.route_text, **({"verification": verification} if verification else {}))
-        if finding.route_text or verification
+        fixes=_fixes(om, autofix, _artifact(om, root, finding.origin.doc.path)) if autofix else None,
+        properties=_bag(
+            om,
+            yamlPath=finding.route_text,
+            **({"verification": verification} if verification else {}),
+            **({"fixApplicability": autofix["applicability"]} if autofix else {}),
+        )
+        if finding.route_text or verification or autofix
         else None,
     )
+
+
+def _fixes(om, autofix: dict, artifact) -> list | None:
+    """One SARIF fix per alternative: replacements in the finding's file (`artifact`; fixes edit
+    only that file), as line and column regions (an insertion deletes an empty region)."""
+    return [
+        om.Fix(
+            description=om.Message(text=f"{autofix['description']} ({autofix['applicability']})"),
+            artifact_changes=[
+                om.ArtifactChange(
+                    artifact_location=artifact,
+                    replacements=[
+                        om.Replacement(
+                            deleted_region=om.Region(start_line=e["line"], start_column=e["column"], end_line=e["end_line"], end_column=e["end_column"]),
+                            inserted_content=om.ArtifactContent(text=e["text"]) if e["text"] else None,
+                        )
+                        for e in edits
+                    ],
+                )
+            ],
+        )
+        for edits in autofix["alternatives"]
+        if edits
+    ] or None
 
 
 def _bag(om, tags: list[str] | None = None, **entries: Any) -> Any:

@@ -6,6 +6,7 @@ from typing import Iterable
 
 from ..finding import Finding, Severity
 from ..terminal import guard, printable
+from . import autofix_line
 
 _COLOURS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
 
@@ -75,6 +76,8 @@ def render(findings: Iterable[Finding], files: int, colour: bool = False, show_f
             out.append(f"  = note: {_location(printable(related.origin.doc.path), rspan.line, rspan.column)}: {printable(related.message)}")
         if finding.fix:
             out.append(f"  = help: {printable(finding.fix)}")
+        if (autofix := autofix_line(finding)) is not None:
+            out.append(f"  = {printable(autofix)}")
         verdict = finding.properties.get("verification")
         if verdict:
             out.append(f"  = runtime: {printable(verdict['status'])}: {printable(verdict['evidence'])}")

@@ -251,11 +251,12 @@ def _late_loop(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tupl
 
 
 def _under_loop(node, loop_at: tuple) -> bool:
-    """True when a node lies in a copy of the loop whose strategy the finding points at."""
+    """True when a node lies in a copy of the loop whose strategy the finding points at (by path:
+    the pipeline may be a fixed copy, read again)."""
     doc, route = loop_at
     while node is not None:
         origin = node.element.origin
-        if getattr(node.element, "strategy", None) is not None and origin.doc is doc and route[: len(origin.route)] == origin.route:
+        if getattr(node.element, "strategy", None) is not None and origin.doc.path == doc.path and route[: len(origin.route)] == origin.route:
             return True
         node = node.parent
     return False
@@ -411,3 +412,37 @@ def _left(node, instance, participants: list) -> str:
 
 
 ENDED = {DOWN: "released", TIMED_OUT: "timed out", ENDURE: "left enduring"}
+FIXED_RUN = HANGS | LATE_LOOPS | {"BL303", "BL403"}  # findings whose fix the runtime must see complete
+
+
+def fixed_run(finding: Finding, pipeline: Pipeline, barriers: set, profile: Profile) -> str | None:
+    """Run `pipeline`, the finding's pipeline with a fix applied, in the scenario that shows the
+    finding (every `when` as in the static verdict, a loop of unknown size one copy too large),
+    with only the Barrier steps of `barriers` (the finding's and the fix's new ones) taking part,
+    and for a rollback stall the holders of rollback positions an hour slower, as `_stall` runs
+    them. None when it completes; else what went wrong, in one line."""
+    run_all = finding.code not in HANGS or finding.properties.get("verdict") == "may"
+    scenario = _alone(Scenario(profile=profile, when=_outcomes(pipeline, run_all)), pipeline, barriers)
+    if finding.code == "BL303":
+        held = [item for o in occurrences(pipeline) if o.ref in barriers and o.in_rollback for item in o.path if isinstance(item, (Stage, StepGroup))]
+        scenario = replace(scenario, durations={place(item): 3600.0 for item in held})
+    if finding.code in LATE_LOOPS and finding.properties.get("copies") is None:
+        scenario = replace(scenario, copies=(finding.properties.get("started") or 1) + 1)
+    startable, _ = _startable(pipeline)
+    run = simulate(startable, scenario)
+    if run.rejected:
+        return f"the run is rejected at start: {run.rejected}"
+    if finding.code in LATE_LOOPS:  # this loop's copies, whatever other loops do
+        loop_at = (finding.origin.doc, finding.origin.route)
+        late = [(node, instance) for instance in run.instances.values() for node, _ in instance.late if _under_loop(node, loop_at)]
+        if late:
+            node, instance = late[0]
+            return f"{node.label} still arrives at {instance.ref} after it was {instance.state}"
+        return None
+    if run.quiescence is not None and run.blocked:
+        lines = blocked_lines(run)
+        more = f"; and {len(lines) - 3} more" if len(lines) > 3 else ""
+        return f"the run still hangs at {clock_text(run.quiescence.time)}: " + "; ".join(lines[:3]) + more
+    if run.status != "SUCCEEDED":
+        return f"the run ended {run.status} at {clock_text(run.ended)}"
+    return None
