@@ -5,8 +5,7 @@ from barrierlint.rule import Rule
 
 
 class DuplicateDefinition(Rule):
-    """Two files define the same pipeline, template version or FirstGen workflow that a checked
-    pipeline refers to.
+    """A pipeline, template version or FirstGen workflow that a reference names is defined twice.
 
     ## What goes wrong
     Harness holds one pipeline per identifier in a project, one template per identifier and
