@@ -93,6 +93,7 @@ class FailureStrategy:
     origin: Origin
     retry_count: int | None = None
     then: str | None = None  # action after retries are exhausted
+    timeout: str | None = None  # how long a ManualIntervention waits for a person (spec.timeout)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -154,6 +155,7 @@ class Step:
     template: TemplateRef | None = None
     barrier_ref: str | None = None  # spec.barrierRef of a Barrier step
     barrier_ref_origin: Origin | None = None
+    duration: str | None = None  # spec.duration of a Wait step (it has no timeout)
 
     @property
     def is_barrier(self) -> bool:
@@ -745,6 +747,10 @@ def _step(r: _Reader, node: Node, route: Route) -> Step | None:
         spec = r.mapping(spec_node, spec_route, "Barrier step spec") or {}
         ref_origin = Origin(r.doc, spec_route + ("barrierRef",))
         ref = r.text(spec.get("barrierRef"), ref_origin.route, "barrierRef")
+    duration = None
+    if step_type == "Wait":
+        spec = r.mapping(spec_node, spec_route, "Wait step spec") or {}
+        duration = r.text(spec.get("duration"), spec_route + ("duration",), "Wait duration")
     return Step(
         identifier=r.text(fields.get("identifier"), route + ("identifier",), "step identifier"),
         name=r.text(fields.get("name"), route + ("name",), "step name"),
@@ -757,6 +763,7 @@ def _step(r: _Reader, node: Node, route: Route) -> Step | None:
         template=template,
         barrier_ref=ref,
         barrier_ref_origin=ref_origin,
+        duration=duration,
     )
 
 
@@ -803,7 +810,13 @@ def _failure_strategies(r: _Reader, node: Node | None, route: Route) -> tuple[Fa
         after = r.mapping(spec.get("onRetryFailure") or spec.get("onTimeout"), base + ("action", "spec"), "retry fallback") or {}
         fallback = r.mapping(after.get("action"), base + ("action", "spec"), "fallback action") or {}
         then = r.text(fallback.get("type"), base + ("action", "spec"), "fallback action type")
-        result.append(FailureStrategy(errors, action_type, Origin(r.doc, sub_route), retry_count, then))
+        timeout = None  # a ManualIntervention's own, or one reached after the last retry
+        if action_type == "ManualIntervention":
+            timeout = r.text(spec.get("timeout"), base + ("action", "spec", "timeout"), "intervention timeout")
+        elif then == "ManualIntervention":
+            fallback_spec = r.mapping(fallback.get("spec"), base + ("action", "spec"), "fallback action spec") or {}
+            timeout = r.text(fallback_spec.get("timeout"), base + ("action", "spec"), "intervention timeout")
+        result.append(FailureStrategy(errors, action_type, Origin(r.doc, sub_route), retry_count, then, timeout))
     return tuple(result)
 
 
