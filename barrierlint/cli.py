@@ -6,6 +6,7 @@ script (`console.main`) runs `check PATHS` without this module, which imports ty
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import Enum
 from typing import List, Optional
@@ -93,13 +94,14 @@ def check(
     isolated: bool = typer.Option(False, "--isolated", help="Check the named files alone, not in their project (.harness folder, FirstGen application or git repository)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the project index cache (.barrierlint_cache/, or BARRIERLINT_CACHE_DIR)."),
     template_paths: Optional[List[str]] = typer.Option(None, "--template-paths", metavar="FOLDER", help="Folders where templates are found (a checkout of the template library); repeatable."),
+    new_from_rev: Optional[str] = typer.Option(None, "--new-from-rev", metavar="REV", help="Report only findings that git revision REV does not have (matched by fingerprint)."),
 ) -> None:
     """Check pipelines and report barrier problems."""
     console.check(
         paths, output_format.value, select=select, ignore=ignore, exclude=exclude, outputs=outputs,
         fail_on=fail_on.value if fail_on else None, config_file=config_file, no_ignores=no_ignores, baseline=baseline,
         write_baseline=write_baseline, sarif_category=sarif_category, inputs=inputs, verify=verify, jobs=jobs,
-        isolated=isolated, no_cache=no_cache, template_paths=template_paths,
+        isolated=isolated, no_cache=no_cache, template_paths=template_paths, new_from_rev=new_from_rev,
         max_file_size=None if max_file_size is None else _size(max_file_size),
     )
 
@@ -220,6 +222,52 @@ def graph(
     except UsageError as error:
         _fail(str(error))
     _write(output, content)
+
+
+class DiffFormat(str, Enum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+@app.command(
+    epilog="Examples:\n\n"
+    "  barrierlint diff origin/main                       # the working tree here against a revision\n"
+    "  barrierlint diff origin/main .harness -f markdown  # a pull-request comment\n"
+    "  barrierlint diff old/ new/                          # two folders (or two files)",
+)
+def diff(
+    old: str = typer.Argument(..., metavar="OLD", help="The version before: a file or folder, or a git revision (read with git archive, the work tree untouched)."),
+    new: str = typer.Argument(".", metavar="NEW", help="The version after: a file or folder (default: the current folder)."),
+    output_format: DiffFormat = typer.Option(DiffFormat.text, "--format", "-f", help="text, markdown (a pull-request comment) or json."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE", help="Write the changelog to FILE instead of standard output."),
+    select: Optional[List[str]] = typer.Option(None, "--select", metavar="RULES", help="Rule codes, prefixes or names to run (comma-separated)."),
+    ignore: Optional[List[str]] = typer.Option(None, "--ignore", metavar="RULES", help="Rule codes, prefixes or names to skip."),
+    config_file: Optional[str] = typer.Option(None, "--config", metavar="FILE", help="Configuration file (default: the nearest .barrierlint.yaml or pyproject.toml)."),
+) -> None:
+    """Show what a change does to synchronisation: barriers and participants added or removed,
+    orderings between stages that appeared or disappeared, findings introduced and fixed.
+    Exit 0 (the changelog is information; gate with `check --new-from-rev`)."""
+    from . import config
+    from .console import split
+    from .diff import diff as compare
+    from .diff.render import render
+
+    try:
+        configured = config.load([new], config_file)
+        changes = compare(
+            old, new, settings=configured.settings, select_rules=split(select) or configured.select,
+            ignore_rules=[*configured.ignore, *split(ignore)], exclude=configured.exclude,
+        )
+        content = render(changes, output_format.value)
+        if output is not None:
+            from .writing import atomic_write
+
+            atomic_write(output, content.encode("utf-8"), inputs=[new] + ([old] if os.path.exists(old) else []))
+            return
+    except UsageError as error:
+        _fail(str(error))
+    sys.stdout.write(content)
 
 
 def _write(output: Optional[str], content: str) -> None:

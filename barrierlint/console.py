@@ -124,6 +124,7 @@ def check(
     isolated: bool = False,
     no_cache: bool = False,
     template_paths: list[str] | None = None,
+    new_from_rev: str | None = None,
 ) -> NoReturn:
     """`barrierlint check`, its options already parsed (the defaults are the options' defaults)."""
     import dataclasses
@@ -154,6 +155,13 @@ def check(
             isolated=isolated,
             cache=not no_cache,
         )
+        if new_from_rev:
+            from .diff import new_findings
+
+            result.findings = new_findings(
+                result.findings, paths, new_from_rev, settings=settings, select_rules=split(select) or configured.select,
+                ignore_rules=[*configured.ignore, *split(ignore)], exclude=[*configured.exclude, *split(exclude)], isolated=isolated,
+            )
         if verify:
             from .runtime.verify import verify as confirm
 

@@ -215,6 +215,15 @@ def analyze(pipeline: Pipeline, project: "Project | None" = None, *, outcomes: d
     )
 
 
+def structure(pipeline: Pipeline, project: "Project") -> "nx.DiGraph":
+    """The happens-before graph of every stage, step group and parallel block with the Barrier
+    steps, every undecided `when` running: what `diff` compares between two versions (a pipeline
+    without Barrier steps included)."""
+    found = tuple(o for o in project.occurrences(pipeline) if _literal(o.ref))
+    with collector_paused():
+        return _Graph(pipeline, found, {}, project.settings, run_undecided=True, whole=True).graph
+
+
 def refused_at_start(pipeline: Pipeline, found: list[Occurrence]) -> bool:
     """True when the engine refuses to start the run: a Barrier step with its own strategy
     (BL403), or a FirstGen identifier twice in one workflow of a parallel group (BL201)."""
@@ -277,7 +286,7 @@ def _barrier_steps(items: Iterable) -> Iterator[Step]:
 class _Graph:
     """One variant of the graph: undecided conditional elements all run, or all are skipped."""
 
-    def __init__(self, pipeline: Pipeline, found: tuple[Occurrence, ...], decided: dict, settings: "Settings", run_undecided: bool):
+    def __init__(self, pipeline: Pipeline, found: tuple[Occurrence, ...], decided: dict, settings: "Settings", run_undecided: bool, whole: bool = False):
         import networkx as nx
 
         self.decided, self.run_undecided, self.settings = decided, run_undecided, settings
@@ -286,6 +295,7 @@ class _Graph:
         for o in found:
             self.rank.setdefault(o.ref, len(self.rank))
         self.live = {id(item) for o in found for item in o.path}
+        self.whole = whole  # build every stage, step group and parallel block, not only those holding Barrier steps
         self.kind: list[str] = []
         self.item: list = []
         self.scope: list = []  # innermost undecided conditional element per node
@@ -391,7 +401,7 @@ class _Graph:
         """Build one element after node `pred`; return the node after which what follows starts."""
         if isinstance(item, Step):
             return self.step(item, pred, link)
-        if not isinstance(item, Stage) and id(item) not in self.live:
+        if not isinstance(item, Stage) and id(item) not in self.live and not self.whole:
             return pred
         if isinstance(item, (Parallel, Sequence)):
             return self.block(item, pred, link)
