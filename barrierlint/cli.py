@@ -224,6 +224,34 @@ def graph(
     _write(output, content)
 
 
+class ImpactFormat(str, Enum):
+    text = "text"
+    mermaid = "mermaid"
+    json = "json"
+
+
+@app.command()
+def impact(
+    path: str = typer.Argument(..., metavar="PIPELINE", help="A pipeline file; - reads standard input."),
+    output_format: ImpactFormat = typer.Option(ImpactFormat.text, "--format", "-f", help="text (a table), mermaid (a picture) or json."),
+    pipeline_id: Optional[str] = typer.Option(None, "--pipeline", help="Which pipeline, when the file holds several."),
+    verify: bool = typer.Option(False, "--verify", help="Inject each failure into the reference runtime and compare who fails."),
+) -> None:
+    """Blast radius: for each stage and each barrier it reaches, the other stages that fail when
+    it fails just before that barrier (the fate-sharing map)."""
+    from . import engine
+    from .impact import blast_radius, confirm, render
+    from .runtime import Profile
+
+    try:
+        project, chosen = engine.load_pipeline(path, pipeline_id)
+    except UsageError as error:
+        _fail(str(error))
+    blasts = blast_radius(chosen, project)
+    verdicts = {id(b): confirm(b, chosen, Profile.of(project.settings)) for b in blasts} if verify else None
+    sys.stdout.write(render(chosen, blasts, output_format.value, verdicts))
+
+
 class DiffFormat(str, Enum):
     text = "text"
     markdown = "markdown"

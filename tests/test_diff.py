@@ -166,3 +166,18 @@ def test_bad_revisions_and_folders_outside_git_are_one_line_errors(repo, tmp_pat
             (tmp_path / "nowhere.yaml").write_text(BEFORE)
         result = run(*args)
         assert result.exit_code == 2 and message in result.stderr and result.stderr.count("\n") == 1, result.output
+
+
+def test_a_new_barrier_between_stages_says_whose_failure_now_fails_whom(tmp_path):
+    old, new = tmp_path / "old", tmp_path / "new"
+    old.mkdir(), new.mkdir()
+    (old / "release.yaml").write_text(pipeline(["built"], work("test"), work("build") + barrier("a", "built")))
+    (new / "release.yaml").write_text(pipeline(["built"], work("test") + barrier("a", "built"), work("build") + barrier("a", "built")))
+    out = run("diff", old, new).stdout
+    assert "  + 'smoke_tests' joined barrier 'built'\n" in out
+    assert "  + a failure of 'smoke_tests' can now fail 'deploy_prod'\n" in out
+    assert "  + a failure of 'deploy_prod' can now fail 'smoke_tests'\n" in out
+    fixed = out.split("findings fixed (1):\n")[1]
+    assert "BL103 [warning] barrier 'built' has a single participant" in fixed
+    markdown = run("diff", old, new, "-f", "markdown").stdout
+    assert "- ➕ a failure of `smoke_tests` can now fail `deploy_prod`" in markdown

@@ -2,10 +2,11 @@
 
 Each version is checked by the engine as `check` would; then, per pipeline (matched by file path
 relative to the version's root and pipeline name): the barriers added and removed, the
-participants that joined or left each barrier, the orderings between stage starts and ends and
-barrier releases that appeared or disappeared (the happens-before graph of `graph.structure`,
-reduced to those points, strongly connected parts contracted, transitively reduced), and the
-findings introduced and fixed (matched by fingerprint, the path taken relative to each root).
+participants that joined or left each barrier, which stages' failures can fail which others
+(the blast radius of `impact`), the orderings between stage starts and ends and barrier
+releases that appeared or disappeared (the happens-before graph of `graph.structure` reduced to
+those points and transitively reduced, cycles listed on their own), and the findings
+introduced and fixed (matched by fingerprint, the path taken relative to each root).
 `git.revision` reads an old version from git; `render` writes text, Markdown and JSON.
 """
 
@@ -18,6 +19,7 @@ from typing import Iterable
 
 from .. import engine
 from ..finding import Finding
+from ..impact import coupling
 from ..model import Stage
 
 
@@ -45,6 +47,7 @@ class Sync:
     barriers: dict[str, tuple[str, ...]]
     orderings: frozenset[tuple[str, str]]
     cycles: frozenset[str]  # points that wait for each other (a deadlock), as one line
+    coupling: frozenset[tuple[str, str]]  # (stage, stage its failure can fail): the blast radius
     picture: str = ""  # the Mermaid diagram of the pipeline
 
 
@@ -61,6 +64,8 @@ class PipelineChange:
     orderings_removed: list[tuple[str, str]] = field(default_factory=list)
     cycles_added: list[str] = field(default_factory=list)
     cycles_removed: list[str] = field(default_factory=list)
+    coupling_added: list[tuple[str, str]] = field(default_factory=list)  # (stage, stage its failure now fails)
+    coupling_removed: list[tuple[str, str]] = field(default_factory=list)
     picture: str = ""  # Mermaid of the version after (empty for a removed pipeline)
 
 
@@ -104,7 +109,8 @@ def synchronisation(version: Version) -> dict[tuple[str, str], Sync]:
             if occurrence.ref is not None:
                 barriers.setdefault(str(occurrence.ref), []).append(occurrence.where)
         found[(file, pipeline.label)] = Sync(
-            file, pipeline.label, {ref: tuple(dict.fromkeys(wheres)) for ref, wheres in barriers.items()}, *orderings(pipeline, project), _picture(pipeline, project)
+            file, pipeline.label, {ref: tuple(dict.fromkeys(wheres)) for ref, wheres in barriers.items()}, *orderings(pipeline, project),
+            coupling(pipeline, project), _picture(pipeline, project),
         )
     return found
 
@@ -204,9 +210,12 @@ def _change(key, was: Sync | None, now: Sync | None) -> PipelineChange | None:
     old_cycles = was.cycles if was else frozenset()
     new_cycles = now.cycles if now else frozenset()
     change.cycles_added, change.cycles_removed = sorted(new_cycles - old_cycles), sorted(old_cycles - new_cycles)
+    old_coupling = was.coupling if was else frozenset()
+    new_coupling = now.coupling if now else frozenset()
+    change.coupling_added, change.coupling_removed = sorted(new_coupling - old_coupling), sorted(old_coupling - new_coupling)
     moved = (
         change.barriers_added or change.barriers_removed or change.joined or change.left or change.orderings_added or change.orderings_removed
-        or change.cycles_added or change.cycles_removed
+        or change.cycles_added or change.cycles_removed or change.coupling_added or change.coupling_removed
     )
     return change if moved else None
 

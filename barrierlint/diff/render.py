@@ -47,6 +47,8 @@ def text(diff: Diff) -> str:
         lines += [f"  - barrier '{printable(ref)}' (participants: {_participants(wheres)})" for ref, wheres in change.barriers_removed]
         lines += [f"  + '{printable(where)}' joined barrier '{printable(ref)}'" for ref, where in change.joined]
         lines += [f"  - '{printable(where)}' left barrier '{printable(ref)}'" for ref, where in change.left]
+        lines += [f"  + a failure of '{printable(a)}' can now fail '{printable(b)}'" for a, b in change.coupling_added]
+        lines += [f"  - a failure of '{printable(a)}' can no longer fail '{printable(b)}'" for a, b in change.coupling_removed]
         lines += [f"  + ordering: {printable(a)} -> {printable(b)}" for a, b in change.orderings_added]
         lines += [f"  - ordering: {printable(a)} -> {printable(b)}" for a, b in change.orderings_removed]
         lines += [f"  + cycle (they wait for each other): {printable(c)}" for c in change.cycles_added]
@@ -94,6 +96,10 @@ def markdown(diff: Diff) -> str:
         barriers += [f"- ➖ {_code(where)} left barrier {_code(ref)}" for ref, where in change.left]
         if barriers:
             lines += ["**Barriers**", "", *barriers, ""]
+        fates = [f"- ➕ a failure of {_code(a)} can now fail {_code(b)}" for a, b in change.coupling_added]
+        fates += [f"- ➖ a failure of {_code(a)} can no longer fail {_code(b)}" for a, b in change.coupling_removed]
+        if fates:
+            lines += ["**Blast radius** (a stage that fails before a barrier fails every stage waiting there)", "", *fates, ""]
         orderings = [f"- ➕ {_point(a)} → {_point(b)}" for a, b in change.orderings_added]
         orderings += [f"- ➖ {_point(a)} → {_point(b)}" for a, b in change.orderings_removed]
         orderings += [f"- ➕ cycle, they wait for each other: {_point(c)}" for c in change.cycles_added]
@@ -132,6 +138,8 @@ def as_json(diff: Diff) -> str:
                 "orderings_removed": [list(pair) for pair in c.orderings_removed],
                 "cycles_added": c.cycles_added,
                 "cycles_removed": c.cycles_removed,
+                "coupling_added": [{"failing": a, "fails": b} for a, b in c.coupling_added],
+                "coupling_removed": [{"failing": a, "fails": b} for a, b in c.coupling_removed],
             }
             for c in diff.pipelines
         ],
