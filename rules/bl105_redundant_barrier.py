@@ -6,6 +6,7 @@ from barrierlint.rule import Rule
 from barrierlint.rules._ordering import names, ordering
 
 SETUP_STAGE_TYPES = frozenset({"Deployment"})  # service and infrastructure set-up runs before the first step
+MENTIONED = 10  # participants named in a message, shown as witnesses and related places
 _FAILURE_PATHS = frozenset({"rollback", "resolve"})  # edges a successful run never takes
 
 
@@ -29,7 +30,8 @@ class RedundantBarrier(Rule):
     is what you want (then say so in a comment and suppress the finding).
     Deployment stages set up their service and infrastructure before their first step, so a
     barrier first in a Deployment stage is not reported; nor are barriers in loops, in
-    `when`-conditional elements or in rollbackSteps, or joined by chained pipelines.
+    `when`-conditional elements or in rollbackSteps, or joined by chained pipelines, nor
+    FirstGen barriers.
     """
 
     code = "BL105"
@@ -38,39 +40,38 @@ class RedundantBarrier(Rule):
     tags = ("simplicity",)
 
     def check_pipeline(self, pipeline, project):
-        if project.incomplete(pipeline):
-            return
+        if pipeline.syntax == "firstgen" or project.incomplete(pipeline):
+            return  # FirstGen workflows set up their deployment before their steps, in phases
         result = ordering(pipeline, project)
         if result is None or result.graph is None:
             return
         troubled = {b for d in result.deadlocks for b in d.barriers} | {o.ref for loop in result.late_loops for o in loop.first}
         troubled |= project.child_references(pipeline)
+        declared = {d.identifier: d for d in pipeline.barriers if d.identifier}  # an undeclared one is BL101's
         order = _Order(pipeline, result.graph)
         groups: dict[str, list] = {}
         for occurrence in result.occurrences:
             groups.setdefault(occurrence.ref, []).append(occurrence)
-        declared = {d.identifier: d for d in pipeline.barriers if d.identifier}
         for ref, group in groups.items():
-            if ref in troubled or len(group) < 2 or not all(order.plain_participant(o) for o in group):
+            if ref in troubled or ref not in declared or len(group) < 2 or not all(order.plain_participant(o) for o in group):
                 continue
             starts = {order.start(o) for o in group}
             if len(starts) == 1 and None not in starts:
-                yield self._finding(ref, group, declared.get(ref), *order.start_proof(starts.pop(), group))
+                yield self._finding(ref, group, declared[ref], *order.start_proof(starts.pop(), group))
                 continue
             ends = {order.end(o) for o in group}
             if len(ends) == 1 and None not in ends:
-                yield self._finding(ref, group, declared.get(ref), *order.end_proof(group))
+                yield self._finding(ref, group, declared[ref], *order.end_proof(group))
 
     def _finding(self, ref, group, declaration, claim, witness):
-        wheres = names(o.where for o in group)
-        at = group[0].step.barrier_ref_origin or group[0].step.origin
+        wheres = names((o.where for o in group), limit=MENTIONED)
         return self.finding(
-            declaration.origin if declaration is not None else at,
+            declaration.origin,
             f"barrier '{ref}' never holds anyone back: {claim}; the happens-before graph without it already orders every "
             f"pair of its participants ({wheres}), so it only couples their failures (one failing before it fails the "
             "others waiting there) and adds a timeout",
-            related=[Related(o.step.barrier_ref_origin or o.step.origin, f"'{o.where}' uses '{ref}' here") for o in group],
-            witness=witness,
+            related=[Related(o.step.barrier_ref_origin or o.step.origin, f"'{o.where}' uses '{ref}' here") for o in group[:MENTIONED]],
+            witness=witness[:MENTIONED] + ([f"and {len(witness) - MENTIONED:,} more participants alike"] if len(witness) > MENTIONED else []),
             fix=f"remove the Barrier steps of '{ref}' and its declaration, unless failing its participants together is intended",
             key=ref,
             barriers=[ref],

@@ -6,9 +6,10 @@ from typing import Iterator
 from barrierlint.finding import Related, Severity, route_text
 from barrierlint.model import FailureStrategy, Origin, Parallel, Stage, Step, StepGroup, children, parse_duration, stages
 from barrierlint.rule import Rule
-from barrierlint.rules._ordering import ordering
+from barrierlint.rules._ordering import names, ordering
 
 APPROVAL_TYPES = frozenset({"HarnessApproval", "JiraApproval", "ServiceNowApproval", "CustomApproval"})
+MENTIONED = 10  # participants named in a message and shown as related places
 APPROVAL_DEFAULT = "1d"  # Harness docs: "The default timeout for an Approval step is 1d"
 
 
@@ -91,9 +92,9 @@ class HumanWaitInBarrierWindow(Rule):
                 yield self._finding(wait, ref, delayed, waiting, timeout_text)
 
     def _finding(self, wait: HumanWait, ref: str, delayed, waiting, timeout_text):
-        late = " and ".join(dict.fromkeys(f"'{o.where}'" for o in delayed))
-        early = " and ".join(dict.fromkeys(f"'{o.where}'" for o in waiting))
-        timeouts = ", ".join(dict.fromkeys(f"'{o.where}' {timeout_text(o)}" for o in waiting))
+        late = names((o.where for o in delayed), limit=MENTIONED)
+        early = names((o.where for o in waiting), limit=MENTIONED)
+        timeouts = ", ".join(list(dict.fromkeys(f"'{o.where}' {timeout_text(o)}" for o in waiting))[:MENTIONED])
         one = len({o.where for o in waiting}) == 1
         shortest = timeout_text(min(waiting, key=lambda o: parse_duration(o.step.timeout or "10h"))).split(" ")[0]
         slow = {
@@ -114,8 +115,8 @@ class HumanWaitInBarrierWindow(Rule):
         return self.finding(
             wait.origin,
             message,
-            related=[Related(o.step.barrier_ref_origin or o.step.origin, f"'{o.where}' can wait at '{ref}' here for {timeout_text(o)}") for o in waiting]
-            + [Related(o.step.barrier_ref_origin or o.step.origin, f"'{o.where}' reaches '{ref}' only after the person acts") for o in delayed],
+            related=[Related(o.step.barrier_ref_origin or o.step.origin, f"'{o.where}' can wait at '{ref}' here for {timeout_text(o)}") for o in waiting[:MENTIONED]]
+            + [Related(o.step.barrier_ref_origin or o.step.origin, f"'{o.where}' reaches '{ref}' only after the person acts") for o in delayed[:MENTIONED]],
             witness=[
                 f"{early} arrive{'s' if one else ''} at '{ref}' and wait{'s' if one else ''} for {late}",
                 f"{late} first wait{'s' if len({o.where for o in delayed}) == 1 else ''} for {wait.what}",
