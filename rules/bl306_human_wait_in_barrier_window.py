@@ -105,7 +105,7 @@ class HumanWaitInBarrierWindow(Rule):
         message = (
             f"{wait.what} runs before {late} reach{'es' if len({o.where for o in delayed}) == 1 else ''} barrier '{ref}', "
             f"while {early} can already wait there with a shorter Barrier step timeout ({timeouts}): {slow}, "
-            f"{'that Barrier step expires' if one else 'the first of those Barrier steps to expire'}, times '{ref}' out and "
+            f"{'that Barrier step expires' if one else 'the first of those Barrier steps expires'}, times '{ref}' out and "
             "every participant still waiting fails with it"
         )
         fix = (
