@@ -245,9 +245,9 @@ def impact(
 
     try:
         project, chosen = engine.load_pipeline(path, pipeline_id)
+        blasts = blast_radius(chosen, project)
     except UsageError as error:
         _fail(str(error))
-    blasts = blast_radius(chosen, project)
     verdicts = {id(b): confirm(b, chosen, Profile.of(project.settings)) for b in blasts} if verify else None
     sys.stdout.write(render(chosen, blasts, output_format.value, verdicts))
 

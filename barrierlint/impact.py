@@ -13,9 +13,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .errors import UsageError
 from .model import Occurrence, Parallel, Pipeline, Stage, Step, children
 
 _WITHIN = frozenset({"po", "fork", "join"})  # edges that stay on one stage's own steps
+MAX_PAIRS = 200_000  # (failing stage, stage it fails) pairs listed per pipeline; the map is quadratic
+
+
+class TooLarge(UsageError):
+    """The fate-sharing map of a pipeline has more pairs than MAX_PAIRS."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -71,31 +77,38 @@ def blast_radius(pipeline: Pipeline, project) -> list[Blast]:
             later_cache[id(o.step)] = found
         return later_cache[id(o.step)]
 
-    blasts = []
+    blasts, pairs = [], 0
     for start in occurrences:
         failed = {id(start.stage)}
         order, because = [], []
         missed = list(later(start))
-        done: set[int] = set()
+        done: set = set()  # barriers whose participants have all failed already
         while missed:
             o = missed.pop(0)
-            if id(o.step) in done:
+            if o.ref in done:
                 continue
-            done.add(id(o.step))
+            done.add(o.ref)
             for other in by_ref.get(o.ref, ()):
                 if id(other.stage) in failed:
                     continue
                 failed.add(id(other.stage))
                 order.append(other.stage)
+                pairs += 1
+                if pairs > MAX_PAIRS:
+                    raise TooLarge(f"pipeline '{pipeline.label}': more than {MAX_PAIRS:,} pairs of stages fail together: too many to list")
                 because.append(f"'{other.stage.label}' fails at '{other.ref}', which '{o.stage.label}' never reaches")
                 missed.extend(later(other))
         blasts.append(Blast(start, tuple(order), tuple(because)))
     return blasts
 
 
-def coupling(pipeline: Pipeline, project) -> frozenset[tuple[str, str]]:
-    """(stage, other stage) for every failure of the first that can fail the second."""
-    return frozenset((b.stage.label, t.label) for b in blast_radius(pipeline, project) for t in b.fails)
+def coupling(pipeline: Pipeline, project) -> frozenset[tuple[str, str]] | None:
+    """(stage, other stage) for every failure of the first that can fail the second; None when
+    there are too many pairs to list."""
+    try:
+        return frozenset((b.stage.label, t.label) for b in blast_radius(pipeline, project) for t in b.fails)
+    except TooLarge:
+        return None
 
 
 def confirm(blast: Blast, pipeline: Pipeline, profile) -> tuple[str, str]:

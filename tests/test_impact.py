@@ -117,3 +117,20 @@ def test_a_pipeline_without_barriers_has_no_blast_radius(tmp_path):
     path.write_text(CASCADE.replace("type: Barrier", "type: ShellScript"))
     result = run("impact", path)
     assert result.exit_code == 0 and "(no Barrier step: no stage's failure reaches another)" in result.stdout
+
+
+def test_a_map_too_large_to_list_is_a_one_line_error_and_diff_leaves_it_out(tmp_path, monkeypatch):
+    import barrierlint.diff
+    import barrierlint.impact
+
+    monkeypatch.setattr(barrierlint.impact, "MAX_PAIRS", 3)
+    monkeypatch.setattr(barrierlint.diff, "MAX_PAIRS", 3)
+    path = tmp_path / "cascade.yaml"
+    path.write_text(CASCADE)
+    result = run("impact", path)
+    assert result.exit_code == 2 and result.stderr == "barrierlint: error: pipeline 'cascade': more than 3 pairs of stages fail together: too many to list\n"
+    after = tmp_path / "after.yaml"
+    after.write_text(CASCADE.replace("                  - step: {identifier: docs, name: docs, type: ShellScript, timeout: 10m, spec: {}}\n",
+                                     "                  - step: {identifier: y, name: y, type: Barrier, timeout: 10m, spec: {barrierRef: Y}}\n"))
+    out = run("diff", path, after).stdout
+    assert "  + 'd' joined barrier 'Y'\n  note: the blast radius is not compared: more than 3 pairs of stages fail together\n" in out

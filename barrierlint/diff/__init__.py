@@ -19,7 +19,7 @@ from typing import Iterable
 
 from .. import engine
 from ..finding import Finding
-from ..impact import coupling
+from ..impact import MAX_PAIRS, coupling
 from ..model import Stage
 
 
@@ -47,7 +47,7 @@ class Sync:
     barriers: dict[str, tuple[str, ...]]
     orderings: frozenset[tuple[str, str]]
     cycles: frozenset[str]  # points that wait for each other (a deadlock), as one line
-    coupling: frozenset[tuple[str, str]]  # (stage, stage its failure can fail): the blast radius
+    coupling: frozenset[tuple[str, str]] | None  # (stage, stage its failure can fail); None: too many to list
     picture: str = ""  # the Mermaid diagram of the pipeline
 
 
@@ -66,6 +66,7 @@ class PipelineChange:
     cycles_removed: list[str] = field(default_factory=list)
     coupling_added: list[tuple[str, str]] = field(default_factory=list)  # (stage, stage its failure now fails)
     coupling_removed: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     picture: str = ""  # Mermaid of the version after (empty for a removed pipeline)
 
 
@@ -212,7 +213,10 @@ def _change(key, was: Sync | None, now: Sync | None) -> PipelineChange | None:
     change.cycles_added, change.cycles_removed = sorted(new_cycles - old_cycles), sorted(old_cycles - new_cycles)
     old_coupling = was.coupling if was else frozenset()
     new_coupling = now.coupling if now else frozenset()
-    change.coupling_added, change.coupling_removed = sorted(new_coupling - old_coupling), sorted(old_coupling - new_coupling)
+    if old_coupling is None or new_coupling is None:
+        change.notes.append(f"the blast radius is not compared: more than {MAX_PAIRS:,} pairs of stages fail together")
+    else:
+        change.coupling_added, change.coupling_removed = sorted(new_coupling - old_coupling), sorted(old_coupling - new_coupling)
     moved = (
         change.barriers_added or change.barriers_removed or change.joined or change.left or change.orderings_added or change.orderings_removed
         or change.cycles_added or change.cycles_removed or change.coupling_added or change.coupling_removed

@@ -47,6 +47,7 @@ def text(diff: Diff) -> str:
         lines += [f"  - barrier '{printable(ref)}' (participants: {_participants(wheres)})" for ref, wheres in change.barriers_removed]
         lines += [f"  + '{printable(where)}' joined barrier '{printable(ref)}'" for ref, where in change.joined]
         lines += [f"  - '{printable(where)}' left barrier '{printable(ref)}'" for ref, where in change.left]
+        lines += [f"  note: {note}" for note in change.notes]
         lines += [f"  + a failure of '{printable(a)}' can now fail '{printable(b)}'" for a, b in change.coupling_added]
         lines += [f"  - a failure of '{printable(a)}' can no longer fail '{printable(b)}'" for a, b in change.coupling_removed]
         lines += [f"  + ordering: {printable(a)} -> {printable(b)}" for a, b in change.orderings_added]
@@ -98,6 +99,7 @@ def markdown(diff: Diff) -> str:
             lines += ["**Barriers**", "", *barriers, ""]
         fates = [f"- ➕ a failure of {_code(a)} can now fail {_code(b)}" for a, b in change.coupling_added]
         fates += [f"- ➖ a failure of {_code(a)} can no longer fail {_code(b)}" for a, b in change.coupling_removed]
+        fates += [f"- {_plain(note)}" for note in change.notes]
         if fates:
             lines += ["**Blast radius** (a stage that fails before a barrier fails every stage waiting there)", "", *fates, ""]
         orderings = [f"- ➕ {_point(a)} → {_point(b)}" for a, b in change.orderings_added]
@@ -140,6 +142,7 @@ def as_json(diff: Diff) -> str:
                 "cycles_removed": c.cycles_removed,
                 "coupling_added": [{"failing": a, "fails": b} for a, b in c.coupling_added],
                 "coupling_removed": [{"failing": a, "fails": b} for a, b in c.coupling_removed],
+                "notes": c.notes,
             }
             for c in diff.pipelines
         ],
