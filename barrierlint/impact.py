@@ -4,8 +4,8 @@ A participant that fails before arriving at barrier X rejects X: every other par
 fails (waiting there, or on arrival), and a stage that fails misses every barrier after that
 point, which fails their participants in turn. For each stage and each barrier it reaches,
 `blast_radius` follows that cascade on the happens-before graph (within a stage only along its
-own steps; never to the stages that merely come later, which do not run at all) and lists the
-other stages that fail. `confirm` injects the failure into the reference runtime and compares
+own steps; never to the stages that come after a failed one, which do not start at all) and
+lists the other stages that fail. `confirm` injects the failure into the reference runtime and compares
 the stages that end failed with the prediction.
 """
 
@@ -17,6 +17,7 @@ from .errors import UsageError
 from .model import Occurrence, Parallel, Pipeline, Stage, Step, children
 
 _WITHIN = frozenset({"po", "fork", "join"})  # edges that stay on one stage's own steps
+_STRUCTURE = _WITHIN | {"seq", "dependsOn", "slot", "skip"}  # what runs after what, barriers aside
 MAX_PAIRS = 200_000  # (failing stage, stage it fails) pairs listed per pipeline; the map is quadratic
 
 
@@ -49,15 +50,19 @@ def blast_radius(pipeline: Pipeline, project) -> list[Blast]:
     if result.graph is None:
         return []
     graph = result.graph
-    passes = {}
+    passes, arrivals, exits = {}, {}, {}
     for node, data in graph.nodes(data=True):
         if data["kind"] == "pass":
             passes[id(data["item"].step)] = node
+        elif data["kind"] == "occ":
+            arrivals[id(data["item"].step)] = node
+        elif data["kind"] == "exit" and isinstance(data["item"], Stage):
+            exits[id(data["item"])] = node
     occurrences = [o for o in result.occurrences if not o.in_rollback and id(o.step) in passes]
     by_ref: dict[str, list[Occurrence]] = {}
     for o in occurrences:
         by_ref.setdefault(o.ref, []).append(o)
-    later_cache: dict[int, list[Occurrence]] = {}
+    later_cache: dict[int, list] = {}  # id(step) -> later occurrences; id(stage) -> nodes after it
 
     def later(o: Occurrence) -> list[Occurrence]:
         """`o` and the Barrier steps its stage reaches after it along its own steps."""
@@ -77,9 +82,23 @@ def blast_radius(pipeline: Pipeline, project) -> list[Blast]:
             later_cache[id(o.step)] = found
         return later_cache[id(o.step)]
 
+    def stopped(stage: Stage) -> set[int]:
+        """The nodes that come after the stage ends: they never run once it has failed."""
+        if id(stage) not in later_cache:
+            seen, stack = set(), [exits[id(stage)]] if id(stage) in exits else []
+            while stack:
+                node = stack.pop()
+                for nxt in graph.succ[node]:
+                    if nxt not in seen and graph.edges[node, nxt]["kind"] in _STRUCTURE:
+                        seen.add(nxt)
+                        stack.append(nxt)
+            later_cache[id(stage)] = seen
+        return later_cache[id(stage)]
+
     blasts, pairs = [], 0
     for start in occurrences:
         failed = {id(start.stage)}
+        never = set(stopped(start.stage))  # stages after a failed one are not started
         order, because = [], []
         missed = list(later(start))
         done: set = set()  # barriers whose participants have all failed already
@@ -89,9 +108,10 @@ def blast_radius(pipeline: Pipeline, project) -> list[Blast]:
                 continue
             done.add(o.ref)
             for other in by_ref.get(o.ref, ()):
-                if id(other.stage) in failed:
+                if id(other.stage) in failed or arrivals[id(other.step)] in never:
                     continue
                 failed.add(id(other.stage))
+                never |= stopped(other.stage)
                 order.append(other.stage)
                 pairs += 1
                 if pairs > MAX_PAIRS:

@@ -134,3 +134,18 @@ def test_a_map_too_large_to_list_is_a_one_line_error_and_diff_leaves_it_out(tmp_
                                      "                  - step: {identifier: y, name: y, type: Barrier, timeout: 10m, spec: {barrierRef: Y}}\n"))
     out = run("diff", path, after).stdout
     assert "  + 'd' joined barrier 'Y'\n  note: the blast radius is not compared: more than 3 pairs of stages fail together\n" in out
+
+
+def test_stages_after_a_failed_one_do_not_start_so_they_do_not_fail(tmp_path):
+    # 'late' comes after the parallel block and also uses X (a sequential reuse, BL301)
+    late = CASCADE + (
+        "    - stage:\n        identifier: late\n        name: late\n        type: Custom\n        spec:\n          execution:\n"
+        "            steps:\n              - step: {identifier: x, name: x, type: Barrier, timeout: 10m, spec: {barrierRef: X}}\n"
+    )
+    path = tmp_path / "late.yaml"
+    path.write_text(late)
+    project, pipeline = engine.load_pipeline(str(path))
+    found = blast_radius(pipeline, project)
+    a_x = next(b for b in found if (b.stage.label, b.barrier) == ("a", "X"))
+    assert [s.label for s in a_x.fails] == ["b", "c"]
+    assert confirm(a_x, pipeline, Profile())[0] == "CONFIRMED"
