@@ -6,6 +6,7 @@ script (`console.main`) runs `check PATHS` without this module, which imports ty
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import Enum
 from typing import List, Optional
@@ -121,13 +122,14 @@ def check(
     fix: bool = typer.Option(False, "--fix", help="Apply the safe fixes, each verified first (re-analysis and the reference runtime)."),
     unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes", help="With --fix or --diff: also the fixes that change what the pipeline does."),
     diff: bool = typer.Option(False, "--diff", help="Print the verified fixes as a unified diff and write nothing (exit 1 when something would change)."),
+    new_from_rev: Optional[str] = typer.Option(None, "--new-from-rev", metavar="REV", help="Report only findings that git revision REV does not have (matched by fingerprint)."),
 ) -> None:
     """Check pipelines and report barrier problems."""
     console.check(
         paths, output_format.value, select=select, ignore=ignore, exclude=exclude, outputs=outputs,
         fail_on=fail_on.value if fail_on else None, config_file=config_file, no_ignores=no_ignores, baseline=baseline,
         write_baseline=write_baseline, sarif_category=sarif_category, inputs=inputs, verify=verify, jobs=jobs,
-        isolated=isolated, no_cache=no_cache, template_paths=template_paths,
+        isolated=isolated, no_cache=no_cache, template_paths=template_paths, new_from_rev=new_from_rev,
         max_file_size=None if max_file_size is None else _size(max_file_size),
         fix=fix, unsafe_fixes=unsafe_fixes, diff=diff,
     )
@@ -249,6 +251,80 @@ def graph(
     except UsageError as error:
         _fail(str(error))
     _write(output, content)
+
+
+class ImpactFormat(str, Enum):
+    text = "text"
+    mermaid = "mermaid"
+    json = "json"
+
+
+@app.command()
+def impact(
+    path: str = typer.Argument(..., metavar="PIPELINE", help="A pipeline file; - reads standard input."),
+    output_format: ImpactFormat = typer.Option(ImpactFormat.text, "--format", "-f", help="text (a table), mermaid (a picture) or json."),
+    pipeline_id: Optional[str] = typer.Option(None, "--pipeline", help="Which pipeline, when the file holds several."),
+    verify: bool = typer.Option(False, "--verify", help="Inject each failure into the reference runtime and compare who fails."),
+) -> None:
+    """Blast radius: for each stage and each barrier it reaches, the other stages that fail when
+    it fails just before that barrier (the fate-sharing map)."""
+    from . import engine
+    from .impact import blast_radius, confirm, render
+    from .runtime import Profile
+
+    try:
+        project, chosen = engine.load_pipeline(path, pipeline_id)
+        blasts = blast_radius(chosen, project)
+    except UsageError as error:
+        _fail(str(error))
+    verdicts = {id(b): confirm(b, chosen, Profile.of(project.settings)) for b in blasts} if verify else None
+    sys.stdout.write(render(chosen, blasts, output_format.value, verdicts))
+
+
+class DiffFormat(str, Enum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+@app.command(
+    epilog="Examples:\n\n"
+    "  barrierlint diff origin/main                       # the working tree here against a revision\n"
+    "  barrierlint diff origin/main .harness -f markdown  # a pull-request comment\n"
+    "  barrierlint diff old/ new/                          # two folders (or two files)",
+)
+def diff(
+    old: str = typer.Argument(..., metavar="OLD", help="The version before: a file or folder, or a git revision (read with git archive, the work tree untouched)."),
+    new: str = typer.Argument(".", metavar="NEW", help="The version after: a file or folder (default: the current folder)."),
+    output_format: DiffFormat = typer.Option(DiffFormat.text, "--format", "-f", help="text, markdown (a pull-request comment) or json."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE", help="Write the changelog to FILE instead of standard output."),
+    select: Optional[List[str]] = typer.Option(None, "--select", metavar="RULES", help="Rule codes, prefixes or names to run (comma-separated)."),
+    ignore: Optional[List[str]] = typer.Option(None, "--ignore", metavar="RULES", help="Rule codes, prefixes or names to skip."),
+    config_file: Optional[str] = typer.Option(None, "--config", metavar="FILE", help="Configuration file (default: the nearest .barrierlint.yaml or pyproject.toml)."),
+) -> None:
+    """Show what a change does to synchronisation: barriers and participants added or removed,
+    orderings between stages that appeared or disappeared, findings introduced and fixed.
+    Exit 0 (the changelog is information; gate with `check --new-from-rev`)."""
+    from . import config
+    from .console import split
+    from .diff import diff as compare
+    from .diff.render import render
+
+    try:
+        configured = config.load([new], config_file)
+        changes = compare(
+            old, new, settings=configured.settings, select_rules=split(select) or configured.select,
+            ignore_rules=[*configured.ignore, *split(ignore)], exclude=configured.exclude,
+        )
+        content = render(changes, output_format.value)
+        if output is not None:
+            from .writing import atomic_write
+
+            atomic_write(output, content.encode("utf-8"), inputs=[new] + ([old] if os.path.exists(old) else []))
+            return
+    except UsageError as error:
+        _fail(str(error))
+    sys.stdout.write(content)
 
 
 def _write(output: Optional[str], content: str) -> None:

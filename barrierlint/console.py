@@ -141,6 +141,7 @@ def check(
     fix: bool = False,
     unsafe_fixes: bool = False,
     diff: bool = False,
+    new_from_rev: str | None = None,
 ) -> NoReturn:
     """`barrierlint check`, its options already parsed (the defaults are the options' defaults)."""
     import dataclasses
@@ -187,6 +188,13 @@ def check(
 
             rules = chosen(split(select) or configured.select, [*configured.ignore, *split(ignore)])
             result = _fix(result, run, rules, settings, policy, engine.read_input_sets(inputs or ()), unsafe=unsafe_fixes, write=fix)
+        if new_from_rev:
+            from .diff import new_findings
+
+            result.findings = new_findings(
+                result.findings, paths, new_from_rev, settings=settings, select_rules=split(select) or configured.select,
+                ignore_rules=[*configured.ignore, *split(ignore)], exclude=[*configured.exclude, *split(exclude)], isolated=isolated,
+            )
         if verify:
             from .runtime.verify import verify as confirm
 

@@ -71,9 +71,14 @@ class Finding:
     def fingerprint(self) -> str:
         """Stable across unrelated edits and machines: built from the rule, the file's path in its
         repository, the YAML path and the key, never from line numbers."""
+        return self.fingerprint_for(repository_path(self.path))
+
+    def fingerprint_for(self, path: str) -> str:
+        """The fingerprint with the file's path given: relative to the root of a version that is
+        not a repository (an old revision read into a temporary folder by `diff`)."""
         import hashlib
 
-        digest = hashlib.sha256("\x1f".join((self.code, repository_path(self.path), self.route_text, self.key)).encode("utf-8", "surrogateescape"))
+        digest = hashlib.sha256("\x1f".join((self.code, path, self.route_text, self.key)).encode("utf-8", "surrogateescape"))
         return digest.hexdigest()[:32]
 
     def sort_key(self) -> tuple:

@@ -266,6 +266,15 @@ def analyze(pipeline: Pipeline, project: "Project | None" = None, *, outcomes: d
     )
 
 
+def structure(pipeline: Pipeline, project: "Project") -> "nx.DiGraph":
+    """The happens-before graph of every stage, step group and parallel block with the Barrier
+    steps, every undecided `when` running: what `diff` compares between two versions (a pipeline
+    without Barrier steps included)."""
+    found = tuple(o for o in project.occurrences(pipeline) if _literal(o.ref))
+    with collector_paused():
+        return _Graph(pipeline, found, {}, project.settings, run_undecided=True, whole=True).graph
+
+
 def refused_at_start(pipeline: Pipeline, found: list[Occurrence]) -> bool:
     """True when the engine refuses to start the run: a Barrier step with its own strategy
     (BL403), or a FirstGen identifier twice in one workflow of a parallel group (BL201)."""
@@ -328,7 +337,7 @@ def _barrier_steps(items: Iterable) -> Iterator[Step]:
 class _Graph:
     """One variant of the graph: undecided conditional elements all run, or all are skipped."""
 
-    def __init__(self, pipeline: Pipeline, found: tuple[Occurrence, ...], decided: dict, settings: "Settings", run_undecided: bool, locks=()):
+    def __init__(self, pipeline: Pipeline, found: tuple[Occurrence, ...], decided: dict, settings: "Settings", run_undecided: bool, locks=(), whole: bool = False):
         import networkx as nx
 
         self.decided, self.run_undecided, self.settings = decided, run_undecided, settings
@@ -346,6 +355,7 @@ class _Graph:
                 self.stage_locks.setdefault(id(lock.stage), []).append(lock)
         self.acquire: dict[int, int] = {}  # id(lock) -> the node where it is taken
         self.stage_exit: dict[int, int] = {}  # id(stage) -> its exit node (where Stage-scoped locks are released)
+        self.whole = whole  # build every stage, step group and parallel block, not only those holding Barrier steps
         self.kind: list[str] = []
         self.item: list = []
         self.scope: list = []  # innermost undecided conditional element per node
@@ -456,7 +466,7 @@ class _Graph:
         """Build one element after node `pred`; return the node after which what follows starts."""
         if isinstance(item, Step):
             return self.step(item, pred, link)
-        if not isinstance(item, Stage) and id(item) not in self.live:
+        if not isinstance(item, Stage) and id(item) not in self.live and not self.whole:
             return pred
         if isinstance(item, (Parallel, Sequence)):
             return self.block(item, pred, link)

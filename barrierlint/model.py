@@ -93,6 +93,7 @@ class FailureStrategy:
     origin: Origin
     retry_count: int | None = None
     then: str | None = None  # action after retries are exhausted
+    timeout: str | None = None  # how long a ManualIntervention waits for a person (spec.timeout)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -156,6 +157,7 @@ class Step:
     barrier_ref_origin: Origin | None = None
     queue_key: str | None = None  # spec.key of a Queue step
     queue_scope: str | None = None  # spec.scope of a Queue step: Pipeline or Stage (as written)
+    duration: str | None = None  # spec.duration of a Wait step (it has no timeout)
 
     @property
     def is_barrier(self) -> bool:
@@ -921,6 +923,10 @@ def _step(r: _Reader, node: Node, route: Route) -> Step | None:
         spec = r.mapping(spec_node, spec_route, "Queue step spec") or {}
         queue_key = r.text(spec.get("key"), spec_route + ("key",), "Queue key")
         queue_scope = r.text(spec.get("scope"), spec_route + ("scope",), "Queue scope")
+    duration = None
+    if step_type == "Wait":
+        spec = r.mapping(spec_node, spec_route, "Wait step spec") or {}
+        duration = r.text(spec.get("duration"), spec_route + ("duration",), "Wait duration")
     return Step(
         identifier=r.text(fields.get("identifier"), route + ("identifier",), "step identifier"),
         name=r.text(fields.get("name"), route + ("name",), "step name"),
@@ -935,6 +941,7 @@ def _step(r: _Reader, node: Node, route: Route) -> Step | None:
         barrier_ref_origin=ref_origin,
         queue_key=queue_key,
         queue_scope=queue_scope,
+        duration=duration,
     )
 
 
@@ -981,7 +988,13 @@ def _failure_strategies(r: _Reader, node: Node | None, route: Route) -> tuple[Fa
         after = r.mapping(spec.get("onRetryFailure") or spec.get("onTimeout"), base + ("action", "spec"), "retry fallback") or {}
         fallback = r.mapping(after.get("action"), base + ("action", "spec"), "fallback action") or {}
         then = r.text(fallback.get("type"), base + ("action", "spec"), "fallback action type")
-        result.append(FailureStrategy(errors, action_type, Origin(r.doc, sub_route), retry_count, then))
+        timeout = None  # a ManualIntervention's own, or one reached after the last retry
+        if action_type == "ManualIntervention":
+            timeout = r.text(spec.get("timeout"), base + ("action", "spec", "timeout"), "intervention timeout")
+        elif then == "ManualIntervention":
+            fallback_spec = r.mapping(fallback.get("spec"), base + ("action", "spec"), "fallback action spec") or {}
+            timeout = r.text(fallback_spec.get("timeout"), base + ("action", "spec"), "intervention timeout")
+        result.append(FailureStrategy(errors, action_type, Origin(r.doc, sub_route), retry_count, then, timeout))
     return tuple(result)
 
 

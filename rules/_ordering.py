@@ -30,9 +30,11 @@ def ordering(pipeline, project):
     return analysis(pipeline, project)
 
 
-def names(values) -> str:
-    """'a', 'b' and 'c'."""
+def names(values, limit: int | None = None) -> str:
+    """'a', 'b' and 'c'; past `limit` names, "'a', 'b' and 998 others" (messages stay short)."""
     quoted = [f"'{v}'" for v in dict.fromkeys(values)]
+    if limit is not None and len(quoted) > limit:
+        return ", ".join(quoted[:limit]) + f" and {len(quoted) - limit:,} others"
     return ", ".join(quoted[:-1]) + " and " + quoted[-1] if len(quoted) > 1 else "".join(quoted)
 
 

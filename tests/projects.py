@@ -43,7 +43,7 @@ template:
   versionLabel: v1
   type: Stage
   spec:
-    type: Custom
+    type: Deployment
     spec:
       execution:
         steps:
@@ -54,6 +54,7 @@ template:
               timeout: 10m
               spec:
                 barrierRef: ready
+          - step: {identifier: smoke, name: smoke, type: ShellScript, timeout: 10m, spec: {}}
 """,
     FIRSTGEN_PIPELINE: """\
 harnessApiVersion: '1.0'

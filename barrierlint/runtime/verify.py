@@ -10,6 +10,9 @@ What each rule predicts, and what the run must show:
   rollbackSteps finishes, after a normal-flow participant arrived; or that participant expires
   first.
 - BL401, BL402 (late loop copies): a copy of the loop arrives at its barrier after the release.
+- BL306 (human wait in a barrier window): with the person taking their whole allowance (an
+  approval its timeout, a Wait step its duration, a manual intervention nobody answers), a
+  participant already waiting at the barrier expires before the delayed one arrives.
 - BL103 (lone barrier): the barrier is released the moment its only participant arrives (a
   participant in rollbackSteps: in a run where a step before it fails and its stage rolls back).
 - BL403, BL601 (`<+...>` in NextGen), BL201 in FirstGen (the same identifier twice in one
@@ -85,7 +88,7 @@ def _pipelines_of(finding: Finding, pipelines: list[Pipeline]) -> list[Pipeline]
 def verdict(finding: Finding, pipeline: Pipeline, profile: Profile) -> tuple[str, str]:
     code = finding.code
     refusal = _refusal(finding, pipeline)
-    checks = {**dict.fromkeys(HANGS, _hang), **dict.fromkeys(LATE_LOOPS, _late_loop), "BL303": _stall, "BL103": _lone, "BL601": _literal, "BL101": _split}
+    checks = {**dict.fromkeys(HANGS, _hang), **dict.fromkeys(LATE_LOOPS, _late_loop), "BL303": _stall, "BL103": _lone, "BL601": _literal, "BL101": _split, "BL306": _human_wait}
     if code not in checks and refusal is None:
         return INCONCLUSIVE, "this finding predicts no run-time outcome the simulator can observe"
     run_all = code not in HANGS or finding.properties.get("verdict") == "may"  # a must-hang holds with every `when` skipped
@@ -446,3 +449,38 @@ def fixed_run(finding: Finding, pipeline: Pipeline, barriers: set, profile: Prof
     if run.status != "SUCCEEDED":
         return f"the run ended {run.status} at {clock_text(run.ended)}"
     return None
+
+
+def _human_wait(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tuple[str, str]:
+    """Alone, with the person taking their whole allowance: an approval its full timeout, a Wait
+    step its duration, or the step failing into a manual intervention that nobody answers."""
+    props = finding.properties
+    barrier = props["barriers"][0]
+    doc = finding.origin.doc
+    human = next((e for e in _normal_flow(pipeline.stages) if isinstance(e, Step) and e.origin.doc is doc and route_text(e.origin.route) == props["human"]), None)
+    if human is None:
+        return INCONCLUSIVE, "the step that waits for a person is not in this pipeline"
+    scenario = _alone(scenario, pipeline, {barrier})
+    if props["human_kind"] == "intervention":
+        scenario = replace(scenario, failures={place(human): Failure()})
+        how = f"with {human.label} failing into a manual intervention that nobody answers"
+    else:
+        scenario = replace(scenario, durations={place(human): props["human_seconds"]})
+        how = f"with {human.label} taking its whole {clock_text(props['human_seconds'])}"
+    run = simulate(pipeline, scenario)
+    if (rejected := _started(run)) is not None:
+        return INCONCLUSIVE, rejected
+
+    def nodes(routes) -> list:
+        return [n for n in run.nodes if isinstance(n.element, Step) and n.element.origin.doc is doc and route_text(n.element.origin.route) in routes]
+
+    delayed = nodes(set(props["delayed"]))
+    first_late = min((n.started for n in delayed), default=None)
+    for node in nodes(set(props["waiting"])):
+        if node.status == "EXPIRED" and (first_late is None or node.ended < first_late):
+            arrival = f"{delayed[0].label} arrived only at {clock_text(first_late)}" if first_late is not None else "the delayed participant never arrived"
+            return CONFIRMED, (
+                f"{how}: {node.label} waited at {barrier} from {clock_text(node.started)} and expired at {clock_text(node.ended)} "
+                f"({node.message or 'its own timeout'}); {arrival}"
+            )
+    return NOT_REPRODUCED, f"{how}, no participant waiting at {barrier} expired before the delayed one arrived; the run ended {run.status} at {clock_text(run.ended)}"
