@@ -75,6 +75,18 @@ def undeclared(n: int) -> str:
     return _pipeline(barriers, [_stage("s", steps)])
 
 
+def rollback_stalls(n: int) -> str:
+    """n stages holding a barrier each in their rollbackSteps, beside one stage that crosses all
+    n barriers in its normal flow (n BL303 findings)."""
+    barriers = [f"b{i}" for i in range(n)]
+    owners = [
+        f"{{stage: {{identifier: r{i}, name: r{i}, type: Custom, spec: {{execution: {{steps: [{{step: {{identifier: work, name: work, type: ShellScript, "
+        f"timeout: 10m, spec: {{}}}}}}], rollbackSteps: [{_step('undo', b)}]}}}}}}}}"
+        for i, b in enumerate(barriers)
+    ]
+    return _pipeline(barriers, [*owners, _stage("normal", [_step(f"n{i}", b) for i, b in enumerate(barriers)])])
+
+
 def endless_loops(n: int) -> str:
     """n stages each repeating a step a billion times (the run must stop at its budget)."""
     return _pipeline(["ready"], [
@@ -88,6 +100,7 @@ KINDS = {
     "suppressions": suppressions,
     "crossed-barriers": crossed_barriers,
     "reused-barriers": reused_barriers,
+    "rollback-stalls": rollback_stalls,
     "lone-barriers": lone_barriers,
     "undeclared": undeclared,
     "endless-loops": endless_loops,
