@@ -13,6 +13,8 @@ def trace_lines(run: Run) -> str:
 
 def render(run: Run) -> str:
     out = [f"pipeline {run.pipeline.label}: {run.status} at {clock_text(run.ended)}"]
+    if run.limit:
+        out.append(f"  {run.limit}")
     if run.rejected:
         out.append(f"  rejected at start: {run.rejected}")
         return "\n".join(out) + "\n"
