@@ -64,14 +64,20 @@ class Scenario:
     when: dict[Any, bool] = field(default_factory=dict)  # selector or route tuple -> runs
     inputs: dict[str, str] = field(default_factory=dict)  # Barrier step selector -> barrierRef value
 
+    _globs: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # id(table) -> (table, its glob selectors)
+
     def lookup(self, table: dict, names: tuple[str, ...]) -> Any:
         """The entry for the first of an element's names that a selector matches (exact names
-        before globs)."""
+        before globs). Only selectors holding a wildcard are tried as globs (found once per
+        table), so a table of thousands of exact names costs one lookup per name."""
         for name in names:
             if name in table:
                 return table[name]
-        for selector, value in table.items():
-            if isinstance(selector, str) and any(fnmatchcase(name, selector) for name in names if isinstance(name, str)):
+        known = self._globs.get(id(table))
+        if known is None or known[0] is not table:
+            known = self._globs[id(table)] = (table, [(s, v) for s, v in table.items() if isinstance(s, str) and any(c in s for c in "*?[")])
+        for selector, value in known[1]:
+            if any(fnmatchcase(name, selector) for name in names if isinstance(name, str)):
                 return value
         return None
 

@@ -94,6 +94,7 @@ class Run:
     quiescence: Quiescence | None
     rejected: str | None = None  # why the run did not start
     limit: str | None = None  # why the run was stopped before it ended: its budget was spent
+    spent: int = 0  # events, nodes and barrier positions the run cost
 
     @property
     def blocked(self) -> frozenset:
@@ -209,7 +210,7 @@ class Simulator:
     def _result(self, status: str, rejected: str | None) -> Run:
         return Run(
             self.pipeline, self.scenario, status, self.clock.now, self.events, self.history, self.barriers.instances, self.quiescence, rejected,
-            self.limit,
+            self.limit, self.budget - self.clock.budget,
         )
 
     def _plan(self) -> str | None:
