@@ -254,6 +254,11 @@ def read_baseline(path: str) -> Counter:
         raise UsageError(f"baseline {path} not found (create it with --write-baseline)") from None
     except (OSError, ValueError) as error:
         raise UsageError(f"cannot read baseline {path}: {error}") from None
+    except RecursionError:
+        raise UsageError(f"cannot read baseline {path}: nested too deeply") from None
     if not isinstance(data, dict) or data.get("barrierlint-baseline") != BASELINE_VERSION or not isinstance(data.get("findings"), list):
         raise UsageError(f"{path} is not a barrierlint baseline (write one with --write-baseline)")
-    return Counter(entry.get("fingerprint") for entry in data["findings"] if isinstance(entry, dict))
+    for number, entry in enumerate(data["findings"]):
+        if not isinstance(entry, dict) or not isinstance(entry.get("fingerprint"), str):
+            raise UsageError(f"{path} is not a barrierlint baseline: findings[{number}] has no fingerprint string (write one with --write-baseline)")
+    return Counter(entry["fingerprint"] for entry in data["findings"])
