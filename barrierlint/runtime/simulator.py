@@ -183,14 +183,14 @@ class Simulator:
         if rejected:
             self.trace("rejected", message=rejected)
             return self._result("ERRORED", rejected)
-        # FirstGen builds its barriers from the normal flow only (harness-semantics.md §3.17)
-        self.barriers.register([site_of(o, self.refs[id(o.step)]) for o in self.occurrences if not (self.firstgen and o.in_rollback)])
-        self.trace("start", node=self.pipeline.label, kind="pipeline")
-        self._main = Process(self.clock, self._stage_list(self.pipeline.stages, ()))
-        timeout = self._timeout(self.pipeline, self.scenario.pipeline_timeout)
-        if timeout is not None:
-            self.clock.at(timeout, self._stop, EXPIRED, "timeout", self.pipeline.label, priority=LATE, work=False)
         try:
+            # FirstGen builds its barriers from the normal flow only (harness-semantics.md §3.17)
+            self.barriers.register([site_of(o, self.refs[id(o.step)]) for o in self.occurrences if not (self.firstgen and o.in_rollback)])
+            self.trace("start", node=self.pipeline.label, kind="pipeline")
+            self._main = Process(self.clock, self._stage_list(self.pipeline.stages, ()))
+            timeout = self._timeout(self.pipeline, self.scenario.pipeline_timeout)
+            if timeout is not None:
+                self.clock.at(timeout, self._stop, EXPIRED, "timeout", self.pipeline.label, priority=LATE, work=False)
             self.clock.run(self.scenario.horizon, self._quiescent)
         except BudgetSpent:
             self.limit = (
@@ -200,7 +200,7 @@ class Simulator:
             self.trace("limit", message=self.limit)
         if self.aborted:
             status = self.stopped_as
-        elif not self._main.done.fired:
+        elif self._main is None or not self._main.done.fired:
             status = RUNNING
         else:
             status = FAILED if self.pipeline_failed else SUCCEEDED

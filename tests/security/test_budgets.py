@@ -110,3 +110,17 @@ def test_runs_for_single_findings_stop_at_the_verification_budget(tmp_path, monk
         verdicts[floor] = [f.properties["verification"] for f in verify.verify(result.findings, result.project) if f.code == "BL303"]
     assert len(verdicts[0]) == 3 and all(v["status"] == "CONFIRMED" for v in verdicts[10**6])
     assert all(v["status"] == "INCONCLUSIVE" and v["evidence"].startswith("verification limit reached") for v in verdicts[0])
+
+
+def test_a_verdict_on_a_run_stopped_by_the_simulation_limit_is_inconclusive(tmp_path, monkeypatch):
+    from barrierlint import engine
+    from barrierlint.runtime import simulator, verify
+
+    path = write(str(tmp_path), "p.yaml", KINDS["crossed-barriers"](3))
+    result = engine.check([path], isolated=True)
+    [confirmed] = [f.properties["verification"] for f in verify.verify(result.findings, result.project) if f.code == "BL302"]
+    assert confirmed["status"] == "CONFIRMED"
+    monkeypatch.setattr(simulator, "BUDGET_FLOOR", 5)
+    monkeypatch.setattr(simulator, "BUDGET_PER_ELEMENT", 0)
+    [limited] = [f.properties["verification"] for f in verify.verify(result.findings, result.project) if f.code == "BL302"]
+    assert limited["status"] == "INCONCLUSIVE" and limited["evidence"].startswith("simulation limit reached at 00:00:00: 5 events")
