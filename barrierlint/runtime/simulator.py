@@ -128,7 +128,7 @@ def clock_text(seconds: float) -> str:
 class Simulator:
     def __init__(self, pipeline: Pipeline, scenario: Scenario):
         self.pipeline, self.scenario = pipeline, scenario
-        self.budget = BUDGET_FLOOR + BUDGET_PER_ELEMENT * _elements(pipeline)
+        self.budget = BUDGET_FLOOR + BUDGET_PER_ELEMENT * element_count(pipeline)
         self.clock = Clock(scenario.seed, scenario.shuffle_ties, self.budget)
         self.firstgen = pipeline.syntax == "firstgen"
         self.nodes: dict[tuple, Node] = {}  # (element, key) -> latest node
@@ -625,7 +625,7 @@ class Simulator:
         return f"{who}, which it has not reached yet"
 
 
-def _elements(pipeline: Pipeline) -> int:
+def element_count(pipeline: Pipeline) -> int:
     """How many stages, step groups, steps and blocks a pipeline holds (its size for the budget)."""
     count, stack = 0, list(pipeline.stages)
     while stack:

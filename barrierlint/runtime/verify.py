@@ -37,7 +37,7 @@ from ..model import FailureStrategy, Occurrence, Pipeline, Stage, Step, StepGrou
 from .barriers import DOWN
 from .report import blocked_lines
 from .scenario import Failure, Profile, Scenario
-from .simulator import Run, _elements, clock_text, place, refused, simulate
+from .simulator import Run, clock_text, element_count, place, refused, simulate
 
 CONFIRMED, NOT_REPRODUCED, INCONCLUSIVE = "CONFIRMED", "NOT REPRODUCED", "INCONCLUSIVE"
 HANGS = {"BL201", "BL301", "BL302"}
@@ -67,7 +67,7 @@ class Runs:
                 found = self.at.setdefault((id(origin.doc), origin.route), [])
                 if not found or found[-1] is not pipeline:
                     found.append(pipeline)
-        self.left = ALONE_FLOOR + ALONE_PER_ELEMENT * sum(_elements(p) for p in pipelines)
+        self.left = ALONE_FLOOR + ALONE_PER_ELEMENT * sum(element_count(p) for p in pipelines)
         self._memo: dict[tuple, object] = {}
         self._shared: set[int] = set()  # ids of the shared runs (kept alive in the memo)
         self.limits: list[str] = []  # the simulator limits runs reached, in order
@@ -81,6 +81,7 @@ class Runs:
         return sorted(found.values(), key=lambda p: self.order[id(p)])
 
     def memo(self, key: tuple, make):
+        """`make()`, once per key."""
         if key not in self._memo:
             self._memo[key] = make()
         return self._memo[key]
@@ -286,10 +287,12 @@ def _hang(finding: Finding, pipeline: Pipeline, scenario: Scenario, runs: Runs, 
     scenario = replace(scenario, stop_at_quiescence=True)
     predicted = set(finding.properties.get("waiting") or ())
     barriers = set(finding.properties.get("barriers") or ())
-    attempts = (
-        (lambda: runs.shared(pipeline, scenario, ("quiescence", run_all)), ""),
-        (lambda: runs.affordable() or runs.alone(pipeline, _alone(scenario, pipeline, barriers)), " (other barriers' steps skipped)"),
-    )
+
+    def alone() -> Run:
+        runs.affordable()  # before making the scenario, which costs as much as the pipeline is large
+        return runs.alone(pipeline, _alone(scenario, pipeline, barriers))
+
+    attempts = ((lambda: runs.shared(pipeline, scenario, ("quiescence", run_all)), ""), (alone, " (other barriers' steps skipped)"))
     for attempt, note in attempts:
         run = attempt()
         if (rejected := _started(run)) is not None:
