@@ -38,7 +38,7 @@ BARRIER_DEFAULT_TIMEOUT = 10 * 3600.0  # the engine's default when a Barrier ste
 # What a run may spend (events processed, nodes started, barrier positions registered): a floor for small
 # pipelines with loops, plus a share per element, so that a billion loop copies or retries stop
 # in bounded time and memory, and the cost of a run stays linear in the pipeline's size.
-BUDGET_FLOOR = 100_000
+BUDGET_FLOOR = 250_000
 BUDGET_PER_ELEMENT = 20
 ELEMENT_TIMEOUT = "Timed out: its own timeout expired"  # a stage, step group or pipeline
 EXPIRY = object()  # what a stage or step group body returns when its own timeout interrupted it

@@ -64,12 +64,16 @@ def test_cost_grows_at_most_as_n_log_n(tmp_path, empty, kind, command, size):
     assert large.peak - base.peak <= GROWTH * memory_small + SLACK_BYTES, (kind, command, small.peak, large.peak, base.peak)
 
 
-def test_a_billion_loop_copies_stop_at_the_budget_with_a_note(tmp_path):
-    path = write(str(tmp_path), "p.yaml", KINDS["endless-loops"](1))
-    result = cost(["run", "--trace", "-", path], str(tmp_path), timeout=TIMEOUT)
-    assert result.code == 1
-    assert "simulation limit reached at " in result.err  # the table goes to standard error with --trace -
-    assert "pipeline p: RUNNING at " in result.err
+def test_a_billion_loop_copies_stop_at_the_budget_with_a_note():
+    from barrierlint import model, source
+    from barrierlint.runtime import report, simulate, simulator
+
+    pipeline = model.build(source.load("p.yaml", KINDS["endless-loops"](1).encode()))[0]
+    run = simulate(pipeline)
+    assert run.status == "RUNNING" and run.spent <= simulator.BUDGET_FLOOR + simulator.BUDGET_PER_ELEMENT * simulator.element_count(pipeline) + 1
+    assert run.limit.startswith("simulation limit reached at ")
+    assert report.render(run).splitlines()[:2] == [f"pipeline p: RUNNING at {simulator.clock_text(run.ended)}", f"  {run.limit}"]
+    assert run.recorded[-2][1] == "limit"
 
 
 def test_thousands_of_barriers_crossed_in_one_cycle_are_one_finding_marked_as_limited(tmp_path):
