@@ -8,8 +8,8 @@ import json
 import os
 import subprocess
 import sys
+import signal
 import tempfile
-import time
 from dataclasses import dataclass
 
 
@@ -115,26 +115,34 @@ class Cost:
     err: str
 
 
+# Runs the command as its own child and reports what that cost. Measured from this small
+# launcher, not from the test process: on Linux a child's peak resident set counts what it
+# inherited at fork, so a child of a large pytest process would seem as large as pytest.
+_LAUNCHER = """
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(child.pid, 0)
+sys.stderr.write(f"\\nCOST {os.waitstatus_to_exitcode(status)} {usage.ru_utime + usage.ru_stime} {usage.ru_maxrss * 1024}\\n")
+"""
+
+
 def cost(args: list[str], cwd: str, timeout: float = 120) -> Cost:
-    """Run `barrierlint ARGS` in a fresh process: its CPU time and peak memory (from wait4, so
-    the process may leave however it likes)."""
+    """Run `barrierlint ARGS` in a fresh process: its exit code, CPU time and peak memory."""
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     with tempfile.TemporaryFile() as err:
-        process = subprocess.Popen([sys.executable, "-m", "barrierlint", *args], stdout=subprocess.DEVNULL, stderr=err, cwd=cwd, env=env)
-        deadline = time.monotonic() + timeout
-        while True:
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                process.kill()
-                process.wait()
-                raise TimeoutError(f"barrierlint {' '.join(args)} ran longer than {timeout} s")
-            time.sleep(0.02)
-        process.returncode = os.waitstatus_to_exitcode(status)
+        launcher = subprocess.Popen([sys.executable, "-c", _LAUNCHER, sys.executable, "-m", "barrierlint", *args],
+                                    stdout=subprocess.DEVNULL, stderr=err, cwd=cwd, env=env, start_new_session=True)
+        try:
+            launcher.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(launcher.pid, signal.SIGKILL)  # the launcher and the command it runs
+            launcher.wait()
+            raise TimeoutError(f"barrierlint {' '.join(args)} ran longer than {timeout} s") from None
         err.seek(0)
         text = err.read().decode("utf-8", "replace")
-    return Cost(usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, process.returncode, text)
+    head, _, tail = text.rpartition("\nCOST ")
+    code, cpu, peak = tail.split()
+    return Cost(float(cpu), int(peak), int(code), head)
 
 
 def write(folder: str, name: str, text: str) -> str:
