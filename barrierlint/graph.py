@@ -74,6 +74,11 @@ if TYPE_CHECKING:
 ENGINE_DEFAULT_TIMEOUT = "10h"
 POLL_SECONDS = 60
 MAX_CONTENDERS = 5  # contenders of one key whose acquisition orders are enumerated (5! = 120 orders at most)
+# Explaining a cyclic component searches forward from each barrier of it; together the searches
+# of one graph visit at most this many nodes per node of the graph (plus a floor), so that
+# thousands of barriers crossed in one cycle cost time linear in the pipeline.
+SEARCH_PER_NODE = 16
+SEARCH_FLOOR = 200_000
 _SAME_PARTICIPANT = frozenset({"po", "fork", "join", "resolve", "slot"})  # edges that stay inside one stage
 
 
@@ -122,6 +127,7 @@ class Deadlock:
     cycle: tuple[Wait, ...]  # the wait-for cycle, one edge per line of the witness
     verdict: str  # must | may
     conditions: tuple[Condition, ...] = ()
+    limited: bool = False  # the analysis budget ran out: the component is one problem, not split into its parts
 
     @property
     def witness(self) -> tuple[str, ...]:
@@ -389,6 +395,7 @@ class _Graph:
         self.looping = {n for c in loops for n in c}  # also dependsOn cycles, which hold no barrier
         sources = [n for c in self.cyclic for n in c] + [late for late, _, _ in self.late] + self.never
         self.stuck = set().union(*nx.bfs_layers(graph, sources)) if sources else set()  # never completes
+        self.search_left = SEARCH_PER_NODE * len(self.kind) + SEARCH_FLOOR
 
     # nodes and edges
 
@@ -643,9 +650,18 @@ class _Graph:
     def explain(self, component: set[int], verdict: str) -> list[Deadlock]:
         """The problems of one cyclic component, each as if it were the only one: every barrier
         whose own positions are ordered (reuse), then any cycle that remains once each reused
-        barrier is split into one barrier per position."""
+        barrier is split into one barrier per position. When the searches for reuse exhaust the
+        budget, the whole component is one problem, marked `limited`."""
         barriers = sorted((n for n in component if self.kind[n] == "barrier"), key=lambda n: self.rank[self.item[n]])
-        found = [d for d in (self.reuse(b, component, verdict) for b in barriers) if d is not None]
+        passes: dict[str, list[int]] = {}
+        for n in component:
+            if self.kind[n] == "pass":
+                passes.setdefault(self.item[n].ref, []).append(n)
+        try:
+            conditions = self.conditions(component) if verdict == "may" else ()  # once: a component may hold thousands of problems
+            found = [d for d in (self.reuse(b, component, passes, verdict, conditions) for b in barriers) if d is not None]
+        except _BudgetSpent:
+            return [replace(self.cycle(component, self.graph.pred, verdict), limited=True)]
         if not found:
             return [self.cycle(component, self.graph.pred, verdict)]
         import networkx as nx
@@ -668,24 +684,28 @@ class _Graph:
             return [self.pass_by_occ[node]]
         return [] if kind in ("resolve", "barrier") else self.succ[node]
 
-    def reuse(self, barrier: int, component: set[int], verdict: str) -> Deadlock | None:
+    def reuse(self, barrier: int, component: set[int], passes: dict[str, list[int]], verdict: str, conditions: tuple) -> Deadlock | None:
         """A position of this barrier that comes after another one of it, found by a forward
         search inside the component that contracts no barrier: first inside one stage (BL201),
         then anywhere (BL301), so the kind does not depend on the order of branches."""
-        everywhere = self.later(barrier, component, within_stage=False)
+        everywhere = self.later(barrier, component, passes, within_stage=False)
         if everywhere is None:
             return None
-        found = self.later(barrier, component, within_stage=True) or everywhere
-        return self.deadlock([barrier], component, {self.item[barrier]: found[:3]}, verdict, late=everywhere[3])
+        found = self.later(barrier, component, passes, within_stage=True) or everywhere
+        return self.deadlock([barrier], component, {self.item[barrier]: found[:3]}, verdict, late=everywhere[3], conditions=conditions)
 
-    def later(self, barrier: int, component: set[int], within_stage: bool):
+    def later(self, barrier: int, component: set[int], passes: dict[str, list[int]], within_stage: bool):
         """(first late position, the position it comes after, edge kinds between them, every
-        late position node) for positions of this barrier reached from one of its passes."""
+        late position node) for positions of this barrier reached from one of its passes
+        (`passes`: the component's pass nodes by reference). _BudgetSpent past the budget."""
         ref = self.item[barrier]
-        seen = {n: (self.pass_of[n], frozenset()) for n in component if self.kind[n] == "pass" and self.item[n].ref == ref}
+        seen = {n: (self.pass_of[n], frozenset()) for n in passes.get(ref, ())}
         stack, late = list(seen), []
         while stack:
             node = stack.pop()
+            self.search_left -= 1
+            if self.search_left < 0:
+                raise _BudgetSpent
             origin, kinds = seen[node]
             # inside one stage, its exit leads only to the positions that resolve there
             leaves = within_stage and self.kind[node] == "exit" and isinstance(self.item[node], Stage)
@@ -746,7 +766,7 @@ class _Graph:
         waits = {x: edges[x][y] for x, y in self._cycle(edges, waiting)}
         return self.deadlock(barriers, component, waits, verdict)
 
-    def deadlock(self, barriers: list[int], component: set[int], waits: dict, verdict: str, late: frozenset | None = None) -> Deadlock:
+    def deadlock(self, barriers: list[int], component: set[int], waits: dict, verdict: str, late: frozenset | None = None, conditions: tuple | None = None) -> Deadlock:
         """`late`: for a reused barrier, the positions that come after another of its own; the
         others arrive and wait when this problem is the only one (a component may hold several,
         and another one may keep them from arriving on the whole run)."""
@@ -777,7 +797,7 @@ class _Graph:
             missing=tuple(missing),
             cycle=cycle,
             verdict=verdict,
-            conditions=self.conditions(component) if verdict == "may" else (),
+            conditions=(self.conditions(component) if verdict == "may" else ()) if conditions is None else conditions,
         )
 
     @staticmethod
@@ -831,16 +851,23 @@ class _Graph:
             for u in self.graph.pred[node]:
                 value |= mask.get(u, 0)
             mask[node] = value
+        holders: dict[str, list[int]] = {}
+        for n in self.owner_exit:
+            if self.item[n].ref in refs:
+                holders.setdefault(self.item[n].ref, []).append(n)
+        normal_flow: dict[str, list[int]] = {}
+        for n, k in enumerate(self.kind):
+            if k == "occ" and self.item[n].ref in refs:
+                normal_flow.setdefault(self.item[n].ref, []).append(n)
         result = []
         for ref in sorted(refs, key=self.rank.get):
-            holders = [n for n, e in self.owner_exit.items() if self.item[n].ref == ref]
             need = 0
-            for n in holders:
+            for n in holders[ref]:
                 need |= bit[self.owner_exit[n]]
-            early = [self.item[n] for n, k in enumerate(self.kind) if k == "occ" and self.item[n].ref == ref and n in mask and mask[n] & need != need]
+            early = [self.item[n] for n in normal_flow[ref] if n in mask and mask[n] & need != need]
             if early:
-                owners = tuple(dict.fromkeys(self.owner_of[id(self.item[n].step)] for n in holders))
-                result.append(RollbackStall(ref, tuple(self.item[n] for n in holders), owners, tuple(early)))
+                owners = tuple(dict.fromkeys(self.owner_of[id(self.item[n].step)] for n in holders[ref]))
+                result.append(RollbackStall(ref, tuple(self.item[n] for n in holders[ref]), owners, tuple(early)))
         return result
 
     # locks (rule BL304)
@@ -956,6 +983,10 @@ class _Graph:
                 return HoldAndWait(lock, lock, occurrence, occurrence, "must" if not self.conditions([node]) else "may",
                                    conditions=self.conditions([node]), copies=copies)
         return None
+
+
+class _BudgetSpent(Exception):
+    """The searches of one graph visited their share of nodes (SEARCH_PER_NODE)."""
 
 
 def _unspawned(occurrence: Occurrence, holder) -> bool:

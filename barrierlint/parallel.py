@@ -7,14 +7,16 @@ looked up (the YAML nodes stay in the worker), and what each file offers other f
 from them (`project.links`). Files whose findings depend on a file of another part (a template
 and the pipelines using it, a chained pipeline and its parent, a barrier declared in another
 pipeline) are checked again together in this process. Suppressions, the baseline and
-severities are applied once, to everything, as in a single process.
+severities are applied once, to everything, as in a single process. SIGTERM or SIGINT (CI
+cancellation, `timeout`, Ctrl-C) stops the workers before this process ends by the same signal.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from . import suppress
 from .engine import Input, Result, build_project, load_documents, run_rules
@@ -46,7 +48,7 @@ def analyse(inputs: list[Input], rules: list[type[Rule]], settings: Settings, re
     if fork and any(b"barrierRef" in item.data for item in inputs):
         import networkx  # noqa: F401  (the ordering graph's: imported once here, not again in every worker)
     context = multiprocessing.get_context("fork" if fork else None)
-    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+    with _workers_stopped_on_signals(), ProcessPoolExecutor(jobs, mp_context=context) as pool:
         parts = list(pool.map(_check, [(part, rules, settings) for part in _cut(inputs, jobs * PARTS_PER_JOB)]))
     together = _entangled(parts)
     findings, documents = [], []
@@ -63,6 +65,34 @@ def analyse(inputs: list[Input], rules: list[type[Rule]], settings: Settings, re
     findings.sort(key=Finding.sort_key)
     result.findings, result.suppressed = suppress.apply(findings, documents, rules, policy)
     return result
+
+
+@contextmanager
+def _workers_stopped_on_signals() -> Iterator[None]:
+    """While workers run, SIGTERM and SIGINT terminate them, then end this process by the same
+    signal (its exit status tells the caller what happened, as `timeout` and CI expect). A
+    forked worker inherits the handler: it has no workers of its own and just ends."""
+    import multiprocessing
+    import os
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():  # the Python API in a thread: signals are not ours
+        yield
+        return
+
+    def stop(signum, _frame) -> None:
+        for worker in multiprocessing.active_children():
+            worker.terminate()
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+    previous = {number: signal.signal(number, stop) for number in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _cut(inputs: list[Input], count: int) -> list[list[Input]]:

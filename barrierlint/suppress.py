@@ -15,6 +15,7 @@ read, is reported as BL900 (unused-suppression).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Sequence
@@ -54,16 +55,6 @@ class Directive:
     selectors: dict[str, frozenset[str]]  # as written -> the rule codes it names
     reason: str
     used: set[str] = field(default_factory=set)
-
-    def covers(self, finding: Finding, starts: frozenset[int]) -> str | None:
-        """The selector that suppresses this finding (of the comment's file), if any: a comment
-        inside the finding's node, alone on the line above the node or the key or list item that
-        holds it, or after that key or item on its line (`starts`: the lines those begin on)."""
-        if not self.file_level:
-            span, line = finding.span, self.comment.line
-            if not (span.line <= line <= span.end_line or (line + 1 if self.comment.own_line else line) in starts):
-                return None
-        return next((s for s, codes in self.selectors.items() if finding.code in codes), None)
 
 
 def apply(findings: Iterable[Finding], documents: Iterable[Document], rules: Sequence[type[Rule]], policy: Policy) -> tuple[list[Finding], list[Finding]]:
@@ -123,19 +114,19 @@ def _apply_comments(findings: list[Finding], documents: Iterable[Document], rule
                 problems.append(unused_rule.report(Origin(doc, ()), _span(comment), problem, comment.text))
     if not directives:
         return findings + problems, []
+    indexes = {key: _Index(group) for key, group in directives.items()}
+    keys: dict[int, dict] = {}  # id(mapping node) -> its key nodes by text, shared by every finding
     reported, suppressed = [], []
     for finding in findings:
-        mine = directives.get(id(finding.origin.doc), ())
-        starts = _starts(finding) if mine else frozenset()
-        for directive in mine:
-            selector = directive.covers(finding, starts)
-            if selector is not None:
-                directive.used.add(selector)
-                justification = directive.reason or f"suppressed by `{directive.comment.text}`"
-                suppressed.append(_suppressed(finding, "inSource", justification, "comment"))
-                break
-        else:
+        index = indexes.get(id(finding.origin.doc))
+        found = index.first(finding, lambda: _starts(finding, keys)) if index is not None else None
+        if found is None:
             reported.append(finding)
+            continue
+        directive, selector = found
+        directive.used.add(selector)
+        justification = directive.reason or f"suppressed by `{directive.comment.text}`"
+        suppressed.append(_suppressed(finding, "inSource", justification, "comment"))
     if unused_rule:
         ran = {rule.code for rule in rules}
         for directive in (d for group in directives.values() for d in group):
@@ -147,9 +138,49 @@ def _apply_comments(findings: list[Finding], documents: Iterable[Document], rule
     return reported + problems, suppressed
 
 
-def _starts(finding: Finding) -> frozenset[int]:
-    """The lines where the finding's node begins, and each key or list item that holds it."""
-    from yaml import MappingNode, SequenceNode
+class _Index:
+    """One file's directives by rule code and line, so that finding the comment that covers a
+    finding costs a few lookups, not one test per comment (thousands of comments and findings
+    stay linear)."""
+
+    def __init__(self, directives: list[Directive]):
+        self.file_level: dict[str, tuple[int, Directive, str]] = {}
+        self.lines: dict[str, list[int]] = {}  # code -> lines of the comments naming it, ascending
+        self.at: dict[str, dict[int, tuple[int, Directive, str]]] = {}  # code -> line -> (order, directive, selector)
+        for order, directive in enumerate(directives):
+            for code in sorted({c for codes in directive.selectors.values() for c in codes}):
+                selector = next(s for s, codes in directive.selectors.items() if code in codes)
+                entry = (order, directive, selector)
+                if directive.file_level:
+                    self.file_level.setdefault(code, entry)
+                else:
+                    self.lines.setdefault(code, []).append(directive.comment.line)
+                    self.at.setdefault(code, {})[directive.comment.line] = entry
+
+    def first(self, finding: Finding, starts) -> tuple[Directive, str] | None:
+        """The first directive (in file order) that covers the finding, with its selector: one
+        for the whole file, a comment inside the finding's node, alone on the line above the node
+        or a key or list item that holds it, or after that key or item on its line (`starts()`:
+        the lines those begin on)."""
+        code, span = finding.code, finding.span
+        candidates = [self.file_level[code]] if code in self.file_level else []
+        at = self.at.get(code)
+        if at:
+            lines = self.lines[code]
+            inside = bisect_left(lines, span.line)
+            if inside < len(lines) and lines[inside] <= span.end_line:
+                candidates.append(at[lines[inside]])
+            for line in starts():
+                for entry in (at.get(line - 1), at.get(line)):
+                    if entry is not None and entry[1].comment.own_line == (entry[1].comment.line == line - 1):
+                        candidates.append(entry)
+        return min(candidates, key=lambda entry: entry[0])[1:] if candidates else None
+
+
+def _starts(finding: Finding, keys: dict[int, dict]) -> frozenset[int]:
+    """The lines where the finding's node begins, and each key or list item that holds it
+    (`keys`: each mapping's key nodes by text, the last duplicate winning, built once)."""
+    from yaml import MappingNode, ScalarNode, SequenceNode
 
     doc, route = finding.origin.doc, finding.origin.route
     lines = {finding.span.line}
@@ -158,7 +189,10 @@ def _starts(finding: Finding) -> frozenset[int]:
     node = doc.roots[route[0]]
     for step in route[1:]:
         if isinstance(node, MappingNode) and isinstance(step, str):
-            pair = next((pair for pair in reversed(node.value) if pair[0].value == step), None)  # the last duplicate wins
+            known = keys.get(id(node))
+            if known is None:
+                known = keys[id(node)] = {key.value: (key, value) for key, value in node.value if isinstance(key, ScalarNode)}
+            pair = known.get(step)
             if pair is None:
                 break
             lines.add(pair[0].start_mark.line + 1)
@@ -222,6 +256,11 @@ def read_baseline(path: str) -> Counter:
         raise UsageError(f"baseline {path} not found (create it with --write-baseline)") from None
     except (OSError, ValueError) as error:
         raise UsageError(f"cannot read baseline {path}: {error}") from None
+    except RecursionError:
+        raise UsageError(f"cannot read baseline {path}: nested too deeply") from None
     if not isinstance(data, dict) or data.get("barrierlint-baseline") != BASELINE_VERSION or not isinstance(data.get("findings"), list):
         raise UsageError(f"{path} is not a barrierlint baseline (write one with --write-baseline)")
-    return Counter(entry.get("fingerprint") for entry in data["findings"] if isinstance(entry, dict))
+    for number, entry in enumerate(data["findings"]):
+        if not isinstance(entry, dict) or not isinstance(entry.get("fingerprint"), str):
+            raise UsageError(f"{path} is not a barrierlint baseline: findings[{number}] has no fingerprint string (write one with --write-baseline)")
+    return Counter(entry["fingerprint"] for entry in data["findings"])

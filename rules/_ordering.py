@@ -44,12 +44,14 @@ def verdict_text(verdict: str, conditions) -> str:
     return "this hangs on runs where " + " and ".join(c.text for c in conditions)
 
 
-def _role(occurrence: Occurrence, deadlock: Deadlock) -> str:
-    if occurrence in deadlock.waiting:
+def _role(occurrence: Occurrence, deadlock: Deadlock, waiting: set[int], missing: set[int]) -> str:
+    """`waiting`, `missing`: ids of the deadlock's waiting and missing positions (looked up once
+    per finding: a cycle may hold thousands)."""
+    if id(occurrence) in waiting:
         return f"'{occurrence.where}' arrives at '{occurrence.ref}' and waits (step '{occurrence.step.label}')"
     if occurrence.in_rollback:
         return f"'{occurrence.where}' holds '{occurrence.ref}' in rollbackSteps: it arrives only when its owner finishes"
-    if occurrence in deadlock.missing:
+    if id(occurrence) in missing:
         return f"'{occurrence.where}' never arrives at '{occurrence.ref}' (step '{occurrence.step.label}')"
     return f"'{occurrence.where}' uses '{occurrence.ref}' here (step '{occurrence.step.label}')"
 
@@ -83,17 +85,24 @@ class DeadlockRule(Rule):
         from barrierlint.graph import consequence, timeout_text
 
         primary = self.primary(deadlock)
+        waiting, missing = {id(o) for o in deadlock.waiting}, {id(o) for o in deadlock.missing}
+        roles = {id(o): _role(o, deadlock, waiting, missing) for o in deadlock.occurrences}
         flows = {}
         for occurrence in deadlock.occurrences:
-            flows.setdefault(occurrence.where, []).append(Related(_at(occurrence), _role(occurrence, deadlock)))
+            flows.setdefault(occurrence.where, []).append(Related(_at(occurrence), roles[id(occurrence)]))
         message = (
             f"{self.headline(deadlock, primary)}; {verdict_text(deadlock.verdict, deadlock.conditions)}: "
             f"{consequence(deadlock.waiting)}"
         )
+        if deadlock.limited:
+            message += (
+                f" (analysis limit reached: the {len(deadlock.barriers)} barriers of this cycle were not searched one by one for a "
+                "barrier reused in sequence, so they are reported as one problem)"
+            )
         return self.finding(
             _at(primary),
             message,
-            related=[Related(_at(o), _role(o, deadlock)) for o in deadlock.occurrences if o is not primary],
+            related=[Related(_at(o), roles[id(o)]) for o in deadlock.occurrences if o is not primary],
             witness=deadlock.witness,
             flows=flows.values(),
             fix=self.fix_hint(deadlock, primary),
@@ -105,6 +114,7 @@ class DeadlockRule(Rule):
             participants=list(deadlock.participants),
             waiting=[route_text(o.step.origin.route) for o in deadlock.waiting],
             timeouts={o.where: timeout_text(o) for o in deadlock.waiting},
+            **({"analysis_limit": True} if deadlock.limited else {}),
         )
 
 

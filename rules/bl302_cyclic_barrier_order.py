@@ -22,6 +22,11 @@ class CyclicBarrierOrder(DeadlockRule):
     Make every participant cross the barriers in one global order (the message names the step
     to move), or merge the barriers.
 
+    A cycle through thousands of barriers exhausts the analysis budget before each barrier is
+    searched for reuse in sequence (BL201, BL301): it is reported as one BL302 finding whose
+    message says "analysis limit reached" (property `analysis_limit`); check again once the
+    order is fixed.
+
     ## Fix
     When two Barrier steps of one participant are on the cycle and exchanging them removes it,
     `--unsafe-fixes` exchanges them, if exactly one such exchange removes the cycle without a new

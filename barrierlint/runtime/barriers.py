@@ -96,6 +96,7 @@ class Barriers:
             self._add(site, (), placeholder=bool(site.loop_elements))
 
     def _add(self, site: Site, key: tuple, placeholder: bool) -> None:
+        self.clock.spend()
         instance = self.instance(site.ref)
         position = Position(site, key, self._order, placeholder)
         self._order += 1

@@ -24,9 +24,14 @@ class Timer:
         self.action, self.args, self.work, self.cancelled = action, args, work, False
 
 
+class BudgetSpent(Exception):
+    """The run spent its budget (events processed, nodes started, barrier positions registered)."""
+
+
 class Clock:
-    def __init__(self, seed: int = 0, shuffle_ties: bool = False):
+    def __init__(self, seed: int = 0, shuffle_ties: bool = False, budget: float = float("inf")):
         self.now = 0.0
+        self.budget = budget  # what the run may still spend: one per event processed, node started, barrier position
         self.work = 0  # pending work events
         self._queue: list[tuple[float, int, float, int, Timer]] = []
         self._sequence = itertools.count()
@@ -41,6 +46,12 @@ class Clock:
             self.work += 1
         return timer
 
+    def spend(self, amount: int = 1) -> None:
+        """Charge the budget; BudgetSpent (out of `run`) once it is gone."""
+        self.budget -= amount
+        if self.budget < 0:
+            raise BudgetSpent
+
     def cancel(self, timer: Timer) -> None:
         if not timer.cancelled:
             timer.cancelled = True
@@ -49,7 +60,7 @@ class Clock:
 
     def run(self, horizon: float, on_quiescence: Callable[[], bool]) -> None:
         """Process events up to `horizon`; `on_quiescence` is called whenever no work is pending
-        and returns True to stop there."""
+        and returns True to stop there. BudgetSpent when the events exceed the budget."""
         queue = self._queue
         while queue and not self.stopped:
             if self.work == 0 and on_quiescence():
@@ -65,6 +76,7 @@ class Clock:
                 self.work -= 1
             timer.cancelled = True
             self.now = when
+            self.spend()
             timer.action(*timer.args)
         if not self.stopped:
             on_quiescence()

@@ -16,6 +16,8 @@ def trace_lines(run: Run) -> str:
 def render(run: Run) -> str:
     """The run for a person, in a terminal or a CI log: pipeline text escaped (`terminal`)."""
     out = [f"pipeline {run.pipeline.label}: {run.status} at {clock_text(run.ended)}"]
+    if run.limit:
+        out.append(f"  {run.limit}")
     if run.rejected:
         out.append(f"  rejected at start: {run.rejected}")
         return _shown(out)

@@ -66,14 +66,20 @@ class Scenario:
     when: dict[Any, bool] = field(default_factory=dict)  # selector or route tuple -> runs
     inputs: dict[str, str] = field(default_factory=dict)  # Barrier step selector -> barrierRef value
 
+    _globs: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # id(table) -> (table, its glob selectors)
+
     def lookup(self, table: dict, names: tuple[str, ...]) -> Any:
         """The entry for the first of an element's names that a selector matches (exact names
-        before globs)."""
+        before globs). Only selectors holding a wildcard are tried as globs (found once per
+        table), so a table of thousands of exact names costs one lookup per name."""
         for name in names:
             if name in table:
                 return table[name]
-        for selector, value in table.items():
-            if isinstance(selector, str) and any(fnmatchcase(name, selector) for name in names if isinstance(name, str)):
+        known = self._globs.get(id(table))
+        if known is None or known[0] is not table:
+            known = self._globs[id(table)] = (table, [(s, v) for s, v in table.items() if isinstance(s, str) and any(c in s for c in "*?[")])
+        for selector, value in known[1]:
+            if any(fnmatchcase(name, selector) for name in names if isinstance(name, str)):
                 return value
         return None
 
@@ -99,15 +105,37 @@ def check_names(scenario: Scenario, names: set[str]) -> None:
             raise ScenarioError(f"{key}.{selector}: no element of the pipeline is named so ({hint})")
 
 
-def _seconds(value: Any, where: str) -> float:
-    if isinstance(value, bool):
-        raise ScenarioError(f"{where}: expected a duration such as 90s, 5m or 1h 30m, not {value!r}")
-    if isinstance(value, (int, float)):
-        return float(value)
-    seconds = parse_duration(str(value)) if value is not None else None
-    if seconds is None:
-        raise ScenarioError(f"{where}: expected a duration such as 90s, 5m or 1h 30m, not {value!r}")
+def _seconds(value: Any, where: str, endless: bool = False) -> float:
+    """A duration: a number of seconds or text such as 1h 30m; finite and not negative (`endless`:
+    infinity allowed)."""
+    seconds = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value)
+    elif isinstance(value, str):
+        seconds = parse_duration(value)
+    if seconds is None or seconds != seconds or seconds < 0 or (seconds == float("inf") and not endless):
+        raise ScenarioError(f"{where}: expected a duration such as 90s, 5m or 1h 30m, not {_shown(value)}")
     return seconds
+
+
+def _integer(value: Any, where: str, minimum: int) -> int:
+    """A whole number of at least `minimum` (written as a number or as digits)."""
+    number = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 20:
+        number = int(value)
+    if number is None or number < minimum:
+        raise ScenarioError(f"{where}: expected a whole number of at least {minimum}, not {_shown(value)}")
+    return number
+
+
+def _shown(value: Any) -> str:
+    """A value from the file, for a one-line message: short, printable."""
+    text = repr(value) if isinstance(value, (str, int, float, bool)) or value is None else type(value).__name__
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _mapping(value: Any, where: str) -> dict:
@@ -139,23 +167,23 @@ def from_data(data: Any, defaults: Profile = Profile()) -> Scenario:
     profile = Profile(
         late_arrival=_choice(profile_data.get("late_arrival", defaults.late_arrival), LATE_ARRIVAL, "profile.late_arrival"),
         poll_interval=_seconds(profile_data.get("poll_interval", defaults.poll_interval), "profile.poll_interval"),
-        edition_cap=int(profile_data.get("edition_cap", defaults.edition_cap)),
+        edition_cap=_integer(profile_data.get("edition_cap", defaults.edition_cap), "profile.edition_cap", 1),
         unspawned_loops=_choice(profile_data.get("unspawned_loops", defaults.unspawned_loops), UNSPAWNED_LOOPS, "profile.unspawned_loops"),
     )
     scenario = Scenario(profile=profile)
     if "seed" in data:
-        scenario.seed = int(data["seed"])
+        scenario.seed = _integer(data["seed"], "seed", -(2**63))
     scenario.shuffle_ties = bool(data.get("shuffle_ties", False))
     scenario.stop_at_quiescence = bool(data.get("stop_at_quiescence", False))
     if "horizon" in data:
-        scenario.horizon = _seconds(data["horizon"], "horizon")
+        scenario.horizon = _seconds(data["horizon"], "horizon", endless=True)
     fallback = _mapping(data.get("defaults"), "defaults")
     if "step" in fallback:
         scenario.step_duration = _seconds(fallback["step"], "defaults.step")
     if "condition" in fallback:
         scenario.condition = bool(fallback["condition"])
     if "copies" in fallback:
-        scenario.copies = int(fallback["copies"])
+        scenario.copies = _integer(fallback["copies"], "defaults.copies", 0)
     for key in ("stage_timeout", "pipeline_timeout"):
         if fallback.get(key) is not None:
             setattr(scenario, key, _seconds(fallback[key], f"defaults.{key}"))
@@ -165,7 +193,7 @@ def from_data(data: Any, defaults: Profile = Profile()) -> Scenario:
         spec = _mapping(value if isinstance(value, dict) else {}, f"fail.{selector}")
         attempts = spec.get("attempts", "all")
         scenario.failures[str(selector)] = Failure(
-            error=str(spec.get("error", "Unknown")), attempts=None if attempts == "all" else int(attempts)
+            error=str(spec.get("error", "Unknown")), attempts=None if attempts == "all" else _integer(attempts, f"fail.{selector}.attempts", 0)
         )
     for selector, value in _mapping(data.get("when"), "when").items():
         if not isinstance(value, bool):
@@ -189,6 +217,10 @@ def load(path: str, defaults: Profile = Profile()) -> Scenario:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         raise ScenarioError(f"{path}: not valid YAML{where}") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path}: not UTF-8 text") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: nested too deeply") from None
     try:
         return from_data(data, defaults)
     except (TypeError, ValueError) as error:

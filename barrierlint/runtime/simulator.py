@@ -18,7 +18,7 @@ from ..finding import route_text
 from ..memory import collector_paused
 from ..model import BarrierRef, Parallel, Pipeline, Sequence, Stage, Step, StepGroup, awaits_parent, children, is_expression, is_runtime_input, occurrences, parse_duration, stages
 from .barriers import OWN_TIMEOUT, Barriers, Instance, site_of
-from .clock import LATE, Clock, Process, Signal, all_of
+from .clock import LATE, BudgetSpent, Clock, Process, Signal, all_of
 from .locks import Locks
 from .scenario import Scenario
 from .status import (
@@ -37,6 +37,11 @@ from .status import (
 
 BARRIER_DEFAULT_TIMEOUT = 10 * 3600.0  # the engine's default when a Barrier step has no timeout
 RESOURCE_TIMEOUT = 7 * 86400.0  # the timeout of the resource constraint step a Deploy stage runs (1w)
+# What a run may spend (events processed, nodes started, barrier positions registered): a floor for small
+# pipelines with loops, plus a share per element, so that a billion loop copies or retries stop
+# in bounded time and memory, and the cost of a run stays linear in the pipeline's size.
+BUDGET_FLOOR = 250_000
+BUDGET_PER_ELEMENT = 20
 ELEMENT_TIMEOUT = "Timed out: its own timeout expired"  # a stage, step group or pipeline
 EXPIRY = object()  # what a stage or step group body returns when its own timeout interrupted it
 _COPY = re.compile(r"\[\d+\]")
@@ -92,6 +97,8 @@ class Run:
     instances: dict[str, Instance]
     quiescence: Quiescence | None
     rejected: str | None = None  # why the run did not start
+    limit: str | None = None  # why the run was stopped before it ended: its budget was spent
+    spent: int = 0  # events, nodes and barrier positions the run cost
 
     @property
     def blocked(self) -> frozenset:
@@ -127,7 +134,8 @@ def clock_text(seconds: float) -> str:
 class Simulator:
     def __init__(self, pipeline: Pipeline, scenario: Scenario, locks=(), lock_order: dict | None = None):
         self.pipeline, self.scenario = pipeline, scenario
-        self.clock = Clock(scenario.seed, scenario.shuffle_ties)
+        self.budget = BUDGET_FLOOR + BUDGET_PER_ELEMENT * element_count(pipeline)
+        self.clock = Clock(scenario.seed, scenario.shuffle_ties, self.budget)
         self.firstgen = pipeline.syntax == "firstgen"
         self.nodes: dict[tuple, Node] = {}  # (element, key) -> latest node
         self.history: list[Node] = []
@@ -145,6 +153,7 @@ class Simulator:
         self.stopped_as = ABORTED
         self.expiring: set[int] = set()  # ids of stages and step groups whose own timeout expired
         self.quiescence: Quiescence | None = None
+        self.limit: str | None = None
         self._main: Process | None = None
 
     # -- bookkeeping --------------------------------------------------------------------
@@ -153,6 +162,7 @@ class Simulator:
         self.events.append((self.clock.now, event, fields))
 
     def _start(self, element, key: tuple, parent: Node | None, rollback: bool = False, attempt: int = 1, copy: int | None = None) -> Node:
+        self.clock.spend()  # a node may start without an event of its own (a skipped loop copy)
         label = element.label + (f"[{copy}]" if copy is not None else "")
         node = Node(element, key, f"{parent.label}.{label}" if parent else label, parent, self.clock.now, attempt=attempt, rollback=rollback)
         self.nodes[(element, key)] = node
@@ -189,17 +199,24 @@ class Simulator:
         if rejected:
             self.trace("rejected", message=rejected)
             return self._result("ERRORED", rejected)
-        # FirstGen builds its barriers from the normal flow only (harness-semantics.md §3.17)
-        self.barriers.register([site_of(o, self.refs[id(o.step)]) for o in self.occurrences if not (self.firstgen and o.in_rollback)])
-        self.trace("start", node=self.pipeline.label, kind="pipeline")
-        self._main = Process(self.clock, self._stage_list(self.pipeline.stages, ()))
-        timeout = self._timeout(self.pipeline, self.scenario.pipeline_timeout)
-        if timeout is not None:
-            self.clock.at(timeout, self._stop, EXPIRED, "timeout", self.pipeline.label, priority=LATE, work=False)
-        self.clock.run(self.scenario.horizon, self._quiescent)
+        try:
+            # FirstGen builds its barriers from the normal flow only (harness-semantics.md §3.17)
+            self.barriers.register([site_of(o, self.refs[id(o.step)]) for o in self.occurrences if not (self.firstgen and o.in_rollback)])
+            self.trace("start", node=self.pipeline.label, kind="pipeline")
+            self._main = Process(self.clock, self._stage_list(self.pipeline.stages, ()))
+            timeout = self._timeout(self.pipeline, self.scenario.pipeline_timeout)
+            if timeout is not None:
+                self.clock.at(timeout, self._stop, EXPIRED, "timeout", self.pipeline.label, priority=LATE, work=False)
+            self.clock.run(self.scenario.horizon, self._quiescent)
+        except BudgetSpent:
+            self.limit = (
+                f"simulation limit reached at {clock_text(self.clock.now)}: {self.budget:,} events, nodes and barrier positions, what a "
+                "pipeline of this size may spend (its loops or retries run longer); the run was stopped there"
+            )
+            self.trace("limit", message=self.limit)
         if self.aborted:
             status = self.stopped_as
-        elif not self._main.done.fired:
+        elif self._main is None or not self._main.done.fired:
             status = RUNNING
         else:
             status = FAILED if self.pipeline_failed else SUCCEEDED
@@ -208,7 +225,8 @@ class Simulator:
 
     def _result(self, status: str, rejected: str | None) -> Run:
         return Run(
-            self.pipeline, self.scenario, status, self.clock.now, self.events, self.history, self.barriers.instances, self.quiescence, rejected
+            self.pipeline, self.scenario, status, self.clock.now, self.events, self.history, self.barriers.instances, self.quiescence, rejected,
+            self.limit, self.budget - self.clock.budget,
         )
 
     def _plan(self) -> str | None:
@@ -309,6 +327,7 @@ class Simulator:
             limit = count
         cap = self.scenario.profile.edition_cap
         window = min(count, limit if 0 < limit < cap else cap)
+        self.clock.spend(window)  # the copies started at once, before they exist
         self.barriers.spawn(element, key, window)
         self.trace("spawn", node=element.label, path=element.origin.route, copies=count, window=window)
         copies = iter(range(count))
@@ -657,6 +676,16 @@ class Simulator:
         if blocked:
             return f"{who}, which waits at " + ", ".join(f"{self.refs[id(n.element)]} ({n.label})" for n in blocked)
         return f"{who}, which it has not reached yet"
+
+
+def element_count(pipeline: Pipeline) -> int:
+    """How many stages, step groups, steps and blocks a pipeline holds (its size for the budget)."""
+    count, stack = 0, list(pipeline.stages)
+    while stack:
+        item = stack.pop()
+        count += 1
+        stack.extend(sub for sub, _ in children(item))
+    return count
 
 
 def refused(ref: str | None, firstgen: bool) -> bool:

@@ -30,6 +30,11 @@ What each rule predicts, and what the run must show:
 
 Other findings on a pipeline that Harness refuses to start (BL403, BL601, BL201 in FirstGen)
 are run as if that were fixed (`_startable`), and the evidence says so.
+
+Findings on one pipeline share its runs: the plain run of each scenario is simulated once and
+looked up through indexes, so thousands of findings cost one run. Runs for one finding alone
+(another hang in the way, a rollback, a stall) share a budget linear in the size of the
+pipelines (`Runs`); past it a finding is INCONCLUSIVE with "verification limit reached".
 """
 
 from __future__ import annotations
@@ -43,29 +48,164 @@ from ..model import FailureStrategy, Occurrence, Pipeline, Stage, Step, StepGrou
 from .barriers import DOWN, ENDURE, TIMED_OUT
 from .report import blocked_lines
 from .scenario import Failure, Profile, Scenario
-from .simulator import Run, clock_text, place, refused, simulate
+from .simulator import Run, clock_text, element_count, place, refused, simulate
 
 CONFIRMED, NOT_REPRODUCED, INCONCLUSIVE = "CONFIRMED", "NOT REPRODUCED", "INCONCLUSIVE"
 HANGS = {"BL201", "BL301", "BL302"}
 LOCKS = {"BL304", "BL305"}
 LATE_LOOPS = {"BL401", "BL402"}
 STRATEGY_REFUSED = "Barrier step cannot be configured with looping strategy."
+# What the runs made for single findings may spend together (simulator events, nodes and
+# positions): a floor, plus a share per element of the pipelines checked.
+ALONE_FLOOR = 200_000
+ALONE_PER_ELEMENT = 20
+
+
+class _Spent(Exception):
+    """The runs for single findings spent the verification budget."""
+
+
+class Runs:
+    """The simulations of one `--verify`, and what makes looking things up in them cheap:
+    per pipeline its Barrier steps by place, `when` outcomes and startable form; per run its
+    nodes by element and its late arrivals by loop."""
+
+    def __init__(self, pipelines: list[Pipeline], profile: Profile):
+        self.profile = profile
+        self.order = {id(p): i for i, p in enumerate(pipelines)}
+        self.at: dict[tuple, list[Pipeline]] = {}  # (id(doc), route) -> pipelines with that origin or Barrier step
+        for pipeline in pipelines:
+            for origin in (pipeline.origin, *(o for occ in occurrences(pipeline, _located) for o in (occ.step.origin, occ.step.barrier_ref_origin) if o is not None)):
+                found = self.at.setdefault((id(origin.doc), origin.route), [])
+                if not found or found[-1] is not pipeline:
+                    found.append(pipeline)
+        self.left = ALONE_FLOOR + ALONE_PER_ELEMENT * sum(element_count(p) for p in pipelines)
+        self._memo: dict[tuple, object] = {}
+        self._shared: set[int] = set()  # ids of the shared runs (kept alive in the memo)
+        self.limits: list[str] = []  # the simulator limits runs reached, in order
+
+    def pipelines_of(self, finding: Finding) -> list[Pipeline]:
+        """The pipelines a finding points into: by document and route, or through one of their
+        Barrier steps (written in a template, a chained child or a FirstGen workflow, or its
+        reference answered by an input set) at the finding's place."""
+        doc, route = id(finding.origin.doc), finding.origin.route
+        found = {id(p): p for k in range(len(route) + 1) for p in self.at.get((doc, route[:k]), ())}
+        return sorted(found.values(), key=lambda p: self.order[id(p)])
+
+    def memo(self, key: tuple, make):
+        """`make()`, once per key."""
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
+
+    def indexed(self, run: Run, kind: str, make):
+        """An index over a run: kept for the shared runs, made afresh for a run of one finding."""
+        return self.memo((kind, id(run)), make) if id(run) in self._shared else make()
+
+    def shared(self, pipeline: Pipeline, scenario: Scenario, key: tuple) -> Run:
+        """The run of a scenario that many findings of the pipeline look at, made once."""
+        run = self.memo(("run", id(pipeline), *key), lambda: self._simulate(pipeline, scenario))
+        self._shared.add(id(run))
+        return run
+
+    def affordable(self) -> None:
+        """_Spent once the budget for runs of single findings is gone (called before the work
+        that prepares such a run, which is linear in the pipeline too)."""
+        if self.left <= 0:
+            raise _Spent
+
+    def alone(self, pipeline: Pipeline, scenario: Scenario) -> Run:
+        """A run for one finding; _Spent once the budget is gone."""
+        self.affordable()
+        run = self._simulate(pipeline, scenario)
+        self.left -= run.spent
+        return run
+
+    def _simulate(self, pipeline: Pipeline, scenario: Scenario) -> Run:
+        """A run. The objects of earlier runs that nobody holds any more form cycles (processes,
+        signals, the simulator), and the console runs with the collector off: the young
+        generation, which holds only what was made since the last run, is collected first."""
+        import gc
+
+        gc.collect(0)
+        run = simulate(pipeline, scenario)
+        if run.limit:
+            self.limits.append(run.limit)
+        return run
+
+    def outcomes(self, pipeline: Pipeline, run_all: bool) -> dict:
+        return self.memo(("when", id(pipeline), run_all), lambda: _outcomes(pipeline, run_all))
+
+    def startable(self, pipeline: Pipeline) -> tuple[Pipeline, str]:
+        return self.memo(("startable", id(pipeline)), lambda: _startable(pipeline))
+
+    def steps_at(self, pipeline: Pipeline, doc, route) -> list[Occurrence]:
+        """The pipeline's Barrier steps written at a place (by step or by barrierRef)."""
+        def index():
+            found: dict[tuple, list[Occurrence]] = {}
+            for o in occurrences(pipeline):
+                for at in dict.fromkeys((o.step.barrier_ref_origin, o.step.origin)):
+                    if at is not None:
+                        found.setdefault((id(at.doc), at.route), []).append(o)
+            return found
+
+        return self.memo(("steps", id(pipeline)), index).get((id(doc), route), [])
+
+    def nodes_of(self, run: Run, element) -> list:
+        """The nodes of a run that execute an element, in start order, each with its place in
+        the order of all: (place, node)."""
+        def index():
+            found: dict[int, list] = {}
+            for order, node in enumerate(run.nodes):
+                found.setdefault(id(node.element), []).append((order, node))
+            return found
+
+        return self.indexed(run, "nodes", index).get(id(element), [])
+
+    def late_arrivals(self, run: Run) -> tuple[dict, dict]:
+        """A run's first late arrivals, (order, instance, node, time): by the (document, route)
+        of each looped element above the node; and by barrier, for nodes whose stage is written
+        in some file, the first one and the first one whose stage is written in another file
+        than that one's (a chained child is run without a link to its looped Pipeline stage)."""
+        def index():
+            by_loop: dict[tuple, tuple] = {}
+            by_ref: dict[str, list] = {}
+            order = 0
+            for instance in run.instances.values():
+                for node, time in instance.late:
+                    entry = (order, instance, node, time)
+                    order += 1
+                    ancestor = node
+                    while True:
+                        element = ancestor.element
+                        if getattr(element, "strategy", None) is not None:
+                            by_loop.setdefault((id(element.origin.doc), element.origin.route), entry)
+                        if ancestor.parent is None:
+                            break
+                        ancestor = ancestor.parent
+                    if isinstance(ancestor.element, Stage):
+                        firsts = by_ref.setdefault(instance.ref, [])
+                        if not firsts or (len(firsts) == 1 and firsts[0][1] is not ancestor.element.origin.doc):
+                            firsts.append((entry, ancestor.element.origin.doc))
+            return by_loop, by_ref
+
+        return self.indexed(run, "late", index)
 
 
 def verify(findings: Iterable[Finding], project) -> list[Finding]:
     """The findings, each with its `verification` property, run on the project's pipelines
     (templates inlined, chained children joined, as the rules saw them)."""
-    profile = Profile.of(project.settings)
+    runs = Runs(project.pipelines, Profile.of(project.settings))
     verified = []
     for finding in findings:
         status, evidence = INCONCLUSIVE, "the finding is not inside a pipeline the simulator can run"
-        for pipeline in _pipelines_of(finding, project.pipelines):  # a chained child also runs inside its parents
+        for pipeline in runs.pipelines_of(finding):  # a chained child also runs inside its parents
             if finding.code in LOCKS:
                 from ..locks import holds
 
-                status, evidence = _locked(finding, pipeline, Scenario(profile=profile, when=_outcomes(pipeline, finding.properties.get("verdict") == "may")), holds(pipeline, project))
+                status, evidence = _locked(finding, pipeline, Scenario(profile=runs.profile, when=runs.outcomes(pipeline, finding.properties.get("verdict") == "may")), holds(pipeline, project))
             else:
-                status, evidence = verdict(finding, pipeline, profile)
+                status, evidence = verdict(finding, pipeline, runs)
             if status == CONFIRMED:
                 break
         verified.append(finding.with_properties(verification={"status": status, "evidence": evidence}))
@@ -81,26 +221,46 @@ def _pipelines_of(finding: Finding, pipelines: list[Pipeline]) -> list[Pipeline]
     def at(origin) -> bool:
         return origin.doc is doc and route[: len(origin.route)] == origin.route
 
-    steps = lambda step: step.is_barrier or step.is_queue  # noqa: E731 - a Queue step is where BL304 and BL305 point
-    return [p for p in pipelines if at(p.origin) or any(at(o.step.origin) or (o.step.barrier_ref_origin and at(o.step.barrier_ref_origin)) for o in occurrences(p, steps))]
+    return [p for p in pipelines if at(p.origin) or any(at(o.step.origin) or (o.step.barrier_ref_origin and at(o.step.barrier_ref_origin)) for o in occurrences(p, _located))]
 
 
-def verdict(finding: Finding, pipeline: Pipeline, profile: Profile) -> tuple[str, str]:
+def _located(step: Step) -> bool:
+    """The steps findings point at: Barrier steps, and Queue steps (BL304, BL305)."""
+    return step.is_barrier or step.is_queue
+
+
+def verdict(finding: Finding, pipeline: Pipeline, runs: Runs) -> tuple[str, str]:
+    """The verdict on one finding in one pipeline. A run stopped by the simulator's limit makes
+    a verdict that is not CONFIRMED inconclusive; so does the spent verification budget."""
+    limits = len(runs.limits)
+    try:
+        status, evidence = _verdict(finding, pipeline, runs)
+    except _Spent:
+        return INCONCLUSIVE, (
+            "verification limit reached: the runs for single findings of this check spent what pipelines of this size may "
+            "spend; `barrierlint run` shows this pipeline's run"
+        )
+    if status != CONFIRMED and len(runs.limits) > limits:
+        return INCONCLUSIVE, runs.limits[-1]
+    return status, evidence
+
+
+def _verdict(finding: Finding, pipeline: Pipeline, runs: Runs) -> tuple[str, str]:
     code = finding.code
     refusal = _refusal(finding, pipeline)
     checks = {**dict.fromkeys(HANGS, _hang), **dict.fromkeys(LATE_LOOPS, _late_loop), "BL303": _stall, "BL103": _lone, "BL601": _literal, "BL101": _split, "BL306": _human_wait}
     if code not in checks and refusal is None:
         return INCONCLUSIVE, "this finding predicts no run-time outcome the simulator can observe"
     run_all = code not in HANGS or finding.properties.get("verdict") == "may"  # a must-hang holds with every `when` skipped
-    scenario = Scenario(profile=profile, when=_outcomes(pipeline, run_all))
+    scenario = Scenario(profile=runs.profile, when=runs.outcomes(pipeline, run_all))
     if refusal is not None:
-        run = simulate(pipeline, scenario)
+        run = runs.shared(pipeline, scenario, ("plain", run_all))
         if run.rejected and refusal in run.rejected:
             return CONFIRMED, f"the run is rejected at start: {run.rejected}"
         return NOT_REPRODUCED, f"the run started and ended {run.status}"
-    startable, changed = _startable(pipeline)
+    startable, changed = runs.startable(pipeline)
     check = _rollback_hang if "rollback_owner" in finding.properties else checks[code]
-    status, evidence = check(finding, startable, scenario)
+    status, evidence = check(finding, startable, scenario, runs, run_all)
     return status, f"with {changed} (Harness refuses to start the run until then): {evidence}" if changed else evidence
 
 
@@ -177,14 +337,20 @@ def _started(run: Run) -> str | None:
     return None
 
 
-def _hang(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tuple[str, str]:
+def _hang(finding: Finding, pipeline: Pipeline, scenario: Scenario, runs: Runs, run_all: bool) -> tuple[str, str]:
     """The whole pipeline first; if another hang stops the run before this one can show, again
     with the Barrier steps of every other barrier skipped (this problem alone)."""
     scenario = replace(scenario, stop_at_quiescence=True)
     predicted = set(finding.properties.get("waiting") or ())
     barriers = set(finding.properties.get("barriers") or ())
-    for attempt, note in ((scenario, ""), (_alone(scenario, pipeline, barriers), " (other barriers' steps skipped)")):
-        run = simulate(pipeline, attempt)
+
+    def alone() -> Run:
+        runs.affordable()  # before making the scenario, which costs as much as the pipeline is large
+        return runs.alone(pipeline, _alone(scenario, pipeline, barriers))
+
+    attempts = ((lambda: runs.shared(pipeline, scenario, ("quiescence", run_all)), ""), (alone, " (other barriers' steps skipped)"))
+    for attempt, note in attempts:
+        run = attempt()
         if (rejected := _started(run)) is not None:
             return INCONCLUSIVE, rejected
         blocked = {route_text(route) for route in run.blocked}
@@ -196,9 +362,10 @@ def _hang(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tuple[str
     return NOT_REPRODUCED, f"quiescent at {clock_text(run.quiescence.time)}: " + "; ".join(blocked_lines(run)) + f" (predicted waiting but not blocked: {missing})"
 
 
-def _rollback_hang(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tuple[str, str]:
+def _rollback_hang(finding: Finding, pipeline: Pipeline, scenario: Scenario, runs: Runs, run_all: bool) -> tuple[str, str]:
     """A hang inside a rollbackSteps section shows only when its owner rolls back: make the
     owner's first step fail, with a rollback failure strategy on the owner."""
+    runs.affordable()
     owner = next((e for e in _normal_flow(pipeline.stages) if route_text(e.origin.route) == finding.properties["rollback_owner"] and e.origin.doc is finding.origin.doc), None)
     first = next((e for e in _normal_flow(owner.steps) if isinstance(e, Step) and not e.is_barrier), None) if owner is not None else None
     if first is None:
@@ -206,7 +373,7 @@ def _rollback_hang(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> 
     action = "StageRollback" if isinstance(owner, Stage) else "StepGroupRollback"
     rolls_back = (FailureStrategy(("AllErrors",), action, owner.origin),)
     pipeline = rewrite(pipeline, lambda e: replace(e, failure_strategies=rolls_back) if e is owner else e)
-    run = simulate(pipeline, replace(scenario, failures={first.origin.route: Failure()}, stop_at_quiescence=True))
+    run = runs.alone(pipeline, replace(scenario, failures={first.origin.route: Failure()}, stop_at_quiescence=True))
     blocked = {route_text(route) for route in run.blocked}
     note = f"with '{first.label}' failing and '{owner.label}' rolling back ({action})"
     if run.quiescence is not None and set(finding.properties.get("waiting") or ()) <= blocked and blocked:
@@ -229,27 +396,36 @@ def _alone(scenario: Scenario, pipeline: Pipeline, barriers: set) -> Scenario:
     return replace(scenario, when={**scenario.when, **skipped})
 
 
-def _late_loop(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tuple[str, str]:
+def _late_loop(finding: Finding, pipeline: Pipeline, scenario: Scenario, runs: Runs, run_all: bool) -> tuple[str, str]:
     note = ""
+    changed = False
     if "started" in finding.properties and finding.properties["started"] is None:  # maxConcurrency is an expression
+        runs.affordable()
         pipeline = rewrite(pipeline, lambda e: replace(e, max_concurrency=1) if isinstance(e, Strategy) and e.max_concurrency_expression else e)
         note = " (maxConcurrency, an expression, taken as 1)"
+        changed = True
     started = finding.properties.get("started") or 1
     if finding.properties.get("copies") is None:
         scenario = replace(scenario, copies=started + 1)  # the size is an expression: one copy too many
-    run = simulate(pipeline, scenario)
+        changed = True
+    run = runs.alone(pipeline, scenario) if changed else runs.shared(pipeline, scenario, ("plain", run_all))
     if (rejected := _started(run)) is not None:
         return INCONCLUSIVE, rejected
-    loop_at = (finding.origin.doc, finding.origin.route)
-    barriers = set(finding.properties.get("barriers") or ())
-    for instance in run.instances.values():
-        for node, time in instance.late:
-            if _under_loop(node, loop_at) or (instance.ref in barriers and _chained(node, finding.origin.doc)):
-                outcome = "waits there until its own timeout" if scenario.profile.late_arrival == "wait" else "passes at once"
-                return CONFIRMED, (
-                    f"{node.label} arrives at {instance.ref} at {clock_text(time)}, after it was {instance.state} at "
-                    f"{clock_text(instance.resolved_at)}, and {outcome} (late_arrival={scenario.profile.late_arrival}){note}"
-                )
+    doc, route = finding.origin.doc, finding.origin.route
+    by_loop, by_ref = runs.late_arrivals(run)
+    # the first late arrival in a copy of the loop the finding points at, or in a chained child
+    # (written in another file) at one of its barriers
+    candidates = [by_loop[key] for key in ((id(doc), route[:k]) for k in range(len(route) + 1)) if key in by_loop]
+    for ref in finding.properties.get("barriers") or ():
+        candidates += [next((entry for entry, written in by_ref.get(ref, ()) if written is not doc), None)] if ref in by_ref else []
+    candidates = [entry for entry in candidates if entry is not None]
+    if candidates:
+        _, instance, node, time = min(candidates, key=lambda entry: entry[0])
+        outcome = "waits there until its own timeout" if scenario.profile.late_arrival == "wait" else "passes at once"
+        return CONFIRMED, (
+            f"{node.label} arrives at {instance.ref} at {clock_text(time)}, after it was {instance.state} at "
+            f"{clock_text(instance.resolved_at)}, and {outcome} (late_arrival={scenario.profile.late_arrival}){note}"
+        )
     return NOT_REPRODUCED, f"no copy arrived after a release; the run ended {run.status} at {clock_text(run.ended)}"
 
 
@@ -273,14 +449,15 @@ def _chained(node, doc) -> bool:
     return isinstance(node.element, Stage) and node.element.origin.doc is not doc
 
 
-def _stall(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tuple[str, str]:
+def _stall(finding: Finding, pipeline: Pipeline, scenario: Scenario, runs: Runs, run_all: bool) -> tuple[str, str]:
     """Alone, with the stages and step groups holding the rollback positions an hour slower, so
     the wait shows."""
+    runs.affordable()
     barrier = (finding.properties.get("barriers") or [finding.key])[0]
     held = [item for o in occurrences(pipeline) if o.ref == barrier and o.in_rollback for item in o.path if isinstance(item, (Stage, StepGroup))]
     owners = {id(item) for item in held}
     slow = {place(item): 3600.0 for item in held}
-    run = simulate(pipeline, replace(_alone(scenario, pipeline, {barrier}), durations=slow))
+    run = runs.alone(pipeline, replace(_alone(scenario, pipeline, {barrier}), durations=slow))
     if (rejected := _started(run)) is not None:
         return INCONCLUSIVE, rejected
     instance = run.instances.get(barrier)
@@ -300,27 +477,28 @@ def _stall(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tuple[st
     return CONFIRMED, f"{who} waited at {barrier} until {finisher.label} finished {finisher.status} at {clock_text(release)}, which released its rollback position"
 
 
-def _at_finding(finding: Finding, pipeline: Pipeline) -> list[Occurrence]:
-    """The Barrier steps a finding points at (a step of a shared workflow or template runs in
-    several places)."""
-    doc, route = finding.origin.doc, finding.origin.route
-    return [
-        o for o in occurrences(pipeline) if any(at is not None and at.doc is doc and at.route == route for at in (o.step.barrier_ref_origin, o.step.origin))
-    ]
-
-
-def _lone(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tuple[str, str]:
-    """The only participant arrives and is released at once; one in rollbackSteps arrives in a
+def _lone(finding: Finding, pipeline: Pipeline, scenario: Scenario, runs: Runs, run_all: bool) -> tuple[str, str]:
+    """The only participant arrives and is released at once: in the run all lone barriers
+    share, else alone (the other barriers' steps skipped). One in rollbackSteps arrives in a
     run where the step before it fails."""
-    found = _at_finding(finding, pipeline)
+    found = runs.steps_at(pipeline, finding.origin.doc, finding.origin.route)
     if not found:
         return INCONCLUSIVE, "the finding points at no Barrier step of this pipeline"
-    scenario, rollback = _reaching(_alone(scenario, pipeline, {o.ref for o in found}), found)
-    run = simulate(pipeline, scenario)
+    rollback = [o for o in found if o.in_rollback]
+    if not rollback:
+        run = runs.shared(pipeline, scenario, ("plain", run_all))
+        status, evidence = _released_at_once(finding, found, run, runs, rollback)
+        if status == CONFIRMED:
+            return status, evidence
+    runs.affordable()
+    scenario, _ = _reaching(_alone(scenario, pipeline, {o.ref for o in found}), found)
+    return _released_at_once(finding, found, runs.alone(pipeline, scenario), runs, rollback)
+
+
+def _released_at_once(finding: Finding, found: list[Occurrence], run: Run, runs: Runs, rollback: list) -> tuple[str, str]:
     if (rejected := _started(run)) is not None:
         return INCONCLUSIVE, rejected
-    steps = {id(o.step) for o in found}
-    arrivals = [n for n in run.nodes if id(n.element) in steps and n.status != "SKIPPED"]
+    arrivals = [n for _, n in sorted(entry for step in dict.fromkeys(o.step for o in found) for entry in runs.nodes_of(run, step) if entry[1].status != "SKIPPED")]
     if not arrivals:
         why = " (the failure injected before it did not roll its stage back)" if rollback else ""
         return INCONCLUSIVE, f"no Barrier step reached {finding.key} in the run{why}"
@@ -364,26 +542,27 @@ def _holds_in_rollback(owner, step: Step) -> bool:
     return False
 
 
-def _literal(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tuple[str, str]:
+def _literal(finding: Finding, pipeline: Pipeline, scenario: Scenario, runs: Runs, run_all: bool) -> tuple[str, str]:
     """An expression the engine takes as written: the step joins a barrier of that odd name,
     which no other step joins, and is released at once."""
-    status, evidence = _lone(finding, pipeline, scenario)
+    status, evidence = _lone(finding, pipeline, scenario, runs, run_all)
     if status == CONFIRMED:
         evidence = f"the reference is taken literally: {evidence}"
     return status, evidence
 
 
-def _split(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tuple[str, str]:
+def _split(finding: Finding, pipeline: Pipeline, scenario: Scenario, runs: Runs, run_all: bool) -> tuple[str, str]:
     """An undeclared reference is a barrier of its own in the current engine: its steps meet
     only each other, and the steps of the barrier it meant meet without them."""
-    found = _at_finding(finding, pipeline)
+    found = runs.steps_at(pipeline, finding.origin.doc, finding.origin.route)
     if not found:
         return INCONCLUSIVE, "the finding points at no Barrier step of this pipeline"
     steps = {id(o.step) for o in found}
     ref, meant = finding.key, finding.properties.get("intended")
     scenario, rollback = _reaching(replace(scenario, stop_at_quiescence=True), found)
     for attempt, alone in ((scenario, False), (_alone(scenario, pipeline, {ref}), True)):  # another hang may stop the run first
-        run = simulate(pipeline, attempt)
+        runs.affordable()
+        run = runs.alone(pipeline, attempt)
         if (rejected := _started(run)) is not None:
             return INCONCLUSIVE, rejected
         at = {name: [n for n in run.nodes if isinstance(n.element, Step) and n.element.is_barrier and n.element.barrier_ref == name and n.status != "SKIPPED"] for name in (ref, meant)}
@@ -451,7 +630,7 @@ def fixed_run(finding: Finding, pipeline: Pipeline, barriers: set, profile: Prof
     return None
 
 
-def _human_wait(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tuple[str, str]:
+def _human_wait(finding: Finding, pipeline: Pipeline, scenario: Scenario, runs: Runs, run_all: bool) -> tuple[str, str]:
     """Alone, with the person taking their whole allowance: an approval its full timeout, a Wait
     step its duration, or the step failing into a manual intervention that nobody answers."""
     props = finding.properties
@@ -467,7 +646,7 @@ def _human_wait(finding: Finding, pipeline: Pipeline, scenario: Scenario) -> tup
     else:
         scenario = replace(scenario, durations={place(human): props["human_seconds"]})
         how = f"with {human.label} taking its whole {clock_text(props['human_seconds'])}"
-    run = simulate(pipeline, scenario)
+    run = runs.alone(pipeline, scenario)
     if (rejected := _started(run)) is not None:
         return INCONCLUSIVE, rejected
 
