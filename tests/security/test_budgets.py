@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from growth import KINDS, cost, write
+from security.growth import KINDS, cost, write
 
 GROWTH = 3.0  # generous: a loaded 2-core machine makes CPU times noisy
 SLACK_BYTES = 30 << 20  # allocator and import noise in peak memory

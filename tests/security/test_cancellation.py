@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from growth import crossed_barriers
+from security.growth import crossed_barriers
 
 
 def _children(pid: int) -> set[int]:

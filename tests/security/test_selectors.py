@@ -20,7 +20,7 @@ def test_a_selector_that_is_no_code_prefix_matches_nothing(selector):
     assert lookup(selector) == []
 
 
-@pytest.mark.parametrize("selector, codes", [("BL1", 4), ("bl101", 1), ("BL10", 4), ("undeclared-barrier", 1), ("all", None)])
+@pytest.mark.parametrize("selector, codes", [("BL1", 5), ("bl101", 1), ("BL10", 5), ("undeclared-barrier", 1), ("all", None)])
 def test_codes_prefixes_names_and_all_still_match(selector, codes):
     found = lookup(selector)
     assert found and (codes is None or len(found) == codes)
