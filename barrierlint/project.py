@@ -388,9 +388,7 @@ class _Builder:
                 root = composition.mapping(root, pairs, doc, (index,))
             root = resolver.walk(root, (doc, (index,)))
         except TooLarge as error:
-            problem = Problem("BL002", (index, "pipeline"), f"pipeline too large to analyse: {error}; this pipeline was not checked")
-            if problem not in doc.problems:
-                doc.add_problem(problem)
+            _too_large(doc, index, "pipeline", error)
             return None, []
         pipelines = composition.build(root, doc.path)
         return (pipelines[0] if pipelines else None), resolver.missing
@@ -407,9 +405,7 @@ class _Builder:
         try:
             root = resolver.walk(root, (doc, (index,)))
         except TooLarge as error:
-            problem = Problem("BL002", (index, "template"), f"template too large to analyse: {error}; this template was not checked")
-            if problem not in doc.problems:
-                doc.add_problem(problem)
+            _too_large(doc, index, "template", error)
             return None, []
         pipelines = composition.build(root, doc.path)
         return (replace(pipelines[0], template_kind=kind) if pipelines else None), resolver.missing
@@ -477,3 +473,10 @@ def _joining(child: Pipeline) -> Pipeline:
         return element
 
     return model.rewrite(child, keep)
+
+
+def _too_large(doc: Document, index: int, what: str, error: TooLarge) -> None:
+    """One BL002 on the document for a pipeline or template that inlining grows too large."""
+    problem = Problem("BL002", (index, what), f"{what} too large to analyse: {error}; this {what} was not checked")
+    if problem not in doc.problems:
+        doc.add_problem(problem)
