@@ -56,14 +56,19 @@ class BarrierServer(LanguageServer):
             self.publish(name)
 
     def publish(self, path: str) -> None:
-        findings = self.session.diagnostics(path)
-        shown = [(finding, lsp.diagnostic(finding)) for finding in findings]
-        if not shown and path not in self.published:
+        """Send a file's diagnostics: always for an open file (an empty list says it is clean),
+        for another file only when it has some or had some."""
+        shown = [(finding, lsp.diagnostic(finding)) for finding in self.session.diagnostics(path)]
+        found = self.session.analyses.get(path)
+        problems = [lsp.unchecked(found.error)] if found is not None and found.error else []
+        diagnostics = problems + [d for _, d in shown]
+        if not diagnostics and path not in self.published and path not in self.session.buffers:
             return
-        self.published[path] = shown
-        if not shown:
-            del self.published[path]
-        self.text_document_publish_diagnostics(t.PublishDiagnosticsParams(uri=lsp.uri(path), diagnostics=[d for _, d in shown]))
+        if diagnostics:
+            self.published[path] = shown
+        else:
+            self.published.pop(path, None)
+        self.text_document_publish_diagnostics(t.PublishDiagnosticsParams(uri=lsp.uri(path), diagnostics=diagnostics))
 
     def later(self, path: str) -> None:
         """Analyse after DEBOUNCE seconds without another change to the file."""

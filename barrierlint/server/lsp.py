@@ -100,6 +100,13 @@ def diagnostic(finding: Finding) -> lsp.Diagnostic:
     )
 
 
+def unchecked(reason: str) -> lsp.Diagnostic:
+    """Why a file was not checked (binary, too large, a configuration that cannot be used), at
+    its start: the editor shows it where the findings would be."""
+    start = lsp.Position(line=0, character=0)
+    return lsp.Diagnostic(range=lsp.Range(start=start, end=start), message=f"not checked: {reason}", severity=lsp.DiagnosticSeverity.Error, source=SOURCE)
+
+
 def fix_action(finding: Finding, diagnostic: lsp.Diagnostic) -> lsp.CodeAction | None:
     """The finding's `check --fix` repair as a code action: preferred when safe; none when the
     rule offers several alternatives (only `--fix`'s verification can choose among them)."""
