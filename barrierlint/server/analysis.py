@@ -68,16 +68,11 @@ class Session:
                 self.analyses[path] = found
                 return found
             named = engine.Input(path, data, True)
-            found.wants = tuple(workspace.summarise(data).at(path).wants)
-            if regroup or previous is None or not previous.group or found.wants != previous.wants:
-                around = workspace.context([named], settings=configured.settings, exclude=configured.exclude)
-                linked = [os.path.abspath(item.path) for item in around]
-            else:
-                linked = list(previous.group[1:])
-            limit = configured.settings.max_file_size
-            inputs = [named, *(item for item in (self._read(name, limit) for name in linked) if item is not None)]
-            result = engine.Result()
-            engine.analyse(inputs, rules, configured.settings, result, policy)
+            regroup = regroup or previous is None or not previous.group
+            inputs, result = self._check(named, previous, regroup, configured, rules, policy)
+            found.wants = _wants(result, path) or (previous.wants if previous is not None else ())
+            if not regroup and found.wants != previous.wants:  # a reference added or changed: new linked files
+                inputs, result = self._check(named, previous, True, configured, rules, policy)
         except UsageError as error:
             found.error = str(error)
             self.analyses[path] = found
@@ -90,6 +85,19 @@ class Session:
             found.error = error
         self.analyses[path] = found
         return found
+
+    def _check(self, named: engine.Input, previous: Analysis | None, regroup: bool, configured: config.Config, rules, policy) -> tuple[list[engine.Input], engine.Result]:
+        """The engine's analysis of a file with its linked files (found again, or as before)."""
+        if regroup:
+            around = workspace.context([named], settings=configured.settings, exclude=configured.exclude)
+            linked = [os.path.abspath(item.path) for item in around]
+        else:
+            linked = list(previous.group[1:])
+        limit = configured.settings.max_file_size
+        inputs = [named, *(item for item in (self._read(name, limit) for name in linked) if item is not None)]
+        result = engine.Result()
+        engine.analyse(inputs, rules, configured.settings, result, policy)
+        return inputs, result
 
     def _read(self, path: str, limit: int) -> engine.Input | None:
         """A linked file: its open buffer, else its bytes on disk (None when it is gone)."""
@@ -112,3 +120,11 @@ class Session:
                     out.append(finding)
         return sorted(out, key=Finding.sort_key)
 
+
+def _wants(result: engine.Result, path: str) -> tuple | None:
+    """What the analysed file refers to (templates, chained pipelines, barriers of others);
+    None while it does not parse (mid-edit: its links are those it had)."""
+    doc = next((doc for doc in result.project.documents if doc.path == path), None) if result.project else None
+    if doc is None or not doc.roots or any(problem.code == "BL001" for problem in doc.problems):
+        return None
+    return tuple(workspace.summary_of(doc).at(path).wants)

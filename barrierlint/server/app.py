@@ -20,7 +20,7 @@ from ..source import Document
 from . import lsp, navigation
 from .analysis import Session
 
-DEBOUNCE = 0.05  # seconds; the latency budget for a 200-stage pipeline is 150 ms (bench/server.py)
+DEBOUNCE = 0.025  # seconds; the latency budget for a 200-stage pipeline is 150 ms (bench/server.py)
 SYMBOL_KINDS = {
     "pipeline": t.SymbolKind.Module,
     "stage": t.SymbolKind.Class,
