@@ -53,7 +53,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         subprocess.run(["git", "init", "-q", str(root)], check=True)
-        times = sorted(asyncio.run(measure(root, stages, edits)))
+        measured = asyncio.run(measure(root, stages, edits))
+        print(" ".join(f"{ms:.0f}" for ms in measured))
+        times = sorted(measured)
     p90 = times[min(len(times) - 1, round(0.9 * (len(times) - 1)))]
     print(f"{stages} stages, {edits} edits: didChange -> publishDiagnostics median {statistics.median(times):.0f} ms, p90 {p90:.0f} ms, max {times[-1]:.0f} ms")
 

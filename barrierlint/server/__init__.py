@@ -20,11 +20,9 @@ def main() -> None:
         if getattr(error, "name", "") and error.name.split(".")[0] in ("pygls", "lsprotocol"):
             raise UsageError("the language server needs pygls: pip install 'barrierlint[server]'") from None
         raise
-    import gc
     import os
     import sys
 
-    gc.enable()  # `console.main` turns the collector off for one bounded run; a server runs for hours
     server = build()
     server.start_io()
     sys.stdout = open(os.devnull, "w")  # pygls closed the protocol's stream: nothing more goes there

@@ -3,11 +3,17 @@
 Edits are analysed after a short pause (DEBOUNCE seconds without another change); open and
 save at once. Whatever a buffer holds, a handler that fails logs the error to the client and the
 server goes on.
+
+The cyclic garbage collector stays off, as `console.main` leaves it: each analysis leaves tens of
+thousands of cyclic objects (YAML nodes and their model), and a collection in the middle of one
+would be paid by the diagnostics the user waits for. The server collects when the editor is
+quiet (SWEEP seconds after the last analysis), and at the latest every SWEEP_EVERY analyses.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import traceback
 
@@ -21,6 +27,8 @@ from . import lsp, navigation
 from .analysis import Session
 
 DEBOUNCE = 0.025  # seconds; the latency budget for a 200-stage pipeline is 150 ms (bench/server.py)
+SWEEP = 0.1  # seconds of quiet before the garbage of past analyses is collected
+SWEEP_EVERY = 5  # analyses without a quiet moment before it is collected anyway
 SYMBOL_KINDS = {
     "pipeline": t.SymbolKind.Module,
     "stage": t.SymbolKind.Class,
@@ -37,6 +45,8 @@ class BarrierServer(LanguageServer):
         self.published: dict[str, list[tuple[Finding, t.Diagnostic]]] = {}  # path -> what the client shows
         self.pending: dict[str, asyncio.TimerHandle] = {}
         self.shut_down = False  # the client asked first: leaving on `exit` is then a success
+        self.sweep: asyncio.TimerHandle | None = None
+        self.unswept = 0  # analyses since the last collection
 
     # -- diagnostics ------------------------------------------------------------------------
 
@@ -54,6 +64,25 @@ class BarrierServer(LanguageServer):
             reached.update({name, *found.group, *found.findings})
         for name in sorted(reached | set(self.published)):
             self.publish(name)
+        self.unswept += 1
+        if self.unswept >= SWEEP_EVERY:
+            self.collect()
+        else:
+            self.quiet(self.collect)
+
+    def collect(self) -> None:
+        self.unswept = 0
+        gc.collect()
+
+    def quiet(self, then) -> None:
+        """Run `then` after SWEEP seconds without another change (a change cancels it)."""
+        self.cancel_sweep()
+        self.sweep = asyncio.get_running_loop().call_later(SWEEP, then)
+
+    def cancel_sweep(self) -> None:
+        if self.sweep is not None:
+            self.sweep.cancel()
+            self.sweep = None
 
     def publish(self, path: str) -> None:
         """Send a file's diagnostics: always for an open file (an empty list says it is clean),
@@ -75,6 +104,7 @@ class BarrierServer(LanguageServer):
         waiting = self.pending.pop(path, None)
         if waiting is not None:
             waiting.cancel()
+        self.cancel_sweep()
 
         def run() -> None:
             self.pending.pop(path, None)
@@ -113,6 +143,7 @@ def build() -> BarrierServer:
         for waiting in ls.pending.values():
             waiting.cancel()
         ls.pending.clear()
+        ls.cancel_sweep()
         ls.shut_down = True
 
     @server.feature(t.TEXT_DOCUMENT_DID_OPEN)
