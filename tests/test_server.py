@@ -244,3 +244,45 @@ def test_without_pygls_the_server_command_says_what_to_install(tmp_path):
     )
     assert run.returncode == 2
     assert run.stderr.strip().splitlines() == ["barrierlint: error: the language server needs pygls: pip install 'barrierlint[server]'"]
+
+
+def test_references_of_a_firstgen_barrier_reach_every_workflow_of_the_group(repository):
+    """A FirstGen identifier is declared nowhere: its references are the BARRIER steps of the
+    workflows the pipeline runs in parallel, across files."""
+    workflow, other = projects.WORKFLOW, f"{projects.APP}/Workflows/Deploy API.yaml"
+
+    async def scenario(editor: Editor) -> None:
+        editor.open(workflow)
+        await editor.diagnostics(workflow)
+        refs = await editor.client.text_document_references_async(
+            t.ReferenceParams(
+                text_document=t.TextDocumentIdentifier(uri=editor.uri(workflow)),
+                position=editor.position(workflow, "identifier: ready", offset=13),
+                context=t.ReferenceContext(include_declaration=True),
+            )
+        )
+        assert sorted(r.uri for r in refs) == sorted([editor.uri(workflow), editor.uri(other)])
+        shown = await editor.client.text_document_hover_async(
+            t.HoverParams(text_document=t.TextDocumentIdentifier(uri=editor.uri(workflow)), position=editor.position(workflow, "identifier: ready", offset=13))
+        )
+        assert "2 participants" in shown.contents.value and "timeout 10m" in shown.contents.value
+
+    session(repository, scenario)
+
+
+def test_a_burst_of_changes_is_analysed_once(deadlock):
+    """Changes closer together than the debounce pause give one analysis, of the last text."""
+    text = (deadlock / "pipeline.yaml").read_text(encoding="utf-8")
+
+    async def scenario(editor: Editor) -> None:
+        editor.open("pipeline.yaml")
+        await editor.diagnostics("pipeline.yaml")
+        seen = len(editor.published)
+        for number in range(10):
+            editor.replace("pipeline.yaml", text.replace("identifier: z", f"identifier: z{number}"))
+        last = await editor.diagnostics("pipeline.yaml", after=seen)
+        assert any("'z9'" in d.message for d in last)
+        await asyncio.sleep(0.5)
+        assert len(editor.published) == seen + 1
+
+    session(deadlock, scenario)

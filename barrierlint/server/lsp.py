@@ -12,6 +12,7 @@ from lsprotocol import types as lsp
 from pygls.uris import from_fs_path
 
 from ..finding import Finding, Related, Severity
+from ..fixes.edits import newline
 from ..model import Origin
 from ..source import Document, Span
 
@@ -137,7 +138,7 @@ def ignore_action(finding: Finding, diagnostic: lsp.Diagnostic) -> lsp.CodeActio
     line = finding.span.line
     text = doc.line(line)
     indent = text[: len(text) - len(text.lstrip(" "))]
-    comment = f"{indent}# barrierlint: ignore[{finding.code}] {IGNORE_REASON}\n"
+    comment = f"{indent}# barrierlint: ignore[{finding.code}] {IGNORE_REASON}{newline(doc.text)}"
     start = lsp.Position(line=line - 1, character=0)
     return lsp.CodeAction(
         title=f"Ignore {finding.code} here (suppression comment)",

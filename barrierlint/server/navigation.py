@@ -37,20 +37,20 @@ def _inside(origin: Origin | None, path: str, line: int, column: int) -> bool:
 def barriers_at(project: Project, path: str, line: int, column: int) -> list[Barrier]:
     """The barriers a `barrierRef` or a declaration at this place names, one per pipeline that
     runs it (a template's step names a barrier of each pipeline using the template)."""
-    found: dict[tuple[int, str], Barrier] = {}
+    found: dict[tuple, Barrier] = {}
     for pipeline in project.pipelines:
-        names = [d.identifier for d in pipeline.barriers if d.identifier and _inside(d.origin, path, line, column)]
-        names += [o.ref for o in project.occurrences(pipeline) if o.ref and _inside(o.step.barrier_ref_origin, path, line, column)]
-        for name in names:
-            key = name.key if hasattr(name, "key") else name
-            if not isinstance(key, str) or (id(pipeline), key) in found:
-                continue  # FirstGen identifiers are scoped to a parallel group and declared nowhere
-            found[(id(pipeline), key)] = Barrier(
-                pipeline,
-                key,
-                tuple(d for d in pipeline.barriers if d.identifier == key),
-                tuple(o for o in project.occurrences(pipeline) if o.ref == key),
-            )
+        refs = [d.identifier for d in pipeline.barriers if d.identifier and _inside(d.origin, path, line, column)]
+        refs += [o.ref for o in project.occurrences(pipeline) if o.ref and _inside(o.step.barrier_ref_origin, path, line, column)]
+        for ref in refs:
+            key = getattr(ref, "key", ref)  # a FirstGen identifier's key is (its parallel group, the name): declared nowhere
+            name = key if isinstance(key, str) else str(ref)
+            if (id(pipeline), key) not in found:
+                found[(id(pipeline), key)] = Barrier(
+                    pipeline,
+                    name,
+                    tuple(d for d in pipeline.barriers if d.identifier == key),
+                    tuple(o for o in project.occurrences(pipeline) if o.ref == ref),
+                )
     return list(found.values())
 
 
