@@ -120,7 +120,30 @@ def test_code_action_fixes_bl102_and_save_keeps_it_fixed(deadlock):
     session(deadlock, scenario)
 
 
+def test_a_fix_that_check_fix_would_refuse_is_not_offered(deadlock):
+    """With every rule on, exchanging the crossed steps makes another finding: `check --fix`
+    keeps no BL302 fix, and neither does the editor (the log says why)."""
+
+    async def scenario(editor: Editor) -> None:
+        editor.open("pipeline.yaml")
+        cycle = next(d for d in await editor.diagnostics("pipeline.yaml") if d.code == "BL302")
+        actions = await editor.client.text_document_code_action_async(
+            t.CodeActionParams(
+                text_document=t.TextDocumentIdentifier(uri=editor.uri("pipeline.yaml")),
+                range=cycle.range,
+                context=t.CodeActionContext(diagnostics=[cycle]),
+            )
+        )
+        assert [a.title for a in actions] == ["Ignore BL302 here (suppression comment)"]
+        assert any("no fix offered for BL302" in line and "new finding" in line for line in editor.logs)
+
+    session(deadlock, scenario)
+
+
 def test_ignore_this_finding_here_writes_a_suppression_that_suppresses(deadlock):
+    """Under a configuration selecting BL102 and BL302 (read as the CLI reads it), the exchange
+    of the crossed steps passes verification: offered, as unsafe, beside the suppression."""
+    (deadlock / ".barrierlint.yaml").write_text("select: [BL102, BL302]\n", encoding="utf-8")
     text = (deadlock / "pipeline.yaml").read_text(encoding="utf-8")
 
     async def scenario(editor: Editor) -> None:

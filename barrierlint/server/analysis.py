@@ -28,6 +28,8 @@ class Analysis:
     group: tuple[str, ...] = ()  # the file, then its linked files (absolute paths)
     findings: dict[str, list[Finding]] = field(default_factory=dict)
     project: Project | None = None
+    result: engine.Result | None = None  # what the engine said, for verifying fixes
+    run: tuple = ()  # (rules, settings, policy) of the analysis, for the same
     error: str | None = None  # the configuration could not be used, or the file not read
     wants: tuple = ()  # what the file refers to, when its group was found
 
@@ -79,12 +81,23 @@ class Session:
             return found
         found.group = tuple(item.path for item in inputs)
         found.project = result.project
+        result.inputs, result.context = inputs[:1], inputs[1:]
+        found.result, found.run = result, (rules, configured.settings, policy)
         for finding in result.findings:
             found.findings.setdefault(finding.path, []).append(finding)
         for error in result.errors[:1]:
             found.error = error
         self.analyses[path] = found
         return found
+
+    def fix(self, finding: Finding):
+        """The verified fix of a finding of one of the latest analyses: (Fix, edits) or why not."""
+        from ..fixes.apply import verify_one
+
+        found = next((a for a in self.analyses.values() if any(f is finding for f in a.findings.get(finding.path, ()))), None)
+        if found is None or found.result is None:
+            return "the file changed since it was analysed"
+        return verify_one(found.result, finding, *found.run)
 
     def _check(self, named: engine.Input, previous: Analysis | None, regroup: bool, configured: config.Config, rules, policy) -> tuple[list[engine.Input], engine.Result]:
         """The engine's analysis of a file with its linked files (found again, or as before)."""

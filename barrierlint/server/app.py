@@ -46,6 +46,7 @@ class BarrierServer(LanguageServer):
         self.pending: dict[str, asyncio.TimerHandle] = {}
         self.shut_down = False  # the client asked first: leaving on `exit` is then a success
         self.sweep: asyncio.TimerHandle | None = None
+        self.fixes: dict[int, tuple] = {}  # id(finding) -> (finding, its verified fix or why none)
         self.unswept = 0  # analyses since the last collection
 
     # -- diagnostics ------------------------------------------------------------------------
@@ -53,6 +54,7 @@ class BarrierServer(LanguageServer):
     def refresh(self, path: str, regroup: bool) -> None:
         """Analyse a file and the open files linked to it, then publish every file they reach."""
         reached: set[str] = set()
+        self.fixes.clear()
         for name in self.session.affected(path):
             try:
                 found = self.session.analyse(name, regroup=regroup and name == path)
@@ -113,8 +115,16 @@ class BarrierServer(LanguageServer):
 
         self.pending[path] = asyncio.get_running_loop().call_later(DEBOUNCE, run)
 
-    def log(self, message: str) -> None:
-        self.window_log_message(t.LogMessageParams(type=t.MessageType.Error, message=message))
+    def log(self, message: str, kind: t.MessageType = t.MessageType.Error) -> None:
+        self.window_log_message(t.LogMessageParams(type=kind, message=message))
+
+    def verified(self, finding: Finding):
+        """The finding's fix, verified once per analysis (editors ask for code actions on every
+        move of the cursor)."""
+        known = self.fixes.get(id(finding))
+        if known is None or known[0] is not finding:
+            known = self.fixes[id(finding)] = (finding, self.session.fix(finding))
+        return known[1]
 
     # -- places -----------------------------------------------------------------------------
 
@@ -180,9 +190,12 @@ def build() -> BarrierServer:
         for finding, diagnostic in ls.published.get(path, ()):
             if not _overlap(diagnostic.range, params.range):
                 continue
-            fix = lsp.fix_action(finding, diagnostic)
-            if fix is not None:
-                fixes.append(fix)
+            if "autofix" in finding.properties:
+                verified = ls.verified(finding)
+                if isinstance(verified, str):
+                    ls.log(f"barrierlint: no fix offered for {finding.code} at {finding.route_text}: {verified}", t.MessageType.Info)
+                else:
+                    fixes.append(lsp.fix_action(finding, diagnostic, *verified))
             ignore = lsp.ignore_action(finding, diagnostic)
             if ignore is not None:
                 ignores.append(ignore)

@@ -7,6 +7,7 @@ code units (its default position encoding), so every position is converted on it
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from lsprotocol import types as lsp
 from pygls.uris import from_fs_path
@@ -15,6 +16,9 @@ from ..finding import Finding, Related, Severity
 from ..fixes.edits import newline
 from ..model import Origin
 from ..source import Document, Span
+
+if TYPE_CHECKING:
+    from ..fixes import Fix
 
 SOURCE = "barrierlint"
 SEVERITY = {  # as SARIF levels them: error, warning, note
@@ -108,24 +112,19 @@ def unchecked(reason: str) -> lsp.Diagnostic:
     return lsp.Diagnostic(range=lsp.Range(start=start, end=start), message=f"not checked: {reason}", severity=lsp.DiagnosticSeverity.Error, source=SOURCE)
 
 
-def fix_action(finding: Finding, diagnostic: lsp.Diagnostic) -> lsp.CodeAction | None:
-    """The finding's `check --fix` repair as a code action: preferred when safe; none when the
-    rule offers several alternatives (only `--fix`'s verification can choose among them)."""
-    fix = finding.properties.get("autofix")
-    if not fix or len(fix["alternatives"]) != 1 or fix.get("failed"):
-        return None
-    doc = finding.origin.doc
-    edits = [
-        lsp.TextEdit(range=lsp.Range(start=position(doc, e["line"], e["column"]), end=position(doc, e["end_line"], e["end_column"])), new_text=e["text"])
-        for e in fix["alternatives"][0]
+def fix_action(finding: Finding, diagnostic: lsp.Diagnostic, fix: "Fix", edits) -> lsp.CodeAction:
+    """A verified `check --fix` repair as a code action: preferred when safe."""
+    doc = fix.doc
+    changes = [
+        lsp.TextEdit(range=lsp.Range(start=position(doc, *doc.position(edit.start)), end=position(doc, *doc.position(edit.end))), new_text=edit.text)
+        for edit in edits
     ]
-    safe = fix["applicability"] == "safe"
     return lsp.CodeAction(
-        title=f"Fix {finding.code}: {fix['description']}" + ("" if safe else " (unsafe: changes what the pipeline does)"),
+        title=f"Fix {finding.code}: {fix.description}" + ("" if fix.safe else " (unsafe: changes what the pipeline does)"),
         kind=lsp.CodeActionKind.QuickFix,
         diagnostics=[diagnostic],
-        is_preferred=safe,
-        edit=lsp.WorkspaceEdit(changes={uri(doc.path): edits}),
+        is_preferred=fix.safe,
+        edit=lsp.WorkspaceEdit(changes={uri(doc.path): changes}),
     )
 
 
