@@ -309,3 +309,24 @@ def test_a_burst_of_changes_is_analysed_once(deadlock):
         assert len(editor.published) == seen + 1
 
     session(deadlock, scenario)
+
+
+def test_unsaved_buffers_are_left_alone_and_closing_clears_diagnostics(deadlock):
+    text = (deadlock / "pipeline.yaml").read_text(encoding="utf-8")
+
+    async def scenario(editor: Editor) -> None:
+        editor.client.text_document_did_open(
+            t.DidOpenTextDocumentParams(text_document=t.TextDocumentItem(uri="untitled:Untitled-1", language_id="yaml", version=1, text=text))
+        )
+        hovered = await editor.client.text_document_hover_async(
+            t.HoverParams(text_document=t.TextDocumentIdentifier(uri="untitled:Untitled-1"), position=t.Position(line=10, character=30))
+        )
+        assert hovered is None
+        editor.open("pipeline.yaml")
+        assert codes(await editor.diagnostics("pipeline.yaml")) == ["BL102", "BL302"]
+        seen = len(editor.published)
+        editor.client.text_document_did_close(t.DidCloseTextDocumentParams(text_document=t.TextDocumentIdentifier(uri=editor.uri("pipeline.yaml"))))
+        assert list(await editor.diagnostics("pipeline.yaml", after=seen)) == []
+        assert all(params.uri != "untitled:Untitled-1" for _, params in editor.published)
+
+    session(deadlock, scenario)

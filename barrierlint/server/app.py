@@ -131,6 +131,8 @@ class BarrierServer(LanguageServer):
     def located(self, uri: str, where: t.Position):
         """The analysed project of an open file, the file's path, and the 1-based position."""
         path = self.path(uri)
+        if path is None:
+            return None
         found = self.session.analyses.get(path)
         if found is None and path in self.session.buffers:
             found = self.session.analyse(path)
@@ -141,8 +143,11 @@ class BarrierServer(LanguageServer):
             return None
         return found.project, doc, path, lsp.character(doc, where)
 
-    def path(self, uri: str) -> str:
-        return os.path.abspath(self.workspace.get_text_document(uri).path)
+    def path(self, uri: str) -> str | None:
+        """The file behind a document; None for one that is no file (an unsaved `untitled:` buffer
+        has no project, configuration or place to be checked in)."""
+        path = self.workspace.get_text_document(uri).path if uri.startswith("file:") else None
+        return os.path.abspath(path) if path else None
 
 
 def build() -> BarrierServer:
@@ -159,12 +164,16 @@ def build() -> BarrierServer:
     @server.feature(t.TEXT_DOCUMENT_DID_OPEN)
     def opened(ls: BarrierServer, params: t.DidOpenTextDocumentParams) -> None:
         path = ls.path(params.text_document.uri)
+        if path is None:
+            return
         ls.session.open(path, params.text_document.text)
         ls.refresh(path, regroup=True)
 
     @server.feature(t.TEXT_DOCUMENT_DID_CHANGE)
     def changed(ls: BarrierServer, params: t.DidChangeTextDocumentParams) -> None:
         path = ls.path(params.text_document.uri)
+        if path is None:
+            return
         ls.session.open(path, ls.workspace.get_text_document(params.text_document.uri).source)
         ls.later(path)
 
@@ -176,8 +185,8 @@ def build() -> BarrierServer:
 
     @server.feature(t.TEXT_DOCUMENT_DID_CLOSE)
     def closed(ls: BarrierServer, params: t.DidCloseTextDocumentParams) -> None:
-        path = os.path.abspath(ls.workspace.get_text_document(params.text_document.uri).path)
-        for name in ls.session.close(path):
+        path = ls.path(params.text_document.uri)
+        for name in ls.session.close(path) if path else ():
             ls.publish(name)
 
     @server.feature(

@@ -62,10 +62,6 @@ def location(origin: Origin) -> lsp.Location:
     return lsp.Location(uri=uri(origin.doc.path), range=span_range(origin.doc, origin.doc.span(origin.route)))
 
 
-def contains(span: Span, line: int, column: int) -> bool:
-    return (span.line, span.column) <= (line, column) <= (span.end_line, span.end_column)
-
-
 @lru_cache(maxsize=None)
 def help_uri(code: str) -> str | None:
     from ..rule import all_rules
