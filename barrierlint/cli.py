@@ -332,7 +332,7 @@ def server() -> None:
     """Run the language server (LSP over standard input and output) for editors.
 
     Diagnostics as you type, fixes and suppressions as code actions, and barrier navigation
-    (definition, references, hover, symbols). Needs the extra: pip install 'barrierlint[server]'."""
+    (definition, references, hover, symbols). Needs pygls, which the `server` extra installs."""
     from .server import main as serve
 
     try:

@@ -27,11 +27,14 @@ class Analysis:
     path: str
     group: tuple[str, ...] = ()  # the file, then its linked files (absolute paths)
     findings: dict[str, list[Finding]] = field(default_factory=dict)
-    project: Project | None = None
-    result: engine.Result | None = None  # what the engine said, for verifying fixes
-    run: tuple = ()  # (rules, settings, policy) of the analysis, for the same
+    result: engine.Result | None = None  # what the engine said (its project, for navigation)
+    run: tuple = ()  # (rules, settings, policy) of the analysis: fixes are verified under them
     error: str | None = None  # the configuration could not be used, or the file not read
     wants: tuple = ()  # what the file refers to, when its group was found
+
+    @property
+    def project(self) -> Project | None:
+        return self.result.project if self.result is not None else None
 
 
 class Session:
@@ -80,7 +83,6 @@ class Session:
             self.analyses[path] = found
             return found
         found.group = tuple(item.path for item in inputs)
-        found.project = result.project
         result.inputs, result.context = inputs[:1], inputs[1:]
         found.result, found.run = result, (rules, configured.settings, policy)
         for finding in result.findings:
