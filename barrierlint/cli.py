@@ -327,6 +327,20 @@ def diff(
     sys.stdout.write(content)
 
 
+@app.command()
+def server() -> None:
+    """Run the language server (LSP over standard input and output) for editors.
+
+    Diagnostics as you type, fixes and suppressions as code actions, and barrier navigation
+    (definition, references, hover, symbols). Needs pygls, which the `server` extra installs."""
+    from .server import main as serve
+
+    try:
+        serve()
+    except UsageError as error:
+        _fail(str(error))
+
+
 def _write(output: Optional[str], content: str) -> None:
     if output is None:
         sys.stdout.write(content)

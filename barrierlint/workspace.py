@@ -339,6 +339,11 @@ def summarise(data: bytes) -> Summary:
         doc = source.load("<index>", data)
     except source.InputError:
         return Summary([], [], [])
+    return summary_of(doc)
+
+
+def summary_of(doc: source.Document) -> Summary:
+    """What a loaded document offers and wants (the language server has it loaded already)."""
     offers: dict[tuple, None] = {}
     wants: dict[tuple, None] = {}
     for root, kind in zip(doc.roots, doc.kinds):

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-HEAVY = {"networkx", "jsonschema", "sarif_om"}
+HEAVY = {"networkx", "jsonschema", "sarif_om", "pygls", "lsprotocol"}  # pygls: only `barrierlint server` needs it
 
 NO_BARRIERS = """\
 pipeline:

@@ -77,6 +77,24 @@ def fix_project(result: engine.Result, rules, settings, policy, input_sets=(), *
     return outcome
 
 
+def verify_one(result: engine.Result, finding: Finding, rules, settings, policy) -> tuple[Fix, tuple] | str:
+    """The fix of one finding of `result` and its edits, verified as `--fix` verifies them (the
+    language server's code action), or why there is none."""
+    from ..rule import all_rules
+
+    fix = fix_for(finding, result.project, {rule.code: rule for rule in all_rules()})
+    if fix is None:
+        return "its rule offers no fix here"
+    outcome = Outcome({item.path: item.data for item in (*result.inputs, *result.context)})
+    verifier = _Verifier([*result.inputs, *result.context], rules, settings, policy, (), outcome)
+    text = finding.origin.doc.text
+    edits = verifier._choose(finding.path, text, finding, fix, result)  # alternatives are checked as they are chosen
+    if edits is None:
+        return outcome.failed[place(finding)]
+    failure = None if fix.alternatives else verifier._check(finding.path, text, [(finding, fix, edits)], result)
+    return failure or (fix, edits)
+
+
 class _Verifier:
     def __init__(self, inputs, rules, settings, policy, input_sets, outcome: Outcome):
         self.inputs, self.rules, self.settings, self.policy, self.outcome = inputs, list(rules), settings, policy, outcome
