@@ -31,6 +31,7 @@ CASES = [
     ("crossed-barriers", ["graph"], 1000),
     ("queue-keys", ["check"], 1000),
     ("shared-infrastructure", ["check"], 1000),
+    ("queue-keys", ["check", "--verify"], 400),
 ]
 
 
