@@ -281,6 +281,30 @@ def impact(
     sys.stdout.write(render(chosen, blasts, output_format.value, verdicts))
 
 
+class KeysFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@app.command()
+def keys(
+    paths: List[str] = typer.Argument(..., metavar="PATH...", help="Files and folders (a project, several projects: keys are account-wide)."),
+    output_format: KeysFormat = typer.Option(KeysFormat.text, "--format", "-f", help="text or json."),
+) -> None:
+    """The Queue keys and deployment resources the pipelines take: who takes each, in what scope,
+    and across which barriers it is held; keys taken by several pipelines are marked shared."""
+    from . import engine
+    from .keys import inventory, render
+
+    try:
+        result = engine.check(paths, select_rules=["BL304"], isolated=True)
+    except UsageError as error:
+        _fail(str(error))
+    if result.errors:
+        _fail(result.errors[0])
+    sys.stdout.write(render(inventory(result.project), output_format.value))
+
+
 class DiffFormat(str, Enum):
     text = "text"
     markdown = "markdown"
