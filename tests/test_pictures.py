@@ -215,3 +215,22 @@ def test_readme_picture_is_fresh():
     assert picture.read_text(encoding="utf-8") == diagram("tests/pictures/release.yaml", "svg"), (
         "stale: barrierlint graph tests/pictures/release.yaml -o docs/release-train.svg"
     )
+
+
+def test_lock_spans_and_queued_stages_are_drawn():
+    """Each lane notes the locks it holds and for how long; the lane queued behind a holder says
+    so, the barrier is drawn as a deadlock, and the hold-and-wait's witness is listed."""
+    path = "fixtures/BL304/queue_across_barrier.yaml"
+    root = _svg(path)
+    notes = {g.get("data-lane"): next(g.iter(f"{SVG}title")).text for g in _groups(root, "lane")}  # the full notes (the drawn text is cut to fit)
+    assert "holds Queue key 'db' from step 'lock' to the end of the stage" in notes["api"]
+    assert "queued on Queue key 'db' behind 'api'" in notes["worker"] and "queued" not in notes["api"]
+    bars = {g.get("data-barrier"): g for g in _groups(root, "bar")}
+    assert "deadlock" in bars["migrated"].get("class")
+    witness = " ".join(t.text for t in next(g for g in _groups(root, "witnesses")).iter(f"{SVG}text"))
+    assert "'api' holds Queue key 'db'" in witness
+    mermaid = diagram(str(ROOT / path), "mermaid")
+    assert "queued on Queue key 'db' behind 'api'" in mermaid and "holds Queue key 'db' from step 'lock' to the end of the stage" in mermaid
+    assert "classDef deadlock" in mermaid and "class bar0 deadlock" in mermaid
+    resource = diagram(str(ROOT / "fixtures/BL304/shared_infrastructure.yaml"), "mermaid")
+    assert "holds the deployment resource 'web/prod/k8s' to the end of the stage" in resource
