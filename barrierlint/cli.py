@@ -181,7 +181,9 @@ def run(
     for missing in (m for m in project.missing if id(m.origin.doc) in mine):
         console.echo(f"barrierlint: note: {missing.kind} {missing.name}: {missing.detail}")
     human = sys.stderr if trace == "-" else sys.stdout
-    runs = [simulate(chosen, steps)]
+    from .locks import holds
+
+    runs = [simulate(chosen, steps, holds(chosen, project))]  # with its Queue keys and deployment resource constraints
     if trace:
         _write(None if trace == "-" else trace, "".join(report.trace_lines(r) for r in runs))
     if timeline or trace_json:

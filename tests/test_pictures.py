@@ -234,3 +234,14 @@ def test_lock_spans_and_queued_stages_are_drawn():
     assert "classDef deadlock" in mermaid and "class bar0 deadlock" in mermaid
     resource = diagram(str(ROOT / "fixtures/BL304/shared_infrastructure.yaml"), "mermaid")
     assert "holds the deployment resource 'web/prod/k8s' to the end of the stage" in resource
+
+
+def test_run_with_locks_shows_held_locks_and_queued_stages(tmp_path: Path):
+    """`run` simulates the pipeline's locks: at quiescence the report and the swimlane timeline
+    say who holds which lock and who is queued behind it."""
+    html = tmp_path / "run.html"
+    done = CliRunner().invoke(app, ["run", str(ROOT / "fixtures/BL304/queue_across_barrier.yaml"), "--timeline", str(html)])
+    assert done.exit_code == 1, done.output
+    assert "  api.lock holds Queue key 'db' since 00:00:00\n  worker.lock is queued on Queue key 'db' behind api.lock\n" in done.stdout
+    drawn = html.read_text()
+    assert "held: Queue key &#x27;db&#x27; by api.lock; queued: worker.lock on Queue key &#x27;db&#x27; behind api.lock" in drawn
