@@ -181,7 +181,9 @@ def run(
     for missing in (m for m in project.missing if id(m.origin.doc) in mine):
         console.echo(f"barrierlint: note: {missing.kind} {missing.name}: {missing.detail}")
     human = sys.stderr if trace == "-" else sys.stdout
-    runs = [simulate(chosen, steps)]
+    from .locks import holds
+
+    runs = [simulate(chosen, steps, holds(chosen, project))]  # with its Queue keys and deployment resource constraints
     if trace:
         _write(None if trace == "-" else trace, "".join(report.trace_lines(r) for r in runs))
     if timeline or trace_json:
@@ -279,6 +281,30 @@ def impact(
         _fail(str(error))
     verdicts = {id(b): confirm(b, chosen, Profile.of(project.settings)) for b in blasts} if verify else None
     sys.stdout.write(render(chosen, blasts, output_format.value, verdicts))
+
+
+class KeysFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@app.command()
+def keys(
+    paths: List[str] = typer.Argument(..., metavar="PATH...", help="Files and folders (a project, several projects: keys are account-wide)."),
+    output_format: KeysFormat = typer.Option(KeysFormat.text, "--format", "-f", help="text or json."),
+) -> None:
+    """The Queue keys and deployment resources the pipelines take: who takes each, in what scope,
+    and across which barriers it is held; keys taken by several pipelines are marked shared."""
+    from . import engine
+    from .keys import inventory, render
+
+    try:
+        result = engine.check(paths, select_rules=["BL304"], isolated=True)
+    except UsageError as error:
+        _fail(str(error))
+    if result.errors:
+        _fail(result.errors[0])
+    sys.stdout.write(render(inventory(result.project), output_format.value))
 
 
 class DiffFormat(str, Enum):

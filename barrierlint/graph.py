@@ -204,6 +204,15 @@ class HoldAndWait:
         )
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class LockLimit:
+    """The lock searches spent their budget: keys from `first`'s on were not examined."""
+
+    first: "Lock"
+    examined: int
+    keys: int
+
+
 @dataclass(frozen=True, eq=False)
 class Analysis:
     pipeline: Pipeline
@@ -215,6 +224,7 @@ class Analysis:
     blocked: frozenset = frozenset()
     late_arrival: str = "wait"
     hold_and_wait: tuple[HoldAndWait, ...] = ()
+    lock_limit: LockLimit | None = None
 
 
 # -- entry points --------------------------------------------------------------------------
@@ -269,6 +279,7 @@ def analyze(pipeline: Pipeline, project: "Project | None" = None, *, outcomes: d
         blocked=frozenset() if refused_at_start(pipeline, found) else low.blocked(),
         late_arrival=settings.late_arrival,
         hold_and_wait=tuple(holding),
+        lock_limit=low.lock_limit or high.lock_limit,
     )
 
 
@@ -383,6 +394,9 @@ class _Graph:
         self.deferred: dict[int, list] = {}  # id(stage) -> positions that arrive when the stage finishes
         self.deferred_steps: set[int] = set()
         self.end = None
+        self.lock_limit: LockLimit | None = None
+        self._topo: list[int] | None = None  # see topo()
+        self._pred: list[list[int]] | None = None
         self._pipeline(pipeline)
         graph = nx.DiGraph()
         graph.add_nodes_from(range(len(self.kind)))
@@ -890,60 +904,107 @@ class _Graph:
         """Locks held across a barrier wait that another participant needs before it arrives:
         one may-wait edge from each lock's release to the next contender's acquisition, for every
         acquisition order happens-before allows, and a cycle through a barrier is a hang in that
-        order (research/analysis-anchors.md §3.5 R5, §4.2)."""
-        import itertools
-
-        import networkx as nx
-
+        order (research/analysis-anchors.md §3.5 R5, §4.2). Keys are examined in document order
+        until the searches spend their budget; the keys left are recorded in `lock_limit`."""
         groups: dict[tuple, list] = {}
         for lock in self.locks:
             if id(lock) in self.acquire and self.release(lock) is not None:
                 groups.setdefault(lock.key, []).append(lock)
         base = {n for c in self.cyclic for n in c}
+        self.lock_search_left = SEARCH_PER_NODE * len(self.kind) + SEARCH_FLOOR
         found = []
-        for group in groups.values():
-            contenders = self.contenders(group)
-            found += [h for lock in contenders if (h := self.looped(lock)) is not None]
-            contenders = contenders[:MAX_CONTENDERS]
-            if len(contenders) < 2:
-                continue
-            after = {id(c): nx.descendants(self.graph, self.acquire[id(c)]) for c in contenders}
-            orders = [
-                order
-                for order in itertools.permutations(contenders)
-                if not any(self.acquire[id(order[i])] in after[id(order[j])] for i in range(len(order)) for j in range(i + 1, len(order)))
-            ]
-            hanging = [(order, cycle) for order in orders if (cycle := self.lock_cycle(order, base)) is not None]
-            if not hanging:
-                continue
-            order, (component, holder, waiter) = hanging[0]
-            waiting, missing = self.lock_witness(component, holder, waiter)
-            if waiting is None or missing is None:
-                continue
-            barrier = self.barrier_node[waiting.ref]
-            awaited = tuple(self.item[p] for p in sorted(self.graph.pred[barrier]) if p in component and self.kind[p] in ("occ", "resolve"))
-            every = len(hanging) == len(orders)
-            conditions = self.conditions(component)
-            found.append(HoldAndWait(
-                holder, waiter, waiting, missing, "must" if every and not conditions else "may",
-                () if every else tuple(o for o, _ in hanging), len(orders), conditions, awaited=awaited,
-            ))
+        for examined, group in enumerate(groups.values()):
+            try:
+                found += self.hold_and_wait_on(group, base)
+            except _BudgetSpent:
+                self.lock_limit = LockLimit(group[0], examined, len(groups))
+                break
         return found
+
+    def hold_and_wait_on(self, group: list, base: set) -> list[HoldAndWait]:
+        """The hold-and-wait findings of one key (`group`: its acquisitions)."""
+        import itertools
+
+        contenders = self.contenders(group)
+        found = [h for lock in contenders if (h := self.looped(lock)) is not None]
+        contenders = contenders[:MAX_CONTENDERS]
+        if len(contenders) < 2:
+            return found
+        first = {(a, b): self.precedes(a, b) for a in contenders for b in contenders if a is not b}
+        orders = [order for order in itertools.permutations(contenders) if not any(first[b, a] for a, b in itertools.combinations(order, 2))]
+        hanging = [(order, cycle) for order in orders if (cycle := self.lock_cycle(order, base)) is not None]
+        if not hanging:
+            return found
+        order, (component, holder, waiter) = hanging[0]
+        waiting, missing = self.lock_witness(component, holder, waiter)
+        if waiting is None or missing is None:
+            return found
+        barrier = self.barrier_node[waiting.ref]
+        awaited = tuple(self.item[p] for p in sorted(self.graph.pred[barrier]) if p in component and self.kind[p] in ("occ", "resolve"))
+        every = len(hanging) == len(orders)
+        conditions = self.conditions(component)
+        found.append(HoldAndWait(
+            holder, waiter, waiting, missing, "must" if every and not conditions else "may",
+            () if every else tuple(o for o, _ in hanging), len(orders), conditions, awaited=awaited,
+        ))
+        return found
+
+    def topo(self) -> list[int]:
+        """Each node's place in a topological order of the graph's strongly connected components:
+        a node can reach only nodes of the same or a higher place, so a search for a node need not
+        go past its place (this keeps the lock searches near the locks they are about)."""
+        if self._topo is None:
+            import networkx as nx
+
+            condensed = nx.condensation(self.graph)
+            place = {c: i for i, c in enumerate(nx.topological_sort(condensed))}
+            mapping = condensed.graph["mapping"]
+            self._topo = [place[mapping[n]] for n in range(len(self.kind))]
+        return self._topo
+
+    def reach(self, start: int, limit: int, extra: dict | None = None, backward: bool = False) -> set:
+        """The nodes reachable from `start` (itself included; against the edges when `backward`)
+        whose place is at most `limit` (at least, backward), with the `extra` edges; each visit
+        spends one unit of the lock search budget."""
+        topo = self.topo()
+        if backward and self._pred is None:
+            self._pred = [[] for _ in self.kind]
+            for u, v in self.edge_kind:
+                self._pred[v].append(u)
+        edges = self._pred if backward else self.succ
+        seen, stack = {start}, [start]
+        while stack:
+            node = stack.pop()
+            self.lock_search_left -= 1
+            if self.lock_search_left < 0:
+                raise _BudgetSpent
+            for following in (*edges[node], *(extra.get(node, ()) if extra else ())):
+                if following not in seen and (topo[following] >= limit if backward else topo[following] <= limit):
+                    seen.add(following)
+                    stack.append(following)
+        return seen
+
+    def precedes(self, first: "Lock", second: "Lock") -> bool:
+        """True when `first` is taken before `second` can be, on every run."""
+        target = self.acquire[id(second)]
+        return target in self.reach(self.acquire[id(first)], self.topo()[target])
 
     def lock_cycle(self, order: tuple, base: set):
         """(component, holder, waiter) of a cycle through a barrier that the may-wait edges of this
-        acquisition order close, or None."""
-        import networkx as nx
-
-        extra = [(self.release(a), self.acquire[id(b)], a, b) for a, b in zip(order, order[1:])]
-        graph = self.graph.copy()
-        graph.add_edges_from((u, v, {"kind": "lock"}) for u, v, _, _ in extra)
-        for component in nx.strongly_connected_components(graph):
-            if len(component) < 2 or not any(self.kind[n] == "barrier" and n not in base for n in component):
-                continue
-            for u, v, holder, waiter in extra:
-                if u in component and v in component:
-                    return component, holder, waiter
+        acquisition order close, or None. A node on such a cycle lies between the earliest place
+        the edges lead to and the latest place they leave from, so the search stays there."""
+        pairs = [(self.release(a), self.acquire[id(b)], a, b) for a, b in zip(order, order[1:])]
+        forward, backward = {}, {}
+        for u, v, _, _ in pairs:
+            forward.setdefault(u, []).append(v)
+            backward.setdefault(v, []).append(u)
+        topo = self.topo()
+        for u, v, holder, waiter in pairs:
+            low = min(topo[u], *(topo[b] for _, b, _, _ in pairs))
+            high = max(topo[a] for a, _, _, _ in pairs)
+            component = self.reach(u, high, forward) & self.reach(u, low, backward, backward=True)
+            if v in component and any(self.kind[n] == "barrier" and n not in base for n in component):
+                return component, holder, waiter
         return None
 
     def lock_witness(self, component: set, holder: "Lock", waiter: "Lock"):
@@ -953,7 +1014,7 @@ class _Graph:
             return lock.stage in occurrence.path
 
         waiting = missing = None
-        for node in sorted(self.acquire_descendants(holder)):
+        for node in sorted(self.held_span(holder)):
             if self.kind[node] == "occ" and inside(self.item[node], holder) and self.barrier_node[self.item[node].ref] in component:
                 waiting = self.item[node]
                 break
@@ -964,10 +1025,9 @@ class _Graph:
                     break
         return waiting, missing
 
-    def acquire_descendants(self, lock: "Lock") -> set:
-        import networkx as nx
-
-        return nx.descendants(self.graph, self.acquire[id(lock)])
+    def held_span(self, lock: "Lock") -> set:
+        """The nodes after a lock's acquisition that can come before its release: where it is held."""
+        return self.reach(self.acquire[id(lock)], self.topo()[self.release(lock)])
 
     def looped(self, lock: "Lock") -> HoldAndWait | None:
         """The copies of a looped stage that all start together and hold its lock across a barrier
@@ -976,8 +1036,7 @@ class _Graph:
         copies = strategy.started_together if strategy is not None else None
         if copies is None or copies < 2:
             return None
-        after = self.acquire_descendants(lock)
-        for node in sorted(after):
+        for node in sorted(self.held_span(lock)):
             occurrence = self.item[node] if self.kind[node] == "occ" else None
             if occurrence is not None and lock.stage in occurrence.path:
                 return HoldAndWait(lock, lock, occurrence, occurrence, "must" if not self.conditions([node]) else "may",

@@ -124,9 +124,12 @@ def reentries(pipeline: Pipeline, project: "Project") -> list[Reentry]:
     """Pipeline-scoped Queue keys asked for again by another holder of the same run (BL305)."""
     found = holds(pipeline, project)
     held = [lock for lock in found if lock.kind == "queue" and lock.scope == "Pipeline" and lock.chained is None]
+    by_key: dict[tuple, list[Lock]] = {}
+    for lock in found:
+        by_key.setdefault(lock.key, []).append(lock)
     result = []
     for lock in held:
-        for other in found:
+        for other in by_key[lock.key]:
             if other is lock or other.key != lock.key or (other.scope == "Pipeline" and other.chained is None):
                 continue  # the execution asking again for its own key does not wait
             order = _order(pipeline, lock, other)

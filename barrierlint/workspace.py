@@ -38,12 +38,12 @@ from .source import Kind, child, scalar
 from .writing import open_input
 
 CACHE_DIR = ".barrierlint_cache"
-CACHE_FILE = "index-v1.json"
-CACHE_VERSION = 1
+CACHE_FILE = "index-v2.json"
+CACHE_VERSION = 2  # 2: infrastructure definitions offered and wanted
 MAX_CACHE_BYTES = 64_000_000  # a bigger cache file was not written by barrierlint: ignore it
 _HASH = re.compile(r"[0-9a-f]{64}")
 _KINDS = {kind.value for kind in Kind}
-_KEYS = ("pipeline", "template", "barrier")
+_KEYS = ("pipeline", "template", "barrier", "infrastructure")
 
 
 def context(named: list[Input], *, settings: Settings, exclude: Iterable[str] = (), cache: bool = True, among: Iterable[Input] = ()) -> list[Input]:
@@ -360,6 +360,11 @@ def summary_of(doc: source.Document) -> Summary:
             identifier = scalar(child(child(root, "template"), "identifier"))
             if identifier:
                 offers[("template", identifier)] = None
+        elif kind is Kind.INFRASTRUCTURE:
+            body = child(root, "infrastructureDefinition")
+            environment, identifier = scalar(child(body, "environmentRef")), scalar(child(body, "identifier"))
+            if environment and identifier:
+                offers[("infrastructure", f"{environment}/{identifier}")] = None
         for key, value in _references(root):
             wants[(key, value)] = None
     for key in [w for w in wants if w[0] == "barrier" and (w in offers or w[1].startswith("parent."))]:
@@ -373,8 +378,9 @@ def _items(node) -> list:
 
 def _references(root):
     """(key, name) for every `templateRef` (scope prefix dropped, as the index resolves it),
-    chained `type: Pipeline` stage and `barrierRef` below `root` (each node once: aliases share
-    nodes)."""
+    chained `type: Pipeline` stage, `barrierRef` and infrastructure a Deploy stage deploys to
+    (`environmentRef` beside `infrastructureDefinitions`, whose allowSimultaneousDeployments and
+    key fields make its resource constraint) below `root` (each node once: aliases share nodes)."""
     seen, stack = set(), [root]
     while stack:
         node = stack.pop()
@@ -384,6 +390,11 @@ def _references(root):
         if isinstance(node, MappingNode):
             if scalar(child(node, "type")) == "Pipeline" and scalar(child(child(node, "spec"), "pipeline")):
                 yield "pipeline", scalar(child(child(node, "spec"), "pipeline"))
+            environment = scalar(child(node, "environmentRef"))
+            if environment:
+                for definition in _items(child(node, "infrastructureDefinitions")):
+                    if scalar(child(definition, "identifier")):
+                        yield "infrastructure", f"{environment}/{scalar(child(definition, 'identifier'))}"
             for key, value in node.value:
                 name = scalar(key)
                 if name == "templateRef" and scalar(value):

@@ -56,6 +56,9 @@ class HoldAndWait(Rule):
       already holds (the stage run for Stage scope, the execution for Pipeline scope;
       `ResourceRestraintStep`, `ResourceRestraintUtils.getReleaseEntityId`). Copies of a looped
       stage are separate stage runs, so they contend; copies of a step group are one stage.
+    - Every search for a lock cycle stays between the locks it is about, and all of them together
+      visit a bounded number of nodes per node of the pipeline: past that budget the keys left
+      are reported once, as "analysis limit reached" (property `analysis_limit`).
     - The hang: "S1 is waiting for S2 to reach the barrier but S2 never starts"
       (discuss.harness.io t/12562).
     """
@@ -101,4 +104,15 @@ class HoldAndWait(Rule):
                 lock=lock,
                 order=[o.stage.label for o in found.orders[0]] if found.orders else None,
                 waiting=[route_text(found.waiting.step.origin.route)],
+            )
+        limit = result.lock_limit
+        if limit is not None:
+            yield self.finding(
+                limit.first.origin,
+                f"analysis limit reached: {limit.keys - limit.examined} of the {limit.keys} lock keys of this pipeline, from {limit.first.name} "
+                f"({limit.first.at}) on, were not examined for hold-and-wait",
+                fix="split the pipeline, or check the keys from here on in a smaller one",
+                key="/".join(limit.first.key) + "@limit",
+                verdict="may",
+                analysis_limit=True,
             )

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from barrierlint import model, source
 
 REFS = ("x", "y", "z")
+KEYS = ("q1", "q2")
 
 
 class Built:
@@ -23,14 +24,19 @@ class Built:
 
     def __init__(self, text: str, pipeline: model.Pipeline, conditional: list):
         self.text, self.pipeline, self.conditional = text, pipeline, conditional
+        self.project = None
 
     def __repr__(self) -> str:
         return f"Built(<{len(self.text)} characters of YAML, printed in the assertion message>)"
 
 
 class _Names:
-    def __init__(self):
+    """Fresh identifiers, and what the drawing holds (`locks`: Queue steps and shared
+    deployment targets)."""
+
+    def __init__(self, locks: bool = False):
         self.count = 0
+        self.locks = locks
 
     def next(self, prefix: str) -> str:
         self.count += 1
@@ -61,7 +67,9 @@ def _strategy(draw):
 @st.composite
 def _step(draw, names: _Names, barrier_weight: int):
     ident = names.next("s")
-    if draw(st.integers(0, 9)) < barrier_weight:
+    if names.locks and draw(st.integers(0, 4)) == 0:
+        step = {"identifier": ident, "name": ident, "type": "Queue", "timeout": "1d", "spec": {"key": draw(st.sampled_from(KEYS)), "scope": "Stage"}}
+    elif draw(st.integers(0, 9)) < barrier_weight:
         step = {"identifier": ident, "name": ident, "type": "Barrier", "timeout": "1d", "spec": {"barrierRef": draw(st.sampled_from(REFS))}}
     else:
         step = {"identifier": ident, "name": ident, "type": "ShellScript", "timeout": "10m", "spec": {}}
@@ -122,6 +130,11 @@ def _stage(draw, names: _Names, dag_ids: list[str] | None, templates: dict | Non
         if draw(st.integers(0, 2)) == 0:
             provisioner["rollbackSteps"] = [draw(_step(names, 8))]
         stage["spec"]["environment"] = {"environmentRef": "dev", "provisioner": provisioner}
+    if names.locks and not {"environment", "services", "environments"} & stage["spec"].keys() and draw(st.booleans()):
+        stage["type"] = "Deployment"  # a shared deployment target: one resource constraint per service and infrastructure
+        stage["spec"]["deploymentType"] = "Kubernetes"
+        stage["spec"]["service"] = {"serviceRef": draw(st.sampled_from(("web", "api")))}
+        stage["spec"]["environment"] = {"environmentRef": "prod", "infrastructureDefinitions": [{"identifier": draw(st.sampled_from(("k1", "k2")))}]}
     when = draw(_when("pipelineStatus"))
     if when:
         stage["when"] = when
@@ -139,8 +152,10 @@ def _stage(draw, names: _Names, dag_ids: list[str] | None, templates: dict | Non
 
 
 @st.composite
-def pipelines(draw) -> Built:
-    names = _Names()
+def pipelines(draw, locks: bool = False) -> Built:
+    """A pipeline; with `locks`, its stages also take Queue keys and deploy to shared targets,
+    and `Built.project` is the project it was read in (locks need one)."""
+    names = _Names(locks)
     dag = draw(st.integers(0, 4)) == 0
     dag_ids: list[str] | None = [] if dag else None
     stages = []
@@ -160,14 +175,17 @@ def pipelines(draw) -> Built:
     }
     text = json.dumps(document, indent=1)  # JSON is YAML: the real loader reads it
     doc = source.load("generated.yaml", text.encode())
-    if not templates:
+    if not templates and not locks:
         pipeline = model.build(doc)[0]
         return Built(text, pipeline, _conditional(pipeline))
     from barrierlint.project import Settings, build
 
     files = [source.load(path, json.dumps(body, indent=1).encode()) for path, body in templates.items()]
-    pipeline = next(p for p in build([doc, *files], Settings()).pipelines if p.template_kind is None)
-    return Built(json.dumps({"generated.yaml": document, **templates}), pipeline, _conditional(pipeline))
+    project = build([doc, *files], Settings())
+    pipeline = next(p for p in project.pipelines if p.template_kind is None)
+    built = Built(json.dumps({"generated.yaml": document, **templates}), pipeline, _conditional(pipeline))
+    built.project = project
+    return built
 
 
 def _conditional(pipeline: model.Pipeline) -> list:

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, seed, settings
 
 from barrierlint.runtime import Scenario, simulate
-from pipelines import firstgen_pipelines, runs
+from pipelines import firstgen_pipelines, pipelines, runs
 
 graph = pytest.importorskip("barrierlint.graph")
 
@@ -45,6 +45,49 @@ def test_static_blocked_set_equals_simulated(drawn):
 @given(runs(firstgen_pipelines()))
 def test_static_blocked_set_equals_simulated_on_firstgen(drawn):
     _agree(drawn)
+
+
+def _agree_on_locks(drawn) -> None:
+    """Locks: the static blocked set ignores them, so verdicts are compared. A must BL304 hangs
+    in the run with its lock (whatever order the durations give); a may BL304 hangs in the
+    acquisition order it names; without a finding, the run with every lock blocks exactly
+    where the run without locks does, unless a stage stuck in another hang holds a lock: then
+    the stages queued behind it stop earlier, and the run with locks must hang too (a long run
+    found that case: a stage waiting forever at a barrier it reuses keeps its Queue key). A
+    finding is compared only on a run that hangs nowhere without locks: another hang can keep
+    the lock's stages from ever starting."""
+    from barrierlint.locks import holds
+    from barrierlint.finding import route_text
+
+    built, outcomes, durations = drawn.built, drawn.outcomes, drawn.durations
+    pipeline, project = built.pipeline, built.project
+    locks = holds(pipeline, project)
+    found = graph.analyze(pipeline, project, outcomes=outcomes).hold_and_wait
+    scenario = Scenario(when=dict(outcomes), durations=dict(durations), stop_at_quiescence=True)
+    plain = simulate(pipeline, scenario)
+    if not found:
+        locked = simulate(pipeline, scenario, locks)
+        queued = locked.quiescence is not None and locked.quiescence.queued
+        if queued:
+            assert plain.blocked and locked.blocked, _explain(built, outcomes, locked.blocked, plain.blocked, locked)
+        else:
+            assert locked.blocked == plain.blocked, _explain(built, outcomes, locked.blocked, plain.blocked, locked)
+        return
+    for hold in found if not plain.blocked else ():
+        name = hold.holder.name
+        order = {name: [lock.stage.label for lock in hold.orders[0]]} if hold.orders else None
+        run = simulate(pipeline, scenario, [lock for lock in locks if lock.name == name], order)
+        queued = run.quiescence is not None and any(lock == name for lock, _, _ in run.quiescence.queued)
+        assert queued and hold.waiting.step.origin.route in run.blocked, (
+            f"{hold.verdict} {hold.line}; {order}\n" + _explain(built, outcomes, {hold.waiting.step.origin.route}, run.blocked, run)
+        )
+
+
+@seed(20261207)
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize="BARRIERLINT_AGREEMENT_EXAMPLES" not in os.environ)
+@given(runs(pipelines(locks=True)))
+def test_lock_verdicts_agree_with_runs_with_locks(drawn):
+    _agree_on_locks(drawn)
 
 
 # pipelines on which the two disagreed (found by long runs or by reading), with the outcomes of

@@ -79,3 +79,22 @@ def test_infrastructure_definition_files_are_read_not_reported():
     project = build([doc], Settings())
     found = project.index.infrastructure("prod", "k")
     assert found.key_values == ("KubernetesDirect", "c", "n") and found.simultaneous is False
+
+
+def test_a_queued_holder_granted_the_key_takes_its_parallel_requests_with_it(tmp_path):
+    """Two copies of a looped stage each ask for one key from two parallel Queue steps: the
+    second copy queues twice behind the first, and when the key comes to it both its requests
+    pass (the holder asking again does not wait; a long agreement run found the second left
+    queued until its timeout)."""
+    path = tmp_path / "p.yaml"
+    queue = "{step: {identifier: %s, name: %s, type: Queue, timeout: 1d, spec: {key: q, scope: Stage}}}"
+    path.write_text(
+        "pipeline:\n  identifier: p\n  name: p\n  stages:\n"
+        "    - stage: {identifier: st, name: st, type: Custom, strategy: {matrix: {region: [r0, r1]}}, spec: {execution: {steps: "
+        f"[{{parallel: [{queue % ('a', 'a')}, {queue % ('b', 'b')}]}}]}}}}}}\n"
+    )
+    project = _project(path)
+    pipeline = project.pipelines[0]
+    run = simulate(pipeline, Scenario(), holds(pipeline, project))
+    assert run.status == "SUCCEEDED" and run.ended == 0.0
+    assert any(event == "lock-held" and fields["node"] == "st[1].b" for _, event, fields in run.recorded)

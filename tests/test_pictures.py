@@ -215,3 +215,33 @@ def test_readme_picture_is_fresh():
     assert picture.read_text(encoding="utf-8") == diagram("tests/pictures/release.yaml", "svg"), (
         "stale: barrierlint graph tests/pictures/release.yaml -o docs/release-train.svg"
     )
+
+
+def test_lock_spans_and_queued_stages_are_drawn():
+    """Each lane notes the locks it holds and for how long; the lane queued behind a holder says
+    so, the barrier is drawn as a deadlock, and the hold-and-wait's witness is listed."""
+    path = "fixtures/BL304/queue_across_barrier.yaml"
+    root = _svg(path)
+    notes = {g.get("data-lane"): next(g.iter(f"{SVG}title")).text for g in _groups(root, "lane")}  # the full notes (the drawn text is cut to fit)
+    assert "holds Queue key 'db' from step 'lock' to the end of the stage" in notes["api"]
+    assert "queued on Queue key 'db' behind 'api'" in notes["worker"] and "queued" not in notes["api"]
+    bars = {g.get("data-barrier"): g for g in _groups(root, "bar")}
+    assert "deadlock" in bars["migrated"].get("class")
+    witness = " ".join(t.text for t in next(g for g in _groups(root, "witnesses")).iter(f"{SVG}text"))
+    assert "'api' holds Queue key 'db'" in witness
+    mermaid = diagram(str(ROOT / path), "mermaid")
+    assert "queued on Queue key 'db' behind 'api'" in mermaid and "holds Queue key 'db' from step 'lock' to the end of the stage" in mermaid
+    assert "classDef deadlock" in mermaid and "class bar0 deadlock" in mermaid
+    resource = diagram(str(ROOT / "fixtures/BL304/shared_infrastructure.yaml"), "mermaid")
+    assert "holds the deployment resource 'web/prod/k8s' to the end of the stage" in resource
+
+
+def test_run_with_locks_shows_held_locks_and_queued_stages(tmp_path: Path):
+    """`run` simulates the pipeline's locks: at quiescence the report and the swimlane timeline
+    say who holds which lock and who is queued behind it."""
+    html = tmp_path / "run.html"
+    done = CliRunner().invoke(app, ["run", str(ROOT / "fixtures/BL304/queue_across_barrier.yaml"), "--timeline", str(html)])
+    assert done.exit_code == 1, done.output
+    assert "  api.lock holds Queue key 'db' since 00:00:00\n  worker.lock is queued on Queue key 'db' behind api.lock\n" in done.stdout
+    drawn = html.read_text()
+    assert "held: Queue key &#x27;db&#x27; by api.lock; queued: worker.lock on Queue key &#x27;db&#x27; behind api.lock" in drawn

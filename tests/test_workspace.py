@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import projects
+from barrierlint import workspace
 from projects import FIRSTGEN_PIPELINE, PIPELINE, TEMPLATE, WORKFLOW
 
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
@@ -150,13 +151,13 @@ def test_the_index_cache(repo, tmp_path):
     first = barrierlint(repo, "check", TEMPLATE)
     assert first[0] == 1
     assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"
-    table = json.loads((cache / "index-v1.json").read_text())
-    assert table["version"] == 1 and len(table["entries"]) == 2  # the .harness folder is the project
+    table = json.loads((cache / workspace.CACHE_FILE).read_text())
+    assert table["version"] == workspace.CACHE_VERSION and len(table["entries"]) == 2  # the .harness folder is the project
     assert barrierlint(repo, "check", TEMPLATE) == first
-    for hostile in (b"\0garbage", b"[" * 100_000, json.dumps({"version": 1, "entries": {"x" * 64: {"kinds": ["nope"]}}}).encode()):
-        (cache / "index-v1.json").write_bytes(hostile)
+    for hostile in (b"\0garbage", b"[" * 100_000, json.dumps({"version": workspace.CACHE_VERSION, "entries": {"x" * 64: {"kinds": ["nope"]}}}).encode()):
+        (cache / workspace.CACHE_FILE).write_bytes(hostile)
         assert barrierlint(repo, "check", TEMPLATE) == first
-        assert len(json.loads((cache / "index-v1.json").read_text())["entries"]) == 2  # rebuilt
+        assert len(json.loads((cache / workspace.CACHE_FILE).read_text())["entries"]) == 2  # rebuilt
     shutil.rmtree(cache)
     assert barrierlint(repo, "check", "--no-cache", TEMPLATE) == first and not cache.exists()
     elsewhere = tmp_path / "elsewhere"
@@ -166,7 +167,7 @@ def test_the_index_cache(repo, tmp_path):
     cache.unlink()
     chosen = tmp_path / "chosen"
     assert barrierlint(repo, "check", TEMPLATE, env={"BARRIERLINT_CACHE_DIR": str(chosen)}) == first
-    assert (chosen / "index-v1.json").is_file() and not cache.exists()
+    assert (chosen / workspace.CACHE_FILE).is_file() and not cache.exists()
 
 
 @needs_git
@@ -178,3 +179,18 @@ def test_tracked_links_out_of_the_repository_are_not_read(repo, tmp_path):
     git(repo, "add", "-A")
     code, out, _ = barrierlint(repo, "check", PIPELINE)
     assert "reddy" not in out and "secret" not in out
+
+
+def test_a_pipeline_is_checked_with_the_infrastructure_definitions_it_deploys_to(tmp_path):
+    shutil.copytree(Path(__file__).parent.parent / "fixtures" / "BL304" / "infrastructure_files", tmp_path / "repo")
+    root = tmp_path / "repo"
+
+    def locks(*args: str) -> list[str]:
+        code, out, err = barrierlint(root, "check", "--select", "BL304", "--format", "json", *args)
+        assert code in (0, 1), err
+        return sorted(f["message"] for f in json.loads(out)["findings"])
+
+    whole = locks(".")
+    assert len(whole) == 1 and "batch" in whole[0]  # the shared infrastructure allows simultaneous deployments
+    assert locks(".harness/release.yaml") == whole  # its infrastructure files are read with it
+    assert locks("--isolated", ".harness/release.yaml") != whole  # alone, the default (no simultaneous deployments) decides

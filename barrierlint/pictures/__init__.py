@@ -58,8 +58,10 @@ def diagram(path: str, fmt: str, pipeline_id: str | None = None) -> str:
     from ..graph import analysis
     from .layout import layout
 
+    from ..locks import holds
+
     project, pipeline = load_pipeline(path, pipeline_id)
-    return render_diagram(layout(pipeline, analysis(pipeline, project)), fmt)
+    return render_diagram(layout(pipeline, analysis(pipeline, project), holds(pipeline, project)), fmt)
 
 
 def run_pictures(runs: list, timeline: str | None = None, trace_json: str | None = None) -> dict[str, str]:

@@ -28,10 +28,11 @@ class Lane:
     notes: tuple[str, ...] = ()  # stage type, template, chained pipeline
     loop: str | None = None  # the looping strategy, e.g. "matrix of 6 combinations, 2 at a time"
     when: str | None = None  # the condition that may skip it
+    locks: tuple[str, ...] = ()  # the locks it holds and how long, who it is queued behind
 
     @property
     def description(self) -> tuple[str, ...]:
-        return self.notes + ((f"↻ {self.loop}",) if self.loop else ()) + ((f"when {self.when}",) if self.when else ())
+        return self.notes + ((f"↻ {self.loop}",) if self.loop else ()) + ((f"when {self.when}",) if self.when else ()) + self.locks
 
 
 @dataclass(eq=False)
@@ -152,8 +153,10 @@ def frames(result: Layout) -> list[Frame]:
     return nested[None]
 
 
-def layout(pipeline: Pipeline, analysis=None) -> Layout:
-    """The diagram of one pipeline; `analysis` (from `barrierlint.graph.analyze`) adds deadlocks."""
+def layout(pipeline: Pipeline, analysis=None, locks=()) -> Layout:
+    """The diagram of one pipeline; `analysis` (from `barrierlint.graph.analyze`) adds deadlocks,
+    `locks` (`barrierlint.locks.holds`) what each lane holds and, with the analysis, who is
+    queued behind whom."""
     builder = _Builder()
     builder.stage_list(pipeline.stages, frozenset(), None, None)
     names = {d.identifier: d.name for d in pipeline.barriers if d.identifier}
@@ -162,6 +165,8 @@ def layout(pipeline: Pipeline, analysis=None) -> Layout:
     result = Layout(pipeline.label, pipeline.origin.doc.path, builder.lanes, builder.cells, bars, builder.blocks, edges)
     if analysis is not None:
         _mark_deadlocks(result, analysis)
+    if locks:
+        _mark_locks(result, locks, analysis)
     return result
 
 
@@ -413,3 +418,27 @@ def _mark_deadlocks(result: Layout, analysis) -> None:
         result.witnesses.append(Witness(barriers, deadlock.witness, deadlock.verdict == "must"))
     for cell in result.cells:
         cell.blocked = cell.kind == "barrier" and cell.origin.route in analysis.blocked
+
+
+def _mark_locks(result: Layout, locks, analysis) -> None:
+    """A note on each stage lane for the locks it takes and how long it holds them (its span),
+    one on each lane queued behind a holder across a barrier (BL304), the barrier drawn as a
+    deadlock and the hold-and-wait's witness beside the others."""
+    lanes = {(id(lane.origin.doc), lane.origin.route): lane for lane in result.lanes}
+
+    def lane_of(stage) -> Lane | None:
+        return lanes.get((id(stage.origin.doc), stage.origin.route))
+
+    for lock in locks:
+        lane = lane_of(lock.stage)
+        if lane is not None:
+            start = f" from step '{lock.step.label}'" if lock.step is not None else ""
+            lane.locks += (f"holds {lock.name}{start} to the end of the {lock.scope.lower()}",)
+    by_ref = {bar.ref: bar for bar in result.bars}
+    for found in analysis.hold_and_wait if analysis is not None else ():
+        lane = lane_of(found.waiter.stage)
+        if lane is not None and found.waiter is not found.holder:
+            lane.locks += (f"queued on {found.waiter.name} behind '{found.holder.where}'",)
+        if found.barrier in by_ref:
+            by_ref[found.barrier].deadlock = True
+        result.witnesses.append(Witness((found.barrier,), (found.line,), found.verdict == "must"))

@@ -37,8 +37,8 @@ def _frame(lines: list[str], layout: Layout, frame: Frame, indent: str) -> None:
     else:
         lane = frame.lane
         own = [cell for cell in layout.cells if cell.lane is lane and layout.node(cell) == cell.id]
-        if not own and not frame.children:
-            return  # a lane whose only cell is a whole bar: the bar node stands for it
+        if not own and not frame.children and not lane.locks:
+            return  # a lane whose only cell is a whole bar: the bar node stands for it (unless it holds a lock)
         title = " · ".join((lane.label,) + lane.description)
         lines.append(f'{indent}subgraph {lane.id}["{_text(title)}"]')
         lines.append(f"{indent}  direction LR")

@@ -114,8 +114,8 @@ def _add_run(timeline: Timeline, run, prefix: bool) -> None:
             lane = next((l for l in timeline.lanes if l.id == f"{process}/{event['node']}"), None)
             timeline.marks.append(Mark((lane,) if lane else (), event["t"], ROLLED_BACK, event["node"], event.get("action", "")))
         elif kind == "quiescence":
-            blocked = ", ".join(event.get("blocked", []))
-            timeline.marks.append(Mark((), event["t"], QUIESCENCE, "nothing can move", f"blocked: {blocked}" if blocked else ""))
+            parts = [f"{what}: {', '.join(event[what])}" for what in ("blocked", "held", "queued") if event.get(what)]  # locks held, stages queued on them
+            timeline.marks.append(Mark((), event["t"], QUIESCENCE, "nothing can move", "; ".join(parts)))
     first = len(timeline.lanes) - len(lanes)
     timeline.lanes[first:] = sorted(timeline.lanes[first:], key=order.__getitem__)
     timeline.end = max(timeline.end, run.ended)

@@ -87,6 +87,10 @@ class Locks:
                     next_holder, label, signal = held.queue.popleft()
                     self._grant(held, next_holder, label)
                     signal.fire(("SUCCEEDED", ""))
+                    for entry in [e for e in held.queue if e[0] == next_holder]:  # its other requests (parallel steps) ask again
+                        held.queue.remove(entry)
+                        self.trace("lock-held", node=entry[1], lock=held.name, message="the holder asks again: no wait")
+                        entry[2].fire(("SUCCEEDED", ""))
 
     def _grant(self, held: Held, holder: tuple, label: str) -> None:
         held.holder, held.holder_label, held.since = holder, label, self.clock.now

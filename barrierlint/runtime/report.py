@@ -35,6 +35,8 @@ def render(run: Run) -> str:
         out.append("")
         out.append(f"quiescent at {clock_text(quiescence.time)}: nothing can move except timeouts")
         out.extend("  " + line for line in blocked_lines(run))
+        out.extend(f"  {holder} holds {lock} since {clock_text(since)}" for lock, holder, since in quiescence.held)
+        out.extend(f"  {waiter} is queued on {lock} behind {holder}" for lock, waiter, holder in quiescence.queued)
     released = [i for i in run.instances.values() if i.late]
     for instance in released:
         for node, time in instance.late:

@@ -114,21 +114,21 @@ class Runs:
         if self.left <= 0:
             raise _Spent
 
-    def alone(self, pipeline: Pipeline, scenario: Scenario) -> Run:
-        """A run for one finding; _Spent once the budget is gone."""
+    def alone(self, pipeline: Pipeline, scenario: Scenario, locks=(), lock_order: dict | None = None) -> Run:
+        """A run for one finding (with `locks`, see `simulate`); _Spent once the budget is gone."""
         self.affordable()
-        run = self._simulate(pipeline, scenario)
+        run = self._simulate(pipeline, scenario, locks, lock_order)
         self.left -= run.spent
         return run
 
-    def _simulate(self, pipeline: Pipeline, scenario: Scenario) -> Run:
+    def _simulate(self, pipeline: Pipeline, scenario: Scenario, locks=(), lock_order: dict | None = None) -> Run:
         """A run. The objects of earlier runs that nobody holds any more form cycles (processes,
         signals, the simulator), and the console runs with the collector off: the young
         generation, which holds only what was made since the last run, is collected first."""
         import gc
 
         gc.collect(0)
-        run = simulate(pipeline, scenario)
+        run = simulate(pipeline, scenario, locks, lock_order)
         if run.limit:
             self.limits.append(run.limit)
         return run
@@ -200,12 +200,12 @@ def verify(findings: Iterable[Finding], project) -> list[Finding]:
     for finding in findings:
         status, evidence = INCONCLUSIVE, "the finding is not inside a pipeline the simulator can run"
         for pipeline in runs.pipelines_of(finding):  # a chained child also runs inside its parents
+            locks = None
             if finding.code in LOCKS:
                 from ..locks import holds
 
-                status, evidence = _locked(finding, pipeline, Scenario(profile=runs.profile, when=runs.outcomes(pipeline, finding.properties.get("verdict") == "may")), holds(pipeline, project))
-            else:
-                status, evidence = verdict(finding, pipeline, runs)
+                locks = holds(pipeline, project)
+            status, evidence = verdict(finding, pipeline, runs, locks)
             if status == CONFIRMED:
                 break
         verified.append(finding.with_properties(verification={"status": status, "evidence": evidence}))
@@ -229,12 +229,13 @@ def _located(step: Step) -> bool:
     return step.is_barrier or step.is_queue
 
 
-def verdict(finding: Finding, pipeline: Pipeline, runs: Runs) -> tuple[str, str]:
-    """The verdict on one finding in one pipeline. A run stopped by the simulator's limit makes
-    a verdict that is not CONFIRMED inconclusive; so does the spent verification budget."""
+def verdict(finding: Finding, pipeline: Pipeline, runs: Runs, locks=None) -> tuple[str, str]:
+    """The verdict on one finding in one pipeline (`locks`: the pipeline's, for BL304 and BL305).
+    A run stopped by the simulator's limit makes a verdict that is not CONFIRMED inconclusive;
+    so does the spent verification budget."""
     limits = len(runs.limits)
     try:
-        status, evidence = _verdict(finding, pipeline, runs)
+        status, evidence = _locked(finding, pipeline, runs, locks) if finding.code in LOCKS else _verdict(finding, pipeline, runs)
     except _Spent:
         return INCONCLUSIVE, (
             "verification limit reached: the runs for single findings of this check spent what pipelines of this size may "
@@ -296,13 +297,14 @@ def _startable(pipeline: Pipeline) -> tuple[Pipeline, str]:
     return rewrite(pipeline, change), " and ".join(what)
 
 
-def _locked(finding: Finding, pipeline: Pipeline, scenario: Scenario, locks) -> tuple[str, str]:
+def _locked(finding: Finding, pipeline: Pipeline, runs: Runs, locks) -> tuple[str, str]:
     """A lock finding: the run with the pipeline's locks, in the order the finding names, must
     stop with the waiter queued on the lock behind the holder (and, for BL304, the holder's
-    Barrier step blocked)."""
+    Barrier step blocked). One run per finding, from the budget of runs for single findings."""
     name, order = finding.properties.get("lock"), finding.properties.get("order")
+    scenario = Scenario(profile=runs.profile, when=runs.outcomes(pipeline, finding.properties.get("verdict") == "may"), stop_at_quiescence=True)
     locks = [lock for lock in locks if lock.name == name]  # this lock alone: another one's hang may stop the run first
-    run = simulate(pipeline, replace(scenario, stop_at_quiescence=True), locks, {name: order} if order else None)
+    run = runs.alone(pipeline, scenario, locks, {name: order} if order else None)
     if (rejected := _started(run)) is not None:
         return INCONCLUSIVE, rejected
     quiescence = run.quiescence

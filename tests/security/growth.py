@@ -96,6 +96,32 @@ def endless_loops(n: int) -> str:
     ])
 
 
+def _queue(identifier: str, key: str) -> str:
+    return f"{{step: {{identifier: {identifier}, name: {identifier}, type: Queue, timeout: 1h, spec: {{key: {key}, scope: Stage}}}}}}"
+
+
+def queue_keys(n: int) -> str:
+    """n Queue keys, each taken by two parallel stages before the barrier they share (n BL304
+    findings, each with its own key and two contenders)."""
+    barriers = [f"b{i}" for i in range(n)]
+    return _pipeline(barriers, [
+        _stage(f"s{i}_{side}", [_queue("lock", f"k{i}"), _step("w", b)]) for i, b in enumerate(barriers) for side in (0, 1)
+    ])
+
+
+def shared_infrastructure(n: int) -> str:
+    """n parallel Deploy stages of one service on one environment and infrastructure (one
+    resource constraint with n contenders), met in pairs at n/2 barriers."""
+    barriers = [f"b{i}" for i in range(max(n // 2, 1))]
+    deploy = (
+        "type: Deployment, spec: {{deploymentType: Kubernetes, service: {{serviceRef: web}}, environment: {{environmentRef: prod, "
+        "infrastructureDefinitions: [{{identifier: k8s}}]}}, execution: {{steps: [{step}]}}}}"
+    )
+    return _pipeline(barriers, [
+        f"{{stage: {{identifier: d{i}, name: d{i}, {deploy.format(step=_step('w', barriers[i // 2 % len(barriers)]))}}}}}" for i in range(n)
+    ])
+
+
 KINDS = {
     "suppressions": suppressions,
     "crossed-barriers": crossed_barriers,
@@ -104,6 +130,8 @@ KINDS = {
     "lone-barriers": lone_barriers,
     "undeclared": undeclared,
     "endless-loops": endless_loops,
+    "queue-keys": queue_keys,
+    "shared-infrastructure": shared_infrastructure,
 }
 
 

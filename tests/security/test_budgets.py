@@ -29,6 +29,9 @@ CASES = [
     ("endless-loops", ["run"], 2),
     ("crossed-barriers", ["run"], 1500),
     ("crossed-barriers", ["graph"], 1000),
+    ("queue-keys", ["check"], 1000),
+    ("shared-infrastructure", ["check"], 1000),
+    ("queue-keys", ["check", "--verify"], 400),
 ]
 
 
@@ -128,3 +131,17 @@ def test_a_verdict_on_a_run_stopped_by_the_simulation_limit_is_inconclusive(tmp_
     monkeypatch.setattr(simulator, "BUDGET_PER_ELEMENT", 0)
     [limited] = [f.properties["verification"] for f in verify.verify(result.findings, result.project) if f.code == "BL302"]
     assert limited["status"] == "INCONCLUSIVE" and limited["evidence"].startswith("simulation limit reached at 00:00:00: 5 events")
+
+
+def test_lock_keys_past_the_search_budget_are_reported_once_as_limited(tmp_path, monkeypatch):
+    from barrierlint import engine, graph
+
+    path = write(str(tmp_path), "p.yaml", KINDS["queue-keys"](30))
+    every = [f for f in engine.check([path], isolated=True, select_rules=["BL304"]).findings]
+    assert len(every) == 30 and not any(f.properties.get("analysis_limit") for f in every)
+    monkeypatch.setattr(graph, "SEARCH_FLOOR", 0)
+    monkeypatch.setattr(graph, "SEARCH_PER_NODE", 1)
+    limited = engine.check([path], isolated=True, select_rules=["BL304"]).findings
+    [note] = [f for f in limited if f.properties.get("analysis_limit")]
+    assert 0 < len(limited) - 1 < 30
+    assert note.message.startswith(f"analysis limit reached: {31 - len(limited)} of the 30 lock keys of this pipeline, from Queue key 'k{len(limited) - 1}'")
