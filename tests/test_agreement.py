@@ -49,8 +49,8 @@ def test_static_blocked_set_equals_simulated_on_firstgen(drawn):
 
 def _agree_on_locks(drawn) -> None:
     """Locks: the static blocked set ignores them, so verdicts are compared. A must BL304 hangs
-    in the run with its lock (whatever order the durations give); a may BL304 hangs in the
-    acquisition order it names; without a finding, the run with every lock blocks exactly
+    in the run with its lock (whatever order the durations give, which decides who holds and
+    who is queued); a may BL304 hangs in the acquisition order it names, where it names; without a finding, the run with every lock blocks exactly
     where the run without locks does, unless a stage stuck in another hang holds a lock: then
     the stages queued behind it stop earlier, and the run with locks must hang too (a long run
     found that case: a stage waiting forever at a barrier it reuses keeps its Queue key). A
@@ -78,7 +78,8 @@ def _agree_on_locks(drawn) -> None:
         order = {name: [lock.stage.label for lock in hold.orders[0]]} if hold.orders else None
         run = simulate(pipeline, scenario, [lock for lock in locks if lock.name == name], order)
         queued = run.quiescence is not None and any(lock == name for lock, _, _ in run.quiescence.queued)
-        assert queued and hold.waiting.step.origin.route in run.blocked, (
+        hangs = bool(run.blocked) if order is None else hold.waiting.step.origin.route in run.blocked  # must: the durations pick holder and waiter
+        assert queued and hangs, (
             f"{hold.verdict} {hold.line}; {order}\n" + _explain(built, outcomes, {hold.waiting.step.origin.route}, run.blocked, run)
         )
 
