@@ -268,8 +268,10 @@ def impact(
     pipeline_id: Optional[str] = typer.Option(None, "--pipeline", help="Which pipeline, when the file holds several."),
     verify: bool = typer.Option(False, "--verify", help="Inject each failure into the reference runtime and compare who fails."),
 ) -> None:
-    """Blast radius: for each stage and each barrier it reaches, the other stages that fail when
-    it fails just before that barrier (the fate-sharing map)."""
+    """Blast radius: which stages fail when a stage fails before one of its barriers.
+
+    For each stage and each barrier it reaches, the other stages that fail when it fails just
+    before that barrier (the fate-sharing map)."""
     from . import engine
     from .impact import blast_radius, confirm, render
     from .runtime import Profile
@@ -293,8 +295,10 @@ def keys(
     paths: List[str] = typer.Argument(..., metavar="PATH...", help="Files and folders (a project, several projects: keys are account-wide)."),
     output_format: KeysFormat = typer.Option(KeysFormat.text, "--format", "-f", help="text or json."),
 ) -> None:
-    """The Queue keys and deployment resources the pipelines take: who takes each, in what scope,
-    and across which barriers it is held; keys taken by several pipelines are marked shared."""
+    """List the Queue keys and deployment resources the pipelines take.
+
+    Who takes each, in what scope, and across which barriers it is held; keys taken by several
+    pipelines are marked shared."""
     from . import engine
     from .keys import inventory, render
 
@@ -328,9 +332,11 @@ def diff(
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", metavar="RULES", help="Rule codes, prefixes or names to skip."),
     config_file: Optional[str] = typer.Option(None, "--config", metavar="FILE", help="Configuration file (default: the nearest .barrierlint.yaml or pyproject.toml)."),
 ) -> None:
-    """Show what a change does to synchronisation: barriers and participants added or removed,
-    orderings between stages that appeared or disappeared, findings introduced and fixed.
-    Exit 0 (the changelog is information; gate with `check --new-from-rev`)."""
+    """Show what a change does to synchronisation between two versions.
+
+    Barriers and participants added or removed, orderings between stages that appeared or
+    disappeared, findings introduced and fixed. Exit 0 (the changelog is information; gate with
+    `check --new-from-rev`)."""
     from . import config
     from .console import split
     from .diff import diff as compare
