@@ -181,13 +181,14 @@ class _Verifier:
 
     def _runtime(self, chosen, before: engine.Result, after: engine.Result) -> str | None:
         from ..runtime import Profile
-        from ..runtime.verify import FIXED_RUN, _pipelines_of, fixed_run
+        from ..runtime.verify import FIXED_RUN, Runs, fixed_run
 
         profile = Profile.of(self.settings)
+        located = Runs(before.project.pipelines, profile)
         for finding, _, _ in chosen:
             if finding.code not in FIXED_RUN:
                 continue
-            for old in _pipelines_of(finding, before.project.pipelines):
+            for old in located.pipelines_of(finding):
                 new = next((p for p in after.project.pipelines if p.origin.doc.path == old.origin.doc.path and p.origin.route == old.origin.route), None)
                 if new is None:
                     return "the edited pipeline is not found again"

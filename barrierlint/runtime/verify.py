@@ -212,18 +212,6 @@ def verify(findings: Iterable[Finding], project) -> list[Finding]:
     return verified
 
 
-def _pipelines_of(finding: Finding, pipelines: list[Pipeline]) -> list[Pipeline]:
-    """The pipelines a finding points into: by document and route, or through one of their
-    Barrier steps (written in a template, a chained child or a FirstGen workflow, or its
-    reference answered by an input set) at the finding's place."""
-    doc, route = finding.origin.doc, finding.origin.route
-
-    def at(origin) -> bool:
-        return origin.doc is doc and route[: len(origin.route)] == origin.route
-
-    return [p for p in pipelines if at(p.origin) or any(at(o.step.origin) or (o.step.barrier_ref_origin and at(o.step.barrier_ref_origin)) for o in occurrences(p, _located))]
-
-
 def _located(step: Step) -> bool:
     """The steps findings point at: Barrier steps, and Queue steps (BL304, BL305)."""
     return step.is_barrier or step.is_queue
@@ -441,14 +429,6 @@ def _under_loop(node, loop_at: tuple) -> bool:
             return True
         node = node.parent
     return False
-
-
-def _chained(node, doc) -> bool:
-    """True when a node runs in a chained child written in another file: the simulator runs the
-    child's stages without a parent link to the (looped) Pipeline stage."""
-    while node.parent is not None:
-        node = node.parent
-    return isinstance(node.element, Stage) and node.element.origin.doc is not doc
 
 
 def _stall(finding: Finding, pipeline: Pipeline, scenario: Scenario, runs: Runs, run_all: bool) -> tuple[str, str]:
