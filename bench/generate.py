@@ -189,6 +189,57 @@ def pipeline(stages: int, seed: int = 0, *, barriers: bool = True, mistakes: boo
     return w.text()
 
 
+def sized(stages: int) -> str:
+    """The single large pipeline of `stages` stages that the bench measures (its stages-N.yaml):
+    `pipeline` seeded with its size, so the 3,000 and 10,000-stage inputs are the same everywhere."""
+    return pipeline(stages, seed=stages)
+
+
+def _flow_step(ident: str, kind: str, spec: str, timeout: str = "10m") -> str:
+    return f"- {{step: {{identifier: {ident}, name: {ident}, type: {kind}, timeout: {timeout}, spec: {spec}}}}}"
+
+
+def parallel_pairs(pairs: int = 1500) -> str:
+    """A Harness v0 pipeline of `pairs` parallel pairs of stages (2 x `pairs` stages), each pair
+    meeting at its own barrier, every step written in YAML flow style (`- {step: {...}}`), as
+    pipelines exported from the Harness UI often are. Both stages of a pair build, wait at the
+    pair's barrier, then deploy; every third pair's stages also hold a step-level parallel block.
+    Correct by construction: every barrier is declared once and used by the two stages of its pair.
+    """
+    w = _Writer()
+    w.add(0, "pipeline:")
+    w.add(2, f"name: parallel pairs {pairs}")
+    w.add(2, f"identifier: parallel_pairs_{pairs}")
+    w.add(2, "projectIdentifier: bench")
+    w.add(2, "orgIdentifier: default")
+    w.add(2, "tags: {}")
+    w.add(2, "flowControl:")
+    w.add(4, "barriers:")
+    for pair in range(pairs):
+        w.add(6, f"- {{identifier: pair_{pair}, name: pair {pair}}}")
+    w.add(2, "stages:")
+    shell = "{{shell: Bash, source: {{type: Inline, spec: {{script: echo {0}}}}}}}"
+    for pair in range(pairs):
+        w.add(4, "- parallel:")
+        for side in "ab":
+            ident = f"p{pair}{side}"
+            w.add(8, "- stage:")
+            w.add(12, f"identifier: {ident}")
+            w.add(12, f"name: {ident}")
+            w.add(12, "type: Custom")
+            w.add(12, "spec:")
+            w.add(14, "execution:")
+            w.add(16, "steps:")
+            w.add(18, _flow_step("build", "ShellScript", shell.format(ident)))
+            if pair % 3 == 0:
+                w.add(18, "- parallel:")
+                w.add(22, _flow_step("lint", "ShellScript", shell.format("lint")))
+                w.add(22, _flow_step("test", "ShellScript", shell.format("test")))
+            w.add(18, _flow_step("sync", "Barrier", f"{{barrierRef: pair_{pair}}}", timeout="1h"))
+            w.add(18, _flow_step("deploy", "ShellScript", shell.format(ident)))
+    return w.text()
+
+
 def tree(root: Path, files: int, real_corpus: Path | None = None, seed: int = 1) -> list[Path]:
     """A repository-like tree of `files` pipeline files: the real corpus (when given) first, then
     synthetic pipelines of 5 to 60 stages, spread over project folders; every 25th has mistakes."""
@@ -215,6 +266,11 @@ def tree(root: Path, files: int, real_corpus: Path | None = None, seed: int = 1)
 
 
 if __name__ == "__main__":  # python bench/generate.py STAGES [SEED] > file.yaml
-    import sys
+    import sys  # python bench/generate.py sized STAGES | pairs [PAIRS] > file.yaml
 
-    sys.stdout.write(pipeline(int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 0))
+    if sys.argv[1] == "sized":
+        sys.stdout.write(sized(int(sys.argv[2])))
+    elif sys.argv[1] == "pairs":
+        sys.stdout.write(parallel_pairs(*map(int, sys.argv[2:3])))
+    else:
+        sys.stdout.write(pipeline(int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 0))
