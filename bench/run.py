@@ -1,37 +1,43 @@
-"""barrierlint's benchmark: every figure side by side with its reference, in one run.
+"""barrierlint's benchmark: every figure of issue 18 beside its target, in one run.
 
-    .venv/bin/python bench/run.py           # 2,000 files, 1k-10k stages, single runs (a few minutes)
-    .venv/bin/python bench/run.py --full    # adds 100,000 stages (about 9 GiB) and repeats every run
-    .venv/bin/python bench/run.py --quick   # 400 files
+    .venv/bin/python bench/run.py                # everything: a few minutes
+    .venv/bin/python bench/run.py --only a,f,g   # some sections
+    .venv/bin/python bench/run.py --source /work/main   # measure another checkout with this bench
+    .venv/bin/python bench/run.py --full         # adds 100,000 stages (about 9 GiB), repeats every run
 
-It generates its inputs deterministically under bench/.work/ (a tree of 2,000 pipeline files:
-the real corpus plus synthetic pipelines; single pipelines of 1k, 10k and 100k stages), then:
+It generates its inputs once, deterministically (bench/generate.py), in a folder outside any git
+repository (so that a single file is checked on its own, not in this repository's project): a
+tree of 2,000 pipeline files (the real corpus plus synthetic pipelines), 40-stage files with and
+without Barrier steps, pipelines of 1,000, 3,000 and 10,000 stages and one of 1,500 parallel
+pairs of stages with flow-style steps. Then, each figure as a ratio to composing the same YAML
+with PyYAML's C loader with the garbage collector off (the floor), unless the row says otherwise:
 
-  (a) `barrierlint check` over the tree against composing the same files with PyYAML's C loader,
-      in one warm process and as whole processes;
-  (b) time against pipeline size, as a growth exponent (1.0 is linear);
-  (c) cold start of `barrierlint check FILE` against `python -c "import yaml"` and `yamllint FILE`;
-  (d) the reference runtime on a 10,000-stage pipeline, when `barrierlint.runtime` exists;
-  (e) `--jobs 2` against `--jobs 1` on the tree, and whether their outputs are identical;
-  (f) peak memory (largest resident set of the process tree) for each;
-  (h) what pre-commit runs: `check FILE` for one changed file of the tree made a git repository,
-      the file checked in its project (2,000 files), with the project index built and cached.
+  (a) `check` over the tree in one warm process, and as whole processes (`--jobs 1`);
+  (b) `check` on each large pipeline in a warm process, and growth with size (exponent);
+  (c) cold start of `check FILE` against `python -c "import yaml"`;
+  (d) the reference runtime on a 10,000-stage pipeline (bench/runtime.py);
+  (e) `check` with no --jobs option (the default) and with `--jobs 2` against `--jobs 1`;
+  (f) peak memory: the tree with `--jobs 1` and per process with `--jobs 2`, one 10,000-stage pipeline;
+  (g) `check --verify` and `graph -o x.svg` on each large pipeline in a warm process;
+  (h) what pre-commit runs: `check FILE` for one changed file of the tree made a git repository.
 
-Every measurement runs in a fresh process; times are medians. Verdicts use CPU time (user +
-system), which other load on a shared machine barely changes; wall time and the load average are
-printed beside it. (e) is judged by the critical path in CPU time (the main process plus the
-busiest worker: the wall time on two idle cores) next to the measured wall-time ratio.
+Verdicts use CPU time (user + system), which other load on a shared machine barely changes;
+wall times and the load average are printed beside them. (e) is judged by the critical path in
+CPU time (the main process plus the busiest worker: the wall time on idle cores). Peak memory is
+the largest resident set of a process (/usr/bin/time %M; per process for --jobs, see
+bench/measure.py); targets in MB are 10^6 bytes. Single runs by default, medians with --full;
+cold starts are medians of 7 runs.
 
-barrierlint runs from a regular, compiled install in bench/.work/venv (its dependencies are
-this environment's), as users install it: the editable install of a working tree adds an import
-hook to every start-up, and PYTHONDONTWRITEBYTECODE would leave its modules uncompiled. The
-parse-only, `import yaml` and yamllint commands run with the same interpreter.
-Results are also written to bench/.work/results.json.
+barrierlint runs from a regular, compiled install in WORK/venv (its dependencies are this
+environment's), as users install it: the editable install of a working tree adds an import hook
+to every start-up, and PYTHONDONTWRITEBYTECODE would leave its modules uncompiled. The floor,
+`import yaml` and yamllint run with the same interpreter. Results also go to WORK/results.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib.util
 import json
 import math
@@ -53,25 +59,29 @@ sys.path.insert(0, str(HERE))
 import generate  # noqa: E402  (bench/ is not a package)
 
 PYTHON = sys.executable
+SECTIONS = "abcdefgh"
 TREE_FILES = 2000
-SIZES = (1_000, 10_000, 100_000)
+GROWTH = (1_000, 3_000, 10_000)  # stages of the existing shape; 3,000 and 10,000 are also (b)/(g) inputs
+PAIRS = 1_500
 RUNTIME_STAGES = 10_000
-WORK = str(HERE / ".work")
+KIB_PER_MB = 1_000_000 / 1024
+UNLIMITED = ["--max-file-size", "100MB"]  # the 5 MB default would refuse the 10,000-stage pipeline
+WORK = str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "barrierlint-bench")
 
 
 # -- running things ---------------------------------------------------------------------------
 
 
-def install(work: Path) -> str:
-    """barrierlint from this tree installed as a user installs it: a wheel, compiled, in a virtual
-    environment that finds the other packages in this one. The interpreter's path."""
+def install(source: Path, work: Path) -> str:
+    """barrierlint from `source` installed as a user installs it: a wheel, compiled, in a
+    virtual environment that finds the other packages in this one. The interpreter's path."""
     venv = work / "venv"
     if not (venv / "bin" / "python").exists():
         subprocess.run([PYTHON, "-m", "venv", "--without-pip", str(venv)], check=True)
     site = next((venv / "lib").glob("python*/site-packages"))
     (site / "_bench_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    print("installing barrierlint into", venv, "...", flush=True)
-    pip = [PYTHON, "-m", "pip", "install", "-q", "--no-deps", "--upgrade", "--target", str(site), str(REPO)]
+    print("installing barrierlint from", source, "into", venv, "...", flush=True)
+    pip = [PYTHON, "-m", "pip", "install", "-q", "--no-deps", "--upgrade", "--target", str(site), str(source)]
     subprocess.run(pip, check=True, stdout=subprocess.DEVNULL)
     return str(venv / "bin" / "python")
 
@@ -121,12 +131,12 @@ def timed(command: list[str], runs: int, warmup: int = 1) -> dict:
     }
 
 
-def measure(*args: str, python: str = PYTHON) -> dict:
+def measure(python: str, *args: str) -> dict:
     """A task of bench/measure.py in a fresh process, with that process's peak memory."""
     wall, cpu, rss, output, code = once([python, str(HERE / "measure.py"), *args], peak=True)
     if code != 0:
         raise SystemExit(f"bench/measure.py {' '.join(args)} failed with exit code {code}")
-    return {**json.loads(output), "rss_kib": rss, "process_wall": wall}
+    return {**json.loads(output), "rss_kib": rss, "process_wall": wall, "process_cpu": cpu}
 
 
 # -- inputs -----------------------------------------------------------------------------------
@@ -141,18 +151,19 @@ def prepare(work: Path, real: Path | None, sizes: tuple[int, ...]) -> dict[str, 
     """Write every input once; the generator is deterministic, so existing files are reused."""
     work.mkdir(parents=True, exist_ok=True)
     stamp = work / "inputs.json"
-    wanted = {"tree_files": TREE_FILES, "real": str(real), "sizes": list(sizes), "generator": _fingerprint()}
+    wanted = {"tree_files": TREE_FILES, "real": str(real), "sizes": list(sizes), "pairs": PAIRS, "generator": _fingerprint()}
     inputs = {"tree": work / "tree", "plain": work / "one-plain.yaml", "barriers": work / "one-barriers.yaml"}
-    inputs.update({f"size{n}": work / f"stages-{n}.yaml" for n in sizes})
-    inputs["runtime"] = work / f"stages-{RUNTIME_STAGES}.yaml"
+    inputs.update({f"stages-{n}": work / f"stages-{n}.yaml" for n in sizes})
+    inputs[f"pairs-{PAIRS}"] = work / f"pairs-{PAIRS}.yaml"
     if stamp.exists() and json.loads(stamp.read_text()) == wanted and all(p.exists() for p in inputs.values()):
         return inputs
     print("generating inputs under", work, "...", flush=True)
     generate.tree(inputs["tree"], TREE_FILES, real)
     inputs["plain"].write_text(generate.pipeline(40, seed=7, barriers=False), encoding="utf-8")
     inputs["barriers"].write_text(generate.pipeline(40, seed=7), encoding="utf-8")
-    for n in set(sizes) | {RUNTIME_STAGES}:
-        (work / f"stages-{n}.yaml").write_text(generate.pipeline(n, seed=n), encoding="utf-8")
+    for n in sizes:
+        inputs[f"stages-{n}"].write_text(generate.sized(n), encoding="utf-8")
+    inputs[f"pairs-{PAIRS}"].write_text(generate.parallel_pairs(PAIRS), encoding="utf-8")
     stamp.write_text(json.dumps(wanted))
     return inputs
 
@@ -172,9 +183,15 @@ def repository(tree: Path, folder: Path) -> Path:
     return next(alone, files[0])
 
 
-def _fingerprint() -> str:
-    import hashlib
+def in_repository(folder: Path) -> Path | None:
+    """The git repository holding `folder`, if any (barrierlint would check its files in it)."""
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
 
+
+def _fingerprint() -> str:
     return hashlib.sha256((HERE / "generate.py").read_bytes()).hexdigest()[:16]
 
 
@@ -197,36 +214,42 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:,.1f} ms" if seconds < 10 else f"{seconds:,.1f} s"
 
 
-def mib(kib: int) -> str:
-    return f"{kib / 1024:,.0f} MiB"
+def mb(kib: int | None) -> str:
+    return "-" if kib is None else f"{kib / KIB_PER_MB:,.0f} MB"
+
+
+def times(ratio: float) -> str:
+    return f"{ratio:.2f}x"
 
 
 class Table:
+    """Rows of figure, measured, floor, ratio, target, verdict; a target's row says MET or NOT MET."""
+
+    HEADER = ("", "measured", "floor", "ratio", "target", "")
+
     def __init__(self) -> None:
         self.rows: list[tuple[str, ...]] = []
-        self.verdicts: list[tuple[str, bool | None]] = []
-
-    def row(self, *cells: str) -> None:
-        self.rows.append(tuple(cells))
+        self.verdicts: list[tuple[str, bool]] = []
 
     def section(self, title: str) -> None:
         self.rows.append((title,))
 
-    def target(self, name: str, met: bool | None, text: str) -> None:
-        self.verdicts.append((name, met))
-        mark = {True: "MET", False: "NOT MET", None: "n/a"}[met]
-        self.rows.append(("", f"target {text}: {mark}"))
+    def info(self, figure: str, measured: str, floor: str = "", ratio: str = "") -> None:
+        self.rows.append((figure, measured, floor, ratio, "", ""))
+
+    def judge(self, figure: str, measured: str, floor: str, ratio: str, target: str, met: bool) -> None:
+        self.verdicts.append((figure, met))
+        self.rows.append((figure, measured, floor, ratio, target, "MET" if met else "NOT MET"))
 
     def render(self) -> str:
-        widths = [max(len(r[i]) for r in self.rows if len(r) > 1 and i < len(r)) for i in range(4)]
-        lines = []
+        cells = [self.HEADER] + [r for r in self.rows if len(r) > 1]
+        widths = [max(len(r[i]) for r in cells) for i in range(len(self.HEADER))]
+        lines = ["  " + "  ".join(f"{c:>{widths[i]}}" if 0 < i < 4 else f"{c:<{widths[i]}}" for i, c in enumerate(self.HEADER)).rstrip()]
         for r in self.rows:
             if len(r) == 1:
                 lines += ["", r[0]]
-            elif len(r) == 2:
-                lines.append(f"  {r[0]:<{widths[0]}}  {r[1]}")
             else:
-                lines.append("  " + "  ".join(f"{c:<{widths[i]}}" if i < 4 else c for i, c in enumerate(r)))
+                lines.append("  " + "  ".join(f"{c:>{widths[i]}}" if 0 < i < 4 else f"{c:<{widths[i]}}" for i, c in enumerate(r)).rstrip())
         return "\n".join(lines)
 
 
@@ -238,155 +261,242 @@ def exponent(points: list[tuple[int, float]]) -> float:
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
 
 
+# -- the sections -----------------------------------------------------------------------------
+
+
+class Bench:
+    """The sections (a) to (h); a measurement two sections need is taken once."""
+
+    def __init__(self, python: str, inputs: dict[str, Path], work: Path, runs: int, cold_runs: int, sizes: tuple[int, ...]) -> None:
+        self.python, self.inputs, self.work = python, inputs, work
+        self.runs, self.cold_runs, self.sizes = runs, cold_runs, sizes
+        self.tree = str(inputs["tree"])
+        self.check = [python, "-m", "barrierlint", "check"]
+        self.table = Table()
+        self.results: dict = {}
+        self._taken: dict = {}
+
+    def _take(self, key, take):
+        if key not in self._taken:
+            self._taken[key] = take()
+        return self._taken[key]
+
+    def large(self) -> dict[str, Path]:
+        """The large single pipelines of (b) and (g)."""
+        names = [f"stages-{n}" for n in self.sizes if n >= 3_000] + [f"pairs-{PAIRS}"]
+        return {name: self.inputs[name] for name in names}
+
+    def whole_jobs1(self) -> dict:
+        return self._take("jobs1", lambda: timed(self.check + ["--jobs", "1", self.tree], self.runs))
+
+    def parse_tree(self) -> dict:
+        return self._take("parse-tree", lambda: timed([self.python, str(HERE / "measure.py"), "parse", self.tree], self.runs))
+
+    def jobs(self, count: str) -> dict:
+        return self._take(f"jobs-{count}", lambda: measure(self.python, "jobs", self.tree, count))
+
+    def command(self, args: list[str], path: Path) -> dict:
+        """`barrierlint ARGS PATH` in a warm process against composing PATH there (bench/measure.py)."""
+        warm = str(self.inputs["barriers"])
+        return self._take((*args, path), lambda: measure(self.python, "command", str(self.runs), warm, str(path), *args))
+
+    def a(self) -> None:
+        t = self.table
+        t.section(f"(a) check over the {TREE_FILES:,}-file tree; floor: composing the same files")
+        warm = measure(self.python, "inprocess", self.tree, str(self.runs))
+        self.results["a"] = {"inprocess": warm}
+        check, parse = warm["check"], warm["parse"]
+        ratio = check["cpu"] / parse["cpu"]
+        t.judge("in one process, CPU", ms(check["cpu"]), ms(parse["cpu"]), times(ratio), "<= 1.30x", ratio <= 1.3)
+        t.info("in one process, wall", ms(check["wall"]), ms(parse["wall"]), times(check["wall"] / parse["wall"]))
+        files = warm["files"]
+        t.info("in one process, CPU per file", f"{check['cpu'] / files * 1000:.2f} ms", f"{parse['cpu'] / files * 1000:.2f} ms", f"{warm['findings']} findings")
+        whole, floor = self.whole_jobs1(), self.parse_tree()
+        self.results["a"].update(jobs1=whole, parse=floor)
+        ratio = whole["cpu"] / floor["cpu"]
+        t.judge("whole processes (--jobs 1), CPU", ms(whole["cpu"]), ms(floor["cpu"]), times(ratio), "<= 1.50x", ratio <= 1.5)
+        t.info("whole processes (--jobs 1), wall", ms(whole["wall"]), ms(floor["wall"]), times(whole["wall"] / floor["wall"]))
+
+    def b(self) -> None:
+        t = self.table
+        t.section("(b) check on one large pipeline, in a warm process; floor: composing it")
+        for name, path in self.large().items():
+            taken = self.command(["check", *UNLIMITED], path)
+            self.results.setdefault("b", {})[name] = taken
+            ratio = taken["check"]["cpu"] / taken["parse"]["cpu"]
+            label = f"{name} ({path.stat().st_size / 1e6:.1f} MB), CPU"
+            t.judge(label, ms(taken["check"]["cpu"]), ms(taken["parse"]["cpu"]), times(ratio), "<= 2.00x", ratio <= 2.0)
+        points = []
+        for n in GROWTH + tuple(n for n in self.sizes if n not in GROWTH):
+            taken = self.command(["check", *UNLIMITED], self.inputs[f"stages-{n}"])
+            points.append((n, taken["check"]["cpu"]))
+        k = exponent(points)
+        self.results.setdefault("b", {})["exponent"] = k
+        sizes = ", ".join(f"{n:,}: {ms(cpu)}" for n, cpu in points)
+        t.info(f"CPU by stages ({sizes})", "", "", "")
+        t.judge("growth exponent (1.0 is linear), CPU", f"{k:.3f}", "1.000", f"2x size: {2 ** k:.2f}x", "2x size <= 2.20x", 2**k <= 2.2)
+
+    def c(self) -> None:
+        t = self.table
+        t.section(f'(c) cold start, one 40-stage file; floor: python -c "import yaml" (medians of {self.cold_runs})')
+        commands = {
+            "plain": self.check + [str(self.inputs["plain"])],
+            "barriers": self.check + [str(self.inputs["barriers"])],
+            "import yaml": [self.python, "-c", "import yaml"],
+            "pass": [self.python, "-c", "pass"],
+        }
+        lint = yamllint(self.python)
+        if lint:
+            commands["yamllint plain"] = lint + ["-f", "parsable", str(self.inputs["plain"])]
+            commands["yamllint barriers"] = lint + ["-f", "parsable", str(self.inputs["barriers"])]
+        taken = {name: timed(command, self.cold_runs, warmup=3) for name, command in commands.items()}
+        self.results["c"] = taken
+        floor = taken["import yaml"]
+        for name, label, limit in (("plain", "check, no Barrier steps, CPU", 2.2), ("barriers", "check, Barrier steps, CPU", 3.75)):
+            ratio = taken[name]["cpu"] / floor["cpu"]
+            t.judge(label, ms(taken[name]["cpu"]), ms(floor["cpu"]), times(ratio), f"<= {limit:.2f}x", ratio <= limit)
+            t.info(f"{label[:-5]}, wall / peak memory", f"{ms(taken[name]['wall'])} / {mb(taken[name]['rss_kib'])}", f"{ms(floor['wall'])} / {mb(floor['rss_kib'])}")
+        t.info('python -c "pass", CPU', ms(taken["pass"]["cpu"]))
+        if lint:
+            t.info("yamllint, no Barrier steps / Barrier steps, CPU", f"{ms(taken['yamllint plain']['cpu'])} / {ms(taken['yamllint barriers']['cpu'])}")
+        else:
+            t.info("yamllint: not installed (`.venv/bin/pip install yamllint` to compare)", "")
+
+    def d(self) -> None:
+        t = self.table
+        t.section(f"(d) reference runtime on a {RUNTIME_STAGES:,}-stage pipeline (bench/runtime.py)")
+        run = timed([self.python, str(HERE / "runtime.py"), str(RUNTIME_STAGES)], max(3, self.runs))
+        printed = run["output"].decode()
+        found = re.search(r"load \+ model:? ([\d.]+) s,?\s+simulate:? ([\d.]+) s", printed)
+        if run["exit"] != 0 or not found:
+            t.judge("simulate, CPU", f"failed (exit {run['exit']})", "", "", "< 1 s", False)
+            return
+        model_cpu, simulate_cpu = float(found[1]), float(found[2])
+        self.results["d"] = {**run, "model_cpu": model_cpu, "simulate_cpu": simulate_cpu}
+        t.judge("simulate, CPU", ms(simulate_cpu), "", "", "< 1 s", simulate_cpu < 1.0)
+        t.info("load + model before the run, CPU / peak memory", f"{ms(model_cpu)} / {mb(run['rss_kib'])}")
+        t.info(printed.splitlines()[0], "")
+
+    def e(self) -> None:
+        t = self.table
+        t.section(f"(e) check over the {TREE_FILES:,}-file tree in several processes; floor: --jobs 1, CPU (ratio: speed-up)")
+        one = self.whole_jobs1()
+        identity = hashlib.sha256(one["output"]).hexdigest()
+        self.results["e"] = {"jobs1": one}
+        for count, label in (("default", "no --jobs option (the default)"), ("2", "--jobs 2")):
+            taken = self.jobs(count)
+            self.results["e"][count] = taken
+            busiest = max((w["cpu"] for w in taken["workers"]), default=0.0)
+            path = taken["main_cpu"] + busiest
+            speedup = one["cpu"] / path
+            same = taken["output_sha256"] == identity and taken["exit"] == one["exit"]
+            figure = f"{label}, critical path CPU"
+            if count == "default":
+                t.judge(figure, ms(path), ms(one["cpu"]), times(speedup), ">= 1.80x, same output", speedup >= 1.8 and same)
+            else:
+                t.info(figure, ms(path), ms(one["cpu"]), times(speedup))
+            workers = len(taken["workers"])
+            t.info(f"{label}: {workers} worker process{'es' if workers != 1 else ''} on {os.cpu_count()} cores, wall", ms(taken["wall"]), ms(one["wall"]), times(one["wall"] / taken["wall"]))
+            t.info(f"{label}: output", "identical" if same else "DIFFERS from --jobs 1")
+
+    def f(self) -> None:
+        t = self.table
+        t.section("(f) peak memory (largest resident set of a process); floor: the composing process")
+        whole, floor = self.whole_jobs1(), self.parse_tree()
+        kib = whole["rss_kib"]
+        t.judge(f"{TREE_FILES:,}-file tree, --jobs 1", mb(kib), mb(floor["rss_kib"]), times(kib / floor["rss_kib"]), "< 150 MB", kib < 150 * KIB_PER_MB)
+        two = self.jobs("2")
+        largest = two["largest_kib"]
+        t.judge(f"{TREE_FILES:,}-file tree, --jobs 2, largest process", mb(largest), mb(floor["rss_kib"]), times(largest / floor["rss_kib"]), "< 150 MB each", largest < 150 * KIB_PER_MB)
+        t.info("  --jobs 2: main process / each worker", f"{mb(two['main_kib'])} / {', '.join(mb(w['peak_kib']) for w in two['workers']) or 'no workers'}")
+        default = self.jobs("default")
+        t.info("  no --jobs option: largest process", mb(default["largest_kib"]), mb(floor["rss_kib"]), times(default["largest_kib"] / floor["rss_kib"]))
+        path = self.inputs[f"stages-{RUNTIME_STAGES}"]
+        big = once(self.check + [*UNLIMITED, str(path)], peak=True)
+        parsed = once([self.python, str(HERE / "measure.py"), "parse", str(path)], peak=True)
+        self.results["f"] = {"jobs1_kib": kib, "jobs2": two, "default": default, "large_kib": big[2], "large_parse_kib": parsed[2], "large_exit": big[4]}
+        label = f"one {RUNTIME_STAGES:,}-stage pipeline ({path.stat().st_size / 1e6:.1f} MB), check"
+        if big[4] not in (0, 1):
+            t.judge(label, f"failed (exit {big[4]})", mb(parsed[2]), "", "< 300 MB", False)
+        else:
+            t.judge(label, mb(big[2]), mb(parsed[2]), times(big[2] / parsed[2]), "< 300 MB", big[2] < 300 * KIB_PER_MB)
+
+    def g(self) -> None:
+        t = self.table
+        t.section("(g) check --verify and graph -o x.svg on one large pipeline, in a warm process; floor: composing it")
+        picture = str(self.work / "graph.svg")
+        for name, path in self.large().items():
+            for label, args in (("check --verify", ["check", "--verify", *UNLIMITED]), ("graph -o x.svg", ["graph", "-o", picture])):
+                try:
+                    taken = self.command(args, path)
+                except SystemExit as failure:
+                    t.judge(f"{name}, {label}, CPU", "failed", "", "", "<= 3.00x", False)
+                    self.results.setdefault("g", {})[f"{name} {label}"] = str(failure)
+                    continue
+                self.results.setdefault("g", {})[f"{name} {label}"] = taken
+                ratio = taken["check"]["cpu"] / taken["parse"]["cpu"]
+                t.judge(f"{name}, {label}, CPU", ms(taken["check"]["cpu"]), ms(taken["parse"]["cpu"]), times(ratio), "<= 3.00x", ratio <= 3.0)
+
+    def h(self) -> None:
+        t = self.table
+        t.section(f"(h) check FILE: one changed file in a git repository of {TREE_FILES:,} files (pre-commit)")
+        changed = repository(self.inputs["tree"], self.work / "repository")
+        built = once(self.check + [str(changed)], peak=True)
+        with changed.open("a", encoding="utf-8") as handle:
+            handle.write("# edited\n")
+        edited = once(self.check + [str(changed)], peak=True)
+        isolated = once(self.check + ["--isolated", str(changed)], peak=True)
+        self.results["h"] = {name: {"wall": r[0], "cpu": r[1], "rss_kib": r[2]} for name, r in (("built", built), ("edited", edited), ("isolated", isolated))}
+        t.judge("index cached, the file edited, CPU", ms(edited[1]), "", "", "< 0.5 s", edited[1] < 0.5)
+        t.info("index built (first run), CPU / peak memory", f"{ms(built[1])} / {mb(built[2])}")
+        t.info("--isolated (the file alone), CPU / peak memory", f"{ms(isolated[1])} / {mb(isolated[2])}")
+
+
 def main() -> int:
+    global WORK, TREE_FILES
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--only", default=SECTIONS, help="sections to run, e.g. a,f,g (default: all)")
+    parser.add_argument("--source", default=str(REPO), help="the barrierlint tree to install and measure (default: this one)")
     parser.add_argument("--quick", action="store_true", help="400 files")
-    parser.add_argument("--full", action="store_true", help="sizes up to 100,000 stages (about 9 GiB), medians of 5 runs")
+    parser.add_argument("--full", action="store_true", help="adds 100,000 stages (about 9 GiB), medians of 5 runs (20 cold)")
     parser.add_argument("--corpus", help="folder of real pipelines (default: shared/corpus/real beside the repository)")
     parser.add_argument("--files", type=int, help="files in the tree (default 2,000; 400 with --quick)")
-    parser.add_argument("--work", default=str(HERE / ".work"), help="where generated inputs go")
+    parser.add_argument("--work", default=WORK, help=f"where inputs are generated and commands run (default {WORK})")
     options = parser.parse_args()
-    global WORK
+    only = [letter for letter in options.only.replace(",", "") if letter in SECTIONS]
+    if not only or len(only) != len(options.only.replace(",", "")):
+        parser.error(f"--only takes letters among {','.join(SECTIONS)}")
     WORK = options.work
-    global TREE_FILES
-    if options.quick:
-        TREE_FILES = 400
-    TREE_FILES = options.files or TREE_FILES
-    sizes = SIZES if options.full else (1_000, 2_000, 10_000)
+    TREE_FILES = options.files or (400 if options.quick else TREE_FILES)
+    sizes = GROWTH + ((100_000,) if options.full else ())
     runs, cold_runs = (5, 20) if options.full else (1, 7)
+    work = Path(options.work)
     real = corpus(options.corpus)
-    inputs = prepare(Path(options.work), real, sizes)
-    tree = str(inputs["tree"])
-    python = install(Path(options.work))
+    inputs = prepare(work, real, sizes)
+    python = install(Path(options.source), work)
+    bench = Bench(python, inputs, work, runs, cold_runs, sizes)
     load_before = os.getloadavg()
-    results: dict = {"machine": machine(), "load_before": load_before}
-    table = Table()
-    check = [python, "-m", "barrierlint", "check"]
-
-    # (a) check against parse-only
-    table.section(f"(a) check over {TREE_FILES} files ({'real corpus + ' if real else 'NO real corpus, '}synthetic) against PyYAML C-loader compose")
-    table.row("", "barrierlint", "parse only", "ratio")
-    warm = measure("inprocess", tree, str(runs), python=python)
-    results["inprocess"] = warm
-    ratio_cpu = warm["check"]["cpu"] / warm["parse"]["cpu"]
-    ratio_wall = warm["check"]["wall"] / warm["parse"]["wall"]
-    table.row("in-process, CPU", ms(warm["check"]["cpu"]), ms(warm["parse"]["cpu"]), f"{ratio_cpu:.2f}x")
-    table.row("in-process, wall", ms(warm["check"]["wall"]), ms(warm["parse"]["wall"]), f"{ratio_wall:.2f}x")
-    per_file = warm["check"]["cpu"] / warm["files"] * 1000
-    table.row("per file, CPU", f"{per_file:.3f} ms", f"{warm['parse']['cpu'] / warm['files'] * 1000:.3f} ms", f"({warm['findings']} findings)")
-    table.target("(a) in-process", ratio_cpu <= 1.5, f"<= 1.5x parse-only (CPU {ratio_cpu:.2f}x)")
-    whole = timed(check + ["--jobs", "1", tree], runs)
-    parse = timed([python, str(HERE / "measure.py"), "parse", tree], runs)
-    results["whole"] = {"jobs1": whole, "parse": parse}
-    whole_ratio = whole["cpu"] / parse["cpu"]
-    table.row("whole process, CPU", ms(whole["cpu"]), ms(parse["cpu"]), f"{whole_ratio:.2f}x")
-    table.row("whole process, wall", ms(whole["wall"]), ms(parse["wall"]), f"{whole['wall'] / parse['wall']:.2f}x")
-    table.row("peak memory", mib(whole["rss_kib"]), mib(parse["rss_kib"]), "")
-    table.row("in-process measurement, peak memory", mib(warm["rss_kib"]), "", "")
-    table.target("(a) whole process", whole_ratio <= 2.0, f"<= 2x parse-only process (CPU {whole_ratio:.2f}x)")
-
-    # (b) growth with pipeline size
-    table.section("(b) one pipeline of N stages, in a warm process")
-    table.row("stages", "CPU", "wall", "peak memory")
-    points_cpu, points_wall = [], []
-    for n in sizes:
-        size = measure("size", str(inputs[f"size{n}"]), "1" if n >= 100_000 else "3", str(inputs["plain"]), python=python)
-        results[f"size{n}"] = size
-        points_cpu.append((n, size["cpu"]))
-        points_wall.append((n, size["wall"]))
-        table.row(f"{n:,}", ms(size["cpu"]), ms(size["wall"]), mib(size["rss_kib"]))
-    k_cpu, k_wall = exponent(points_cpu), exponent(points_wall)
-    results["exponent"] = {"cpu": k_cpu, "wall": k_wall}
-    table.row("growth exponent", f"{k_cpu:.3f}", f"{k_wall:.3f}", f"doubling costs {2 ** k_cpu:.2f}x (CPU), {2 ** k_wall:.2f}x (wall)")
-    table.target("(b)", 2**k_cpu <= 2.2, "linear: doubling the size at most 2.2x the time (CPU)")
-
-    # (c) cold start
-    table.section("(c) cold start, one file of 40 stages")
-    table.row("command", "CPU", "wall", "peak memory")
-    lint = yamllint(python)
-    cold = {
-        "barrierlint check (no barrier steps)": check + [str(inputs["plain"])],
-        "barrierlint check (barriers)": check + [str(inputs["barriers"])],
-        'python -c "import yaml"': [python, "-c", "import yaml"],
-        'python -c "pass"': [python, "-c", "pass"],
-    }
-    if lint:
-        cold["yamllint (no barrier steps file)"] = lint + ["-f", "parsable", str(inputs["plain"])]
-        cold["yamllint (barriers file)"] = lint + ["-f", "parsable", str(inputs["barriers"])]
-    cold_results = {name: timed(command, cold_runs, warmup=3) for name, command in cold.items()}
-    results["cold"] = cold_results
-    for name, value in cold_results.items():
-        table.row(name, ms(value["cpu"]), ms(value["wall"]), mib(value["rss_kib"]))
-    if not lint:
-        table.row("yamllint", "not installed: `.venv/bin/pip install yamllint` to compare", "", "")
-    plain = cold_results["barrierlint check (no barrier steps)"]["cpu"]
-    with_barriers = cold_results["barrierlint check (barriers)"]["cpu"]
-    table.target("(c) no barrier steps", plain < 0.080, f"< 80 ms (CPU {ms(plain)})")
-    table.target("(c) barriers", with_barriers < 0.300, f"< 300 ms (CPU {ms(with_barriers)})")
-    if lint:
-        faster = plain < cold_results["yamllint (no barrier steps file)"]["cpu"] and with_barriers < cold_results["yamllint (barriers file)"]["cpu"]
-        table.target("(c) against yamllint", faster, "faster than yamllint on the same file (CPU)")
-    else:
-        table.target("(c) against yamllint", None, "faster than yamllint (yamllint not installed)")
-
-    # (d) reference runtime
-    table.section(f"(d) reference runtime on a {RUNTIME_STAGES:,}-stage pipeline (bench/runtime.py)")
-    table.row("", "CPU", "", "peak memory")
-    run = timed([python, str(HERE / "runtime.py"), str(RUNTIME_STAGES)], max(3, runs // 2))
-    printed = run["output"].decode()
-    found = re.search(r"load \+ model:? ([\d.]+) s,?\s+simulate:? ([\d.]+) s", printed)
-    if run["exit"] != 0 or not found:
-        table.row("runtime", f"failed (exit {run['exit']})")
-        table.target("(d)", False, "under one second")
-    else:
-        model_cpu, simulate_cpu = float(found[1]), float(found[2])
-        results["runtime"] = {**run, "model_cpu": model_cpu, "simulate_cpu": simulate_cpu}
-        table.row("simulate", ms(simulate_cpu), printed.splitlines()[0].split(": ")[-1], mib(run["rss_kib"]))
-        table.row("load + model (before the run)", ms(model_cpu), "", "")
-        table.target("(d)", simulate_cpu < 1.0, f"the run under one second (CPU {ms(simulate_cpu)})")
-
-    # (e) both cores
-    table.section(f"(e) --jobs 2 against --jobs 1 over the {TREE_FILES}-file tree")
-    table.row("", "CPU: total / critical path", "wall", "peak memory")
-    two = timed(check + ["--jobs", "2", tree], runs)
-    split = {jobs: measure("jobs", tree, str(jobs), python=python) for jobs in (1, 2)}
-    results["jobs2"] = {**two, "split": split}
-    path = {jobs: value["main"] + max(value["workers"], default=0) for jobs, value in split.items()}
-    table.row("--jobs 1", f"{ms(whole['cpu'])} / {ms(path[1])}", ms(whole["wall"]), mib(whole["rss_kib"]))
-    table.row("--jobs 2", f"{ms(two['cpu'])} / {ms(path[2])}", ms(two["wall"]), mib(two["rss_kib"]))
-    speedup = path[1] / path[2]
-    identical = two["output"] == whole["output"] and two["exit"] == whole["exit"]
-    table.row("speedup", f"{speedup:.2f}x (critical path)", f"{whole['wall'] / two['wall']:.2f}x", "output identical" if identical else "OUTPUT DIFFERS")
-    table.target("(e)", speedup >= 1.6 and identical, f">= 1.6x faster with identical output (critical path {speedup:.2f}x)")
-
-    # (h) one changed file in its repository
-    table.section(f"(h) check FILE: one changed file in a git repository of {TREE_FILES} files (pre-commit)")
-    table.row("", "CPU", "wall", "peak memory")
-    changed = repository(inputs["tree"], Path(options.work) / "repository")
-    built = once(check + [str(changed)], peak=True)
-    with changed.open("a", encoding="utf-8") as handle:
-        handle.write("# edited\n")
-    edited = once(check + [str(changed)], peak=True)
-    isolated = once(check + ["--isolated", str(changed)], peak=True)
-    for name, (wall, cpu, rss, _, _) in {"index built (first run)": built, "index cached, the file edited": edited, "--isolated (the file alone)": isolated}.items():
-        results.setdefault("changed", {})[name] = {"wall": wall, "cpu": cpu, "rss_kib": rss}
-        table.row(name, ms(cpu), ms(wall), mib(rss))
-    table.target("(h)", edited[1] < 0.5, f"well under a second with the index cached (CPU {ms(edited[1])})")
-
+    started = time.perf_counter()
+    for letter in sorted(only):
+        print(f"measuring ({letter}) ...", flush=True)
+        getattr(bench, letter)()
     load_after = os.getloadavg()
-    results["load_after"] = load_after
-    print(f"machine: {results['machine']}")
+    results = {"machine": machine(), "source": options.source, "load_before": load_before, "load_after": load_after, **bench.results}
+    print(f"\nmachine: {results['machine']}")
+    print(f"measured: barrierlint from {options.source}; inputs in {work}", end="")
+    print(f" (INSIDE the git repository {in_repository(work)}: single files are checked in its project)" if in_repository(work) else "")
+    print(f"tree: {TREE_FILES:,} files ({'the real corpus + ' if real else 'NO real corpus, only '}synthetic pipelines)")
     print(f"load average before/after: {load_before[0]:.2f} / {load_after[0]:.2f} (cores: {os.cpu_count()}; above that, wall times include waiting)")
-    print(table.render())
-    met = sum(1 for _, ok in table.verdicts if ok)
-    print(f"\n{met} of {len(table.verdicts)} targets met; figures in {Path(options.work) / 'results.json'}")
-    (Path(options.work) / "results.json").write_text(json.dumps(_without_output(results), indent=2))
+    print(bench.table.render())
+    met = sum(1 for _, ok in bench.table.verdicts if ok)
+    print(f"\n{met} of {len(bench.table.verdicts)} targets met in {time.perf_counter() - started:,.0f} s; figures in {work / 'results.json'}")
+    (work / "results.json").write_text(json.dumps(_without_output(results), indent=2))
     return 0
 
 
 def _without_output(value):
     if isinstance(value, dict):
-        return {k: _without_output(v) for k, v in value.items() if k != "output"}
+        return {str(k): _without_output(v) for k, v in value.items() if k != "output"}
     return value
 
 
