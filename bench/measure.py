@@ -19,6 +19,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 
 SUFFIXES = (".yaml", ".yml")
@@ -97,7 +98,8 @@ def command(repeat: int, warm: str, target: str, args: list[str]) -> dict:
     """The command line `barrierlint ARGS TARGET` run in this process through the typer
     application, after one run on the small file `warm` (lazy imports and rule discovery are
     paid before the clock starts), against composing TARGET in the same process. Standard output
-    goes to /dev/null while barrierlint runs."""
+    goes to /dev/null while barrierlint runs; a run that fails (exit code above 1) is reported
+    with the first line barrierlint wrote on standard error."""
     from barrierlint.cli import app
 
     def run(path: str) -> int:
@@ -107,20 +109,25 @@ def command(repeat: int, warm: str, target: str, args: list[str]) -> dict:
             code = exit.code
         return code or 0
 
-    saved = os.dup(1)
-    quiet = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(quiet, 1)
+    saved = os.dup(1), os.dup(2)
+    errors = tempfile.TemporaryFile()
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+    os.dup2(errors.fileno(), 2)
     try:
         run(warm)
         codes = []
         timing = clock(lambda: codes.append(run(target)), repeat, warmup=False)
     finally:
         sys.stdout.flush()
-        os.dup2(saved, 1)
-    if any(code not in (0, 1) for code in codes):
-        raise SystemExit(f"barrierlint {' '.join(args)} {target} failed with exit code {codes}")
+        sys.stderr.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+    failed = next((code for code in codes if code not in (0, 1)), None)
+    if failed is not None:
+        errors.seek(0)
+        return {"exit": failed, "error": errors.read().decode(errors="replace").strip().splitlines()[-1:]}
     paths = [target]
-    return {"check": timing, "parse": clock(lambda: parse(paths), repeat), "exit": codes[0]}
+    return {"barrierlint": timing, "parse": clock(lambda: parse(paths), repeat), "exit": codes[0]}
 
 
 def jobs(tree: str, count: str) -> dict:
