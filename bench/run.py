@@ -247,17 +247,23 @@ class Table:
     def info(self, figure: str, measured: str, floor: str = "", ratio: str = "") -> None:
         self.rows.append((figure, measured, floor, ratio, "", ""))
 
+    def note(self, text: str) -> None:
+        """A line of its own under the rows (what a figure was made of, why a command failed)."""
+        self.rows.append(("", text))
+
     def judge(self, figure: str, measured: str, floor: str, ratio: str, target: str, met: bool) -> None:
         self.verdicts.append((figure, met))
         self.rows.append((figure, measured, floor, ratio, target, "MET" if met else "NOT MET"))
 
     def render(self) -> str:
-        cells = [self.HEADER] + [r for r in self.rows if len(r) > 1]
+        cells = [self.HEADER] + [r for r in self.rows if len(r) == len(self.HEADER)]
         widths = [max(len(r[i]) for r in cells) for i in range(len(self.HEADER))]
         lines = ["  " + "  ".join(f"{c:>{widths[i]}}" if 0 < i < 4 else f"{c:<{widths[i]}}" for i, c in enumerate(self.HEADER)).rstrip()]
         for r in self.rows:
             if len(r) == 1:
                 lines += ["", r[0]]
+            elif len(r) == 2:
+                lines.append(f"    {r[1]}")
             else:
                 lines.append("  " + "  ".join(f"{c:>{widths[i]}}" if 0 < i < 4 else f"{c:<{widths[i]}}" for i, c in enumerate(r)).rstrip())
         return "\n".join(lines)
@@ -335,7 +341,7 @@ class Bench:
             self.results.setdefault("b", {})[name] = taken
             if "error" in taken:
                 t.judge(f"{name}, CPU", f"exit {taken['exit']}", "", "", "<= 2.00x", False)
-                t.info(f"  {''.join(taken['error'])[:110]}", "")
+                t.note("".join(taken["error"]))
                 continue
             ratio = taken["barrierlint"]["cpu"] / taken["parse"]["cpu"]
             label = f"{name} ({path.stat().st_size / 1e6:.1f} MB), CPU"
@@ -351,7 +357,7 @@ class Bench:
         k = exponent(points)
         self.results.setdefault("b", {})["exponent"] = k
         sizes = ", ".join(f"{n:,}: {ms(cpu)}" for n, cpu in points)
-        t.info(f"CPU by stages ({sizes})", "", "", "")
+        t.note(f"CPU by stages: {sizes}")
         t.judge("growth exponent (1.0 is linear), CPU", f"{k:.3f}", "1.000", f"2x size: {2 ** k:.2f}x", "2x size <= 2.20x", 2**k <= 2.2)
 
     def c(self) -> None:
@@ -378,7 +384,7 @@ class Bench:
         if lint:
             t.info("yamllint, no Barrier steps / Barrier steps, CPU", f"{ms(taken['yamllint plain']['cpu'])} / {ms(taken['yamllint barriers']['cpu'])}")
         else:
-            t.info("yamllint: not installed (`.venv/bin/pip install yamllint` to compare)", "")
+            t.note("yamllint: not installed (`.venv/bin/pip install yamllint` to compare)")
 
     def d(self) -> None:
         t = self.table
@@ -393,7 +399,7 @@ class Bench:
         self.results["d"] = {**run, "model_cpu": model_cpu, "simulate_cpu": simulate_cpu}
         t.judge("simulate, CPU", ms(simulate_cpu), "", "", "< 1 s", simulate_cpu < 1.0)
         t.info("load + model before the run, CPU / peak memory", f"{ms(model_cpu)} / {mb(run['rss_kib'])}")
-        t.info(printed.splitlines()[0], "")
+        t.note(printed.splitlines()[0])
 
     def e(self) -> None:
         t = self.table
@@ -401,7 +407,7 @@ class Bench:
         one = self.whole_jobs1()
         identity = hashlib.sha256(one["output"]).hexdigest()
         self.results["e"] = {"jobs1": one}
-        for count, label in (("default", "no --jobs option (the default)"), ("2", "--jobs 2")):
+        for count, label in (("default", "no --jobs option"), ("2", "--jobs 2")):
             taken = self.jobs(count)
             self.results["e"][count] = taken
             busiest = max((w["cpu"] for w in taken["workers"]), default=0.0)
@@ -413,9 +419,9 @@ class Bench:
                 t.judge(figure, ms(path), ms(one["cpu"]), times(speedup), ">= 1.80x, same output", speedup >= 1.8 and same)
             else:
                 t.info(figure, ms(path), ms(one["cpu"]), times(speedup))
+            t.info(f"  {label}, wall", ms(taken["wall"]), ms(one["wall"]), times(one["wall"] / taken["wall"]))
             workers = len(taken["workers"])
-            t.info(f"{label}: {workers} worker process{'es' if workers != 1 else ''} on {os.cpu_count()} cores, wall", ms(taken["wall"]), ms(one["wall"]), times(one["wall"] / taken["wall"]))
-            t.info(f"{label}: output", "identical" if same else "DIFFERS from --jobs 1")
+            t.note(f"{label}: {workers} worker process{'es' if workers != 1 else ''} on {os.cpu_count()} cores; output {'identical to' if same else 'DIFFERS from'} --jobs 1")
 
     def f(self) -> None:
         t = self.table
@@ -454,7 +460,7 @@ class Bench:
                 self.results.setdefault("g", {})[f"{name} {label}"] = taken
                 if "error" in taken:
                     t.judge(f"{name}, {label}, CPU", f"exit {taken['exit']}", "", "", "<= 3.00x", False)
-                    t.info(f"  {''.join(taken['error'])[:110]}", "")
+                    t.note("".join(taken["error"]))
                     continue
                 ratio = taken["barrierlint"]["cpu"] / taken["parse"]["cpu"]
                 t.judge(f"{name}, {label}, CPU", ms(taken["barrierlint"]["cpu"]), ms(taken["parse"]["cpu"]), times(ratio), "<= 3.00x", ratio <= 3.0)
