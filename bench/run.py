@@ -74,14 +74,25 @@ WORK = str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "b
 
 def install(source: Path, work: Path) -> str:
     """barrierlint from `source` installed as a user installs it: a wheel, compiled, in a
-    virtual environment that finds the other packages in this one. The interpreter's path."""
+    virtual environment that finds the other packages in this one. The interpreter's path.
+    pip builds from a copy of the files git knows there (tracked or not ignored, as they are on
+    disk), so that the build writes nothing into the source tree."""
     venv = work / "venv"
     if not (venv / "bin" / "python").exists():
         subprocess.run([PYTHON, "-m", "venv", "--without-pip", str(venv)], check=True)
     site = next((venv / "lib").glob("python*/site-packages"))
     (site / "_bench_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     print("installing barrierlint from", source, "into", venv, "...", flush=True)
-    pip = [PYTHON, "-m", "pip", "install", "-q", "--no-deps", "--upgrade", "--target", str(site), str(source)]
+    listed = subprocess.run(["git", "-C", str(source), "ls-files", "-z", "--cached", "--others", "--exclude-standard"], capture_output=True)
+    if listed.returncode != 0:
+        raise SystemExit(f"{source} is not a git checkout of barrierlint")
+    copy = work / "source"
+    shutil.rmtree(copy, ignore_errors=True)
+    for name in listed.stdout.decode().split("\0"):
+        if name and (source / name).is_file():
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source / name, copy / name)
+    pip = [PYTHON, "-m", "pip", "install", "-q", "--no-deps", "--upgrade", "--target", str(site), str(copy)]
     subprocess.run(pip, check=True, stdout=subprocess.DEVNULL)
     return str(venv / "bin" / "python")
 
