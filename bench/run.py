@@ -337,7 +337,8 @@ class Bench:
         t.judge("in one process, CPU", ms(check["cpu"]), ms(parse["cpu"]), times(ratio), "<= 1.30x", ratio <= 1.3)
         t.info("in one process, wall", ms(check["wall"]), ms(parse["wall"]), times(check["wall"] / parse["wall"]))
         files = warm["files"]
-        t.info("in one process, CPU per file", f"{check['cpu'] / files * 1000:.2f} ms", f"{parse['cpu'] / files * 1000:.2f} ms", f"{warm['findings']} findings")
+        t.info("in one process, CPU per file", f"{check['cpu'] / files * 1000:.2f} ms", f"{parse['cpu'] / files * 1000:.2f} ms")
+        t.note(f"{files:,} files, {warm['findings']:,} findings")
         whole, floor = self.whole_jobs1(), self.parse_tree()
         self.results["a"].update(jobs1=whole, parse=floor)
         ratio = whole["cpu"] / floor["cpu"]
