@@ -69,6 +69,7 @@ Route = tuple  # (document index, key or index, key or index, ...)
 MAX_NESTING = 200  # collections inside collections; real pipelines stay under 30 levels
 MAX_PROBLEMS = 100  # per file: past this, one more problem says the rest were not reported
 MAX_VALUE = 1_000  # characters of a scalar as barrierlint reads it (see scalar)
+_SCANNED = 8  # keys of a mapping that a route lookup scans rather than indexes
 
 
 class InputError(Exception):
@@ -153,7 +154,7 @@ class Document:
         node = self.roots[route[0]]
         for step in route[1:]:
             if isinstance(node, MappingNode) and isinstance(step, str):
-                node = self._index(node).get(step)
+                node = self._value(node, step)
             elif isinstance(node, SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
                 node = node.value[step]
             else:
@@ -185,7 +186,7 @@ class Document:
         node = self.roots[route[0]]
         for step in route[1:]:
             if isinstance(node, MappingNode):
-                value = self._index(node)[step]
+                value = self._value(node, step)
                 if not _inside(value, node):
                     keys = self._keys.get(id(node))
                     if keys is None:
@@ -198,13 +199,16 @@ class Document:
             node = value
         return node
 
-    def _index(self, node: MappingNode) -> dict[str, Node]:
-        """A mapping's values by key (the last of duplicates wins, as in the model), built once
-        per mapping so that resolving many routes stays linear."""
+    def _value(self, node: MappingNode, key: str) -> Node | None:
+        """A mapping's value under a key (the last of duplicates wins, as in the model). A mapping
+        of more than _SCANNED keys is indexed once, so that resolving many routes stays linear;
+        smaller ones, nearly all, are scanned: an index costs 200 bytes and more each."""
+        if len(node.value) <= _SCANNED:
+            return child(node, key)
         index = self._indexes.get(id(node))
         if index is None:
             index = self._indexes[id(node)] = {k.value: v for k, v in node.value if isinstance(k, ScalarNode)}
-        return index
+        return index.get(key)
 
     @cached_property
     def _line_offsets(self) -> array:
