@@ -223,8 +223,12 @@ class Document:
         if not 0 < number <= count:
             return ""
         start = starts[number - 1]
-        end = _SPLITLINES.search(self.text, start)
-        return self.text[start : end.start() if end else len(self.text)]
+        if number == len(starts):  # the last line, with no break after it
+            return self.text[start:]
+        end = starts[number] - 1  # before the break that starts the next line: one character,
+        if end and self.text[end - 1 : end + 1] == "\r\n":  # or two for \r\n (a \r before \n always pairs)
+            end -= 1
+        return self.text[start:end]
 
     @cached_property
     def _line_starts(self) -> array:
