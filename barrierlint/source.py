@@ -312,7 +312,7 @@ def load(path: str, data: bytes) -> Document:
 def _compose(doc: Document) -> None:
     shallow = _shallow(doc.text)
     if not shallow and _composer_limits_nesting():
-        try:  # safe: libyaml refuses to nest deeper than its C stack allows (see _too_deep)
+        try:  # safe: libyaml refuses to nest deeper than its C stack allows (_composer_limits_nesting)
             roots = [root for root in yaml.compose_all(doc.text, Loader=_NodeLoader) if root is not None]
         except yaml.YAMLError:
             pass  # an error, and whether nesting went too deep before it, are found below
