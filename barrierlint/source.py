@@ -12,8 +12,11 @@ import codecs
 import enum
 import os
 import re
+from array import array
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cache, cached_property, lru_cache
+from itertools import chain
+from typing import Iterator
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -23,11 +26,50 @@ try:  # libyaml is about 18 times faster and keeps the same marks
 except AttributeError:  # pragma: no cover - depends on the PyYAML build
     _Loader = yaml.SafeLoader
 
+_STR, _SEQ, _MAP = _Loader.DEFAULT_SCALAR_TAG, _Loader.DEFAULT_SEQUENCE_TAG, _Loader.DEFAULT_MAPPING_TAG
+_MEMO_SIZE = 4_096  # plain scalars whose tag a loader remembers (keys and values repeat)
+
+
+class _NodeLoader(_Loader):
+    """The safe loader, with tag resolution cheaper for what barrierlint reads.
+
+    libyaml calls back into Python to resolve the tag of every node, with a regular expression
+    per candidate tag for each plain scalar and path bookkeeping around every node (a quarter of
+    composing). Without path resolvers a collection's tag is always the default and a quoted
+    scalar's always `str`; a plain scalar's tag depends only on its text, so it is remembered,
+    up to _MEMO_SIZE texts per file (an attacker's distinct values cost a dict entry each, no
+    more). The tags are the ones the safe loader gives."""
+
+    yaml_path_resolvers: dict = {}  # none, whatever another library adds to the safe loaders
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._plain_tags: dict[str, str] = {}
+
+    def descend_resolver(self, current_node: Node | None, current_index: object) -> None:
+        """No path resolvers: no path to follow."""
+
+    def ascend_resolver(self) -> None:
+        """No path resolvers: no path to follow."""
+
+    def resolve(self, kind: type, value: str | None, implicit: object) -> str:
+        if kind is ScalarNode:
+            if not implicit[0]:  # quoted, or a block scalar
+                return _STR
+            tag = self._plain_tags.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(self._plain_tags) < _MEMO_SIZE:
+                    self._plain_tags[value] = tag
+            return tag
+        return _SEQ if kind is SequenceNode else _MAP
+
 Route = tuple  # (document index, key or index, key or index, ...)
 
 MAX_NESTING = 200  # collections inside collections; real pipelines stay under 30 levels
 MAX_PROBLEMS = 100  # per file: past this, one more problem says the rest were not reported
 MAX_VALUE = 1_000  # characters of a scalar as barrierlint reads it (see scalar)
+_SCANNED = 8  # keys of a mapping that a route lookup scans rather than indexes
 
 
 class InputError(Exception):
@@ -112,7 +154,7 @@ class Document:
         node = self.roots[route[0]]
         for step in route[1:]:
             if isinstance(node, MappingNode) and isinstance(step, str):
-                node = self._index(node).get(step)
+                node = self._value(node, step)
             elif isinstance(node, SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
                 node = node.value[step]
             else:
@@ -144,7 +186,7 @@ class Document:
         node = self.roots[route[0]]
         for step in route[1:]:
             if isinstance(node, MappingNode):
-                value = self._index(node)[step]
+                value = self._value(node, step)
                 if not _inside(value, node):
                     keys = self._keys.get(id(node))
                     if keys is None:
@@ -157,24 +199,40 @@ class Document:
             node = value
         return node
 
-    def _index(self, node: MappingNode) -> dict[str, Node]:
-        """A mapping's values by key (the last of duplicates wins, as in the model), built once
-        per mapping so that resolving many routes stays linear."""
+    def _value(self, node: MappingNode, key: str) -> Node | None:
+        """A mapping's value under a key (the last of duplicates wins, as in the model). A mapping
+        of more than _SCANNED keys is indexed once, so that resolving many routes stays linear;
+        smaller ones, nearly all, are scanned: an index costs 200 bytes and more each."""
+        if len(node.value) <= _SCANNED:
+            return child(node, key)
         index = self._indexes.get(id(node))
         if index is None:
             index = self._indexes[id(node)] = {k.value: v for k, v in node.value if isinstance(k, ScalarNode)}
-        return index
+        return index.get(key)
 
     @cached_property
-    def lines(self) -> list[str]:
-        return self.text.splitlines()
+    def _line_offsets(self) -> array:
+        """Where each line of `line` begins: 8 bytes a line (a list of the lines held the text a
+        second time, with 50 bytes of overhead a line: 37 MiB for a file of 15 MB)."""
+        return array("q", chain((0,), (match.end() for match in _SPLITLINES.finditer(self.text))))
 
     def line(self, number: int) -> str:
-        return self.lines[number - 1] if 0 < number <= len(self.lines) else ""
+        """Line `number` (1-based) as `text.splitlines()` gives it, or "" where there is none."""
+        starts = self._line_offsets
+        count = len(starts) - (starts[-1] == len(self.text))  # a final line break ends no line
+        if not 0 < number <= count:
+            return ""
+        start = starts[number - 1]
+        if number == len(starts):  # the last line, with no break after it
+            return self.text[start:]
+        end = starts[number] - 1  # before the break that starts the next line: one character,
+        if end and self.text[end - 1 : end + 1] == "\r\n":  # or two for \r\n (a \r before \n always pairs)
+            end -= 1
+        return self.text[start:end]
 
     @cached_property
-    def _line_starts(self) -> list[int]:
-        return [0, *(match.end() for match in re.finditer("\n", self.text))]
+    def _line_starts(self) -> array:
+        return array("q", chain((0,), (match.end() for match in re.finditer("\n", self.text))))
 
     def position(self, index: int) -> tuple[int, int]:
         """The 1-based line and column of a character offset into `text` (node marks are such
@@ -183,6 +241,9 @@ class Document:
 
         line = bisect.bisect_right(self._line_starts, index) - 1
         return line + 1, index - self._line_starts[line] + 1
+
+
+_SPLITLINES = re.compile("\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")  # the line breaks of str.splitlines
 
 
 def _inside(node: Node, parent: Node) -> bool:
@@ -249,12 +310,25 @@ def load(path: str, data: bytes) -> Document:
 
 
 def _compose(doc: Document) -> None:
-    deep = _too_deep(doc.text)
+    shallow = _shallow(doc.text)
+    if not shallow and _composer_limits_nesting():
+        try:  # safe: libyaml refuses to nest deeper than its C stack allows (_composer_limits_nesting)
+            roots = [root for root in yaml.compose_all(doc.text, Loader=_NodeLoader) if root is not None]
+        except yaml.YAMLError:
+            pass  # an error, and whether nesting went too deep before it, are found below
+        else:
+            deep = _first_too_deep_node(roots)
+            if deep is None:
+                doc.roots = roots
+            else:
+                doc.add_problem(_too_deep_problem(deep))
+            return
+    deep = None if shallow else _too_deep(doc.text)
     if deep is not None:
-        doc.add_problem(_syntax_problem(f"collections nested more than {MAX_NESTING} levels deep; the file was not read", deep))
+        doc.add_problem(_too_deep_problem(deep))
         return
     try:
-        for root in yaml.compose_all(doc.text, Loader=_Loader):
+        for root in yaml.compose_all(doc.text, Loader=_NodeLoader):
             if root is not None:
                 doc.roots.append(root)
     except yaml.MarkedYAMLError as error:
@@ -279,35 +353,98 @@ def _syntax_problem(message: str, mark: yaml.Mark | None) -> Problem:
     return Problem("BL001", None, message, Span(line, column, line, column + 1))
 
 
+def _too_deep_problem(mark: yaml.Mark) -> Problem:
+    return _syntax_problem(f"collections nested more than {MAX_NESTING} levels deep; the file was not read", mark)
+
+
 _OPEN, _CLOSE = (yaml.SequenceStartEvent, yaml.MappingStartEvent), (yaml.SequenceEndEvent, yaml.MappingEndEvent)
 _BREAK = "[\n\r\x85\u2028\u2029]"  # the line breaks of YAML (libyaml skips a BOM at a line start)
 _BLOCK_PREFIX = "[\ufeff \t?:-]"  # what may precede a block collection on its first line
 
 
-def _too_deep(text: str) -> yaml.Mark | None:
-    """Where nesting first exceeds MAX_NESTING, or None.
+def _shallow(text: str) -> bool:
+    """Whether the text surely nests at most MAX_NESTING levels, by a cheap bound.
+
+    Flow collections need an opening bracket each, and only the innermost collection of a path
+    can be empty, so the `[]` and `{}` of empty ones count once in all. Block collections nest
+    at most two per indentation column (a mapping and the sequence written at its own
+    indentation), a column reached only by spaces, tabs and `- `, `? `, `: ` indicators at the
+    start of a line. Brackets in strings and comments count too: the bound only grows.
+    """
+    empty = text.count("[]") + text.count("{}")
+    flow = text.count("[") + text.count("{") - empty + (empty > 0)
+    columns = (MAX_NESTING - flow) // 2 - 1
+    if columns <= 0:
+        return False
+    prefix = f"{_BLOCK_PREFIX}{{{columns}}}"
+    return not re.match(prefix, text) and not re.search(_BREAK + prefix, text)
+
+
+@cache
+def _composer_limits_nesting() -> bool:
+    """Whether libyaml refuses deep nesting itself, so that composing cannot overflow the C stack.
 
     libyaml composes nested collections by recursion in C: a few ten thousand levels overflow
-    the stack and kill the process, with no exception to catch. A cheap bound comes first: flow
-    collections need a bracket each, and block collections nest at most two per indentation
-    column (a mapping and the sequence written at its own indentation), a column reached only
-    by spaces, tabs and `- `, `? `, `: ` indicators at the start of a line. Only when that bound
-    is too high does libyaml's parser (iterative) count the real depth.
+    the stack and kill the process, with no exception to catch. libyaml 0.2.6 refuses more than
+    1,000 levels, flow and block alike (PyYAML's wheels carry it from PyYAML 6.0.4; 6.0.1 to
+    6.0.3 carry 0.2.5, which has no limit), and PyYAML 6.0.4 lets any code in the process change
+    that limit: asking libyaml is surer than its version. 1,001 levels are harmless either way.
     """
-    flow = text.count("[") + text.count("{")
-    columns = (MAX_NESTING - flow) // 2 - 1
-    if columns > 0:
-        prefix = f"{_BLOCK_PREFIX}{{{columns}}}"
-        if not re.match(prefix, text) and not re.search(_BREAK + prefix, text):
-            return None
+    if _Loader is yaml.SafeLoader:  # the Python composer recurses in Python: RecursionError
+        return False
+    for text in ("[" * 1_001 + "]" * 1_001, "- " * 1_001 + "x"):
+        try:
+            yaml.compose(text, Loader=_Loader)
+        except yaml.YAMLError:
+            continue
+        return False
+    return True
+
+
+def _first_too_deep_node(roots: list[Node]) -> yaml.Mark | None:
+    """Where composed nodes first nest deeper than MAX_NESTING, as the event count would say.
+
+    The walk goes in document order (keys before values, as events come) and enters each node
+    once: its first visit is where it is written, because an anchor comes before its aliases,
+    and an alias is no collection event. So an alias neither counts levels nor costs a second
+    walk (alias bombs, recursive anchors). Iterative: deep nesting cannot overflow this stack.
+    """
+    seen: set[int] = set()
+    for root in roots:
+        if isinstance(root, ScalarNode):
+            continue
+        seen.add(id(root))
+        path = [_children(root)]  # one iterator per open collection: depth is len(path)
+        while path:
+            for node in path[-1]:
+                if not isinstance(node, ScalarNode) and id(node) not in seen:
+                    seen.add(id(node))
+                    if len(path) >= MAX_NESTING:
+                        return node.start_mark
+                    path.append(_children(node))
+                    break
+            else:
+                path.pop()
+    return None
+
+
+def _children(node: Node) -> Iterator[Node]:
+    return chain.from_iterable(node.value) if isinstance(node, MappingNode) else iter(node.value)
+
+
+def _too_deep(text: str) -> yaml.Mark | None:
+    """Where nesting first exceeds MAX_NESTING, counted by a parser (no composing: the composer
+    of a libyaml without a nesting limit could overflow the C stack), or None.
+
+    libyaml's parser is iterative and counts first. libyaml 0.2.6 and later refuse 1,000 levels
+    while scanning ahead, before this count sees level 201: PyYAML's Python parser (iterative,
+    no limit of its own) then finds the same place whichever libyaml is underneath.
+    """
     try:
         return _first_too_deep(text, _Loader)
     except yaml.YAMLError as error:
         if "nesting depth" not in str(error):
             return None  # composing reports it, at a depth already known to be safe
-    # libyaml 0.2.6 and later refuse 1,000 levels while scanning ahead, before this count sees
-    # level 201: PyYAML's Python parser (iterative, no limit of its own) finds the same place
-    # whichever libyaml is underneath.
     try:
         return _first_too_deep(text, yaml.SafeLoader)
     except yaml.YAMLError:
