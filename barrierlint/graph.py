@@ -96,9 +96,6 @@ class HappensBefore:
         self.kind, self.item, self.scope, self.succ, self.edge_kind = kind, item, scope, succ, edge_kind
         self._pred: list[list[int]] | None = None
 
-    def __len__(self) -> int:
-        return len(self.kind)
-
     def number_of_nodes(self) -> int:
         return len(self.kind)
 
