@@ -1,7 +1,7 @@
 r"""The happens-before graph of a pipeline, and what it says about its barriers.
 
-One networkx DiGraph `G` per pipeline (integer nodes, built only when the pipeline has Barrier
-steps). An edge `u -> v` means "v cannot happen before u has happened". Every element gets an
+One `HappensBefore` graph `G` per pipeline (integer nodes, built only when the pipeline has
+Barrier steps). An edge `u -> v` means "v cannot happen before u has happened". Every element gets an
 entry and an exit node; parallel blocks get a fork and a join; every Barrier step occurrence is
 one `occ` node (the participant arrives) followed by a `pass` node (it goes on), and all
 occurrences of one `barrierRef` meet in one `barrier` node: the contraction of the engine's one
@@ -66,8 +66,6 @@ from .model import Occurrence, Parallel, Pipeline, Sequence, Stage, Step, StepGr
 from .memory import collector_paused
 
 if TYPE_CHECKING:
-    import networkx as nx
-
     from .locks import Lock
     from .project import Project, Settings
 
@@ -80,6 +78,119 @@ MAX_CONTENDERS = 5  # contenders of one key whose acquisition orders are enumera
 SEARCH_PER_NODE = 16
 SEARCH_FLOOR = 200_000
 _SAME_PARTICIPANT = frozenset({"po", "fork", "join", "resolve", "slot"})  # edges that stay inside one stage
+
+
+# -- the graph -----------------------------------------------------------------------------
+
+
+class HappensBefore:
+    """The graph as lists indexed by node: node `n` has `kind[n]`, `item[n]`, `scope[n]` and its
+    successors `succ[n]` (each once, in the order the edges were made); `edge_kind[u, v]` is the
+    kind of edge `u -> v`. Plain lists, not networkx: a DiGraph keeps a dict per node and per edge
+    (28 MiB for a 10,000-stage pipeline, against 10 MiB with `pred`) and importing networkx costs
+    a start-up 100 ms, so a check never imports it."""
+
+    __slots__ = ("kind", "item", "scope", "succ", "edge_kind", "_pred")
+
+    def __init__(self, kind: list[str], item: list, scope: list, succ: list[list[int]], edge_kind: dict[tuple[int, int], str]):
+        self.kind, self.item, self.scope, self.succ, self.edge_kind = kind, item, scope, succ, edge_kind
+        self._pred: list[list[int]] | None = None
+
+    def number_of_nodes(self) -> int:
+        return len(self.kind)
+
+    def number_of_edges(self) -> int:
+        return len(self.edge_kind)
+
+    @property
+    def pred(self) -> list[list[int]]:
+        """Each node's predecessors, in the order the edges were made (built on first use)."""
+        if self._pred is None:
+            self._pred = [[] for _ in self.kind]
+            for u, v in self.edge_kind:
+                self._pred[v].append(u)
+        return self._pred
+
+    def edges_into(self, node: int) -> list[tuple[int, str]]:
+        """(predecessor, edge kind) for every edge into `node`."""
+        return [(u, self.edge_kind[u, node]) for u in self.pred[node]]
+
+    def reachable(self, sources: Iterable[int]) -> set[int]:
+        """The nodes reachable from `sources`, themselves included."""
+        seen = set(sources)
+        stack = list(seen)
+        while stack:
+            for following in self.succ[stack.pop()]:
+                if following not in seen:
+                    seen.add(following)
+                    stack.append(following)
+        return seen
+
+
+def components(nodes: Iterable, succ) -> Iterator[set]:
+    """The strongly connected components of the graph of `nodes` and their successors `succ[n]`,
+    each one after every component it reaches: Nuutila's iterative form of Tarjan's algorithm,
+    visiting `nodes` and successors in order. It is the one networkx 3 runs, step for step, so each
+    component's set is filled, and iterates, as it did when networkx found them (the witnesses
+    of `_Graph.later` follow that order)."""
+    preorder: dict = {}
+    lowlink: dict = {}
+    done: set = set()
+    pending: list = []  # visited nodes whose component is not complete yet
+    neighbours: dict = {}
+    counter = 0
+    for source in nodes:
+        if source in done:
+            continue
+        queue = [source]
+        while queue:
+            node = queue[-1]
+            if node not in preorder:
+                counter += 1
+                preorder[node] = counter
+                neighbours[node] = iter(succ[node])
+            descended = False
+            for following in neighbours[node]:
+                if following not in preorder:
+                    queue.append(following)
+                    descended = True
+                    break
+            if descended:
+                continue
+            low = preorder[node]
+            for following in succ[node]:
+                if following not in done:
+                    low = min(low, lowlink[following] if preorder[following] > preorder[node] else preorder[following])
+            lowlink[node] = low
+            queue.pop()
+            if low == preorder[node]:
+                component = {node}
+                while pending and preorder[pending[-1]] > preorder[node]:
+                    component.add(pending.pop())
+                done.update(component)
+                yield component
+            else:
+                pending.append(node)
+
+
+def topological_order(nodes: list, succ) -> list:
+    """`nodes` of an acyclic graph in topological order: Kahn's algorithm, one generation of
+    sources after the other, in the order networkx's `topological_sort` gives."""
+    indegree = dict.fromkeys(nodes, 0)
+    for node in nodes:
+        for following in succ[node]:
+            indegree[following] += 1
+    sources = [node for node in nodes if indegree[node] == 0]
+    order = []
+    while sources:
+        order += sources
+        generation, sources = sources, []
+        for node in generation:
+            for following in succ[node]:
+                indegree[following] -= 1
+                if indegree[following] == 0:
+                    sources.append(following)
+    return order
 
 
 # -- results -------------------------------------------------------------------------------
@@ -217,7 +328,7 @@ class LockLimit:
 class Analysis:
     pipeline: Pipeline
     occurrences: tuple[Occurrence, ...] = ()
-    graph: "nx.DiGraph | None" = None  # the max variant (every undecided condition runs)
+    graph: "HappensBefore | None" = None  # the max variant (every undecided condition runs)
     deadlocks: tuple[Deadlock, ...] = ()
     late_loops: tuple[LateLoop, ...] = ()
     stalls: tuple[RollbackStall, ...] = ()
@@ -283,7 +394,7 @@ def analyze(pipeline: Pipeline, project: "Project | None" = None, *, outcomes: d
     )
 
 
-def structure(pipeline: Pipeline, project: "Project") -> "nx.DiGraph":
+def structure(pipeline: Pipeline, project: "Project") -> "HappensBefore":
     """The happens-before graph of every stage, step group and parallel block with the Barrier
     steps, every undecided `when` running: what `diff` compares between two versions (a pipeline
     without Barrier steps included)."""
@@ -355,8 +466,6 @@ class _Graph:
     """One variant of the graph: undecided conditional elements all run, or all are skipped."""
 
     def __init__(self, pipeline: Pipeline, found: tuple[Occurrence, ...], decided: dict, settings: "Settings", run_undecided: bool, locks=(), whole: bool = False):
-        import networkx as nx
-
         self.decided, self.run_undecided, self.settings = decided, run_undecided, settings
         self.by_step = {id(o.step): o for o in found}
         self.rank = {}  # reference -> order of first use
@@ -376,10 +485,11 @@ class _Graph:
         self.kind: list[str] = []
         self.item: list = []
         self.scope: list = []  # innermost undecided conditional element per node
-        self.succ: list[list[int]] = []
+        self.succ: list[list[int]] = []  # each successor once
         self.barrier_node: dict[str, int] = {}
         self.pass_of: dict[int, int] = {}  # pass node -> its occ node
         self.pass_by_occ: dict[int, int] = {}
+        self.inputs: dict[int, int] = {}  # join node -> how many nodes lead into it
         self.edge_kind: dict[tuple[int, int], str] = {}
         self.entry_of: dict[int, int] = {}  # id(stage) -> entry node
         self.exit_of: dict[str, int] = {}  # stage identifier -> exit node
@@ -396,19 +506,13 @@ class _Graph:
         self.end = None
         self.lock_limit: LockLimit | None = None
         self._topo: list[int] | None = None  # see topo()
-        self._pred: list[list[int]] | None = None
         self._pipeline(pipeline)
-        graph = nx.DiGraph()
-        graph.add_nodes_from(range(len(self.kind)))
-        for name, values in (("kind", self.kind), ("item", self.item), ("scope", self.scope)):
-            nx.set_node_attributes(graph, dict(enumerate(values)), name)
-        graph.add_edges_from((u, v, {"kind": k}) for (u, v), k in self.edge_kind.items())
-        self.graph = graph
-        loops = [c for c in nx.strongly_connected_components(graph) if len(c) > 1]
+        self.graph = HappensBefore(self.kind, self.item, self.scope, self.succ, self.edge_kind)
+        loops = [c for c in components(range(len(self.kind)), self.succ) if len(c) > 1]
         self.cyclic = [c for c in loops if any(self.kind[n] == "barrier" for n in c)]
         self.looping = {n for c in loops for n in c}  # also dependsOn cycles, which hold no barrier
         sources = [n for c in self.cyclic for n in c] + [late for late, _, _ in self.late] + self.never
-        self.stuck = set().union(*nx.bfs_layers(graph, sources)) if sources else set()  # never completes
+        self.stuck = self.graph.reachable(sources)  # never completes
         self.search_left = SEARCH_PER_NODE * len(self.kind) + SEARCH_FLOOR
 
     # nodes and edges
@@ -421,8 +525,11 @@ class _Graph:
         return len(self.kind) - 1
 
     def edge(self, u: int, v: int, kind: str) -> None:
-        self.succ[u].append(v)
-        self.edge_kind[u, v] = kind
+        """Edge `u -> v`, once (empty branches of a parallel block all join from its fork; a stage
+        may name one dependency twice)."""
+        if (u, v) not in self.edge_kind:
+            self.succ[u].append(v)
+            self.edge_kind[u, v] = kind
 
     def barrier(self, ref: str) -> int:
         if ref not in self.barrier_node:
@@ -546,6 +653,7 @@ class _Graph:
         join = self.node("join", item)
         for end in ends:
             self.edge(end, join, "join")
+        self.inputs[join] = len(set(ends))
         return join
 
     def step(self, step: Step, pred: int, link: str) -> int:
@@ -625,8 +733,8 @@ class _Graph:
             for nxt in self.succ[node]:
                 if nxt in seen or self.kind[nxt] in ("barrier", "resolve", "never"):
                     continue
-                if self.kind[nxt] == "join":  # one edge per branch: all must get here
-                    branches_left[nxt] = branches_left.get(nxt, len(self.item[nxt].branches)) - 1
+                if self.kind[nxt] == "join":  # every branch must get here
+                    branches_left[nxt] = branches_left.get(nxt, self.inputs[nxt]) - 1
                     if branches_left[nxt]:
                         continue
                 seen.add(nxt)
@@ -675,20 +783,24 @@ class _Graph:
             conditions = self.conditions(component) if verdict == "may" else ()  # once: a component may hold thousands of problems
             found = [d for d in (self.reuse(b, component, passes, verdict, conditions) for b in barriers) if d is not None]
         except _BudgetSpent:
-            return [replace(self.cycle(component, self.graph.pred, verdict), limited=True)]
+            return [replace(self.cycle(component, self.graph.edges_into, verdict), limited=True)]
         if not found:
-            return [self.cycle(component, self.graph.pred, verdict)]
-        import networkx as nx
-
+            return [self.cycle(component, self.graph.edges_into, verdict)]
         reused = {self.barrier_node[d.barriers[0]] for d in found}
-        split = self.graph.subgraph(component).copy()
-        split.remove_nodes_from(reused)
-        for node in component:
-            if self.kind[node] == "pass" and self.barrier_node[self.item[node].ref] in reused:
-                split.add_edge(self.pass_of[node], node, kind="po")
-        for sub in nx.strongly_connected_components(split):
+        kept = component - reused
+        # the component without its reused barriers, each pass of one following its own arrival
+        arrival = {node: self.pass_of[node] for node in kept if self.kind[node] == "pass" and self.barrier_node[self.item[node].ref] in reused}
+        succ = {node: [v for v in self.succ[node] if v in kept] for node in kept}
+        for node, arrived in arrival.items():
+            succ.setdefault(arrived, []).append(node)
+
+        def split_into(node: int) -> list[tuple[int, str]]:
+            edges = [(u, kind) for u, kind in self.graph.edges_into(node) if u in kept]
+            return edges + [(arrival[node], "po")] if node in arrival else edges
+
+        for sub in components(sorted(succ), succ):
             if len(sub) > 1 and any(self.kind[n] == "barrier" for n in sub):
-                found.append(self.cycle(sub, split.pred, verdict))
+                found.append(self.cycle(sub, split_into, verdict))
         return found
 
     def forward(self, node: int) -> list[int]:
@@ -740,9 +852,10 @@ class _Graph:
         origin, kinds = seen[first]
         return self.item[first], self.item[origin], kinds, frozenset(late)
 
-    def cycle(self, component: set[int], preds, verdict: str) -> Deadlock:
+    def cycle(self, component: set[int], edges_into, verdict: str) -> Deadlock:
         """The wait-for witness of a cycle through several barriers (research/analysis-anchors.md
-        §3.6): walk back from every missing position through the component to an arrived one."""
+        §3.6): walk back from every missing position through the component to an arrived one
+        (`edges_into(node)`: (predecessor, edge kind) of the graph the component belongs to)."""
         memo: dict[int, tuple[int | None, frozenset]] = {}
 
         def blocker(start: int) -> tuple[int | None, frozenset]:
@@ -756,12 +869,13 @@ class _Graph:
                     path.append((node, "po"))
                     node = arrived
                     continue
-                inside = sorted((preds[node][u]["kind"] != "po", u) for u in preds[node] if u in component)
+                inside = sorted((kind != "po", u, kind) for u, kind in edges_into(node) if u in component)
                 if not inside:
                     memo[node] = (None, frozenset())
                     break
-                path.append((node, preds[node][inside[0][1]]["kind"]))
-                node = inside[0][1]
+                _, node_before, kind = inside[0]
+                path.append((node, kind))
+                node = node_before
             found, kinds = memo[node]
             for step, kind in reversed(path):
                 kinds = kinds | {kind}
@@ -771,12 +885,12 @@ class _Graph:
         barriers = sorted((n for n in component if self.kind[n] == "barrier"), key=lambda n: self.rank[self.item[n]])
         edges: dict[str, dict] = {}
         for b in barriers:
-            for p in sorted(preds[b]):
+            for p in sorted(u for u, _ in edges_into(b)):
                 if p in component:
                     found, kinds = blocker(p)
                     target = self.item[found].ref if found is not None else None
                     edges.setdefault(self.item[b], {}).setdefault(target, (self.item[p], self.item[found] if found is not None else None, kinds))
-        waiting = [self.item[b] for b in barriers if any(p not in component and self.kind[p] == "occ" for p in preds[b])]
+        waiting = [self.item[b] for b in barriers if any(p not in component and self.kind[p] == "occ" for p, _ in edges_into(b))]
         waits = {x: edges[x][y] for x, y in self._cycle(edges, waiting)}
         return self.deadlock(barriers, component, waits, verdict)
 
@@ -850,8 +964,6 @@ class _Graph:
     def stalls(self) -> list[RollbackStall]:
         """Barriers held by rollbackSteps positions whose owners can finish after a normal
         participant arrived (a bitmask of owner exits propagated over a topological order)."""
-        import networkx as nx
-
         rollback_refs = {self.item[n].ref for n in self.owner_exit}
         normal = {self.item[n].ref for n, k in enumerate(self.kind) if k == "occ"}
         refs = (rollback_refs & normal) - {self.item[n] for c in self.cyclic for n in c if self.kind[n] == "barrier"}
@@ -860,7 +972,9 @@ class _Graph:
         exits = sorted({e for n, e in self.owner_exit.items() if self.item[n].ref in refs})
         bit = {e: 1 << i for i, e in enumerate(exits)}
         mask: dict[int, int] = {}
-        for node in nx.topological_sort(self.graph.subgraph(n for n in self.graph if n not in self.looping)):
+        flowing = [n for n in range(len(self.kind)) if n not in self.looping]
+        succ = {n: [v for v in self.succ[n] if v not in self.looping] for n in flowing}
+        for node in topological_order(flowing, succ):
             value = bit.get(node, 0)
             for u in self.graph.pred[node]:
                 value |= mask.get(u, 0)
@@ -954,12 +1068,21 @@ class _Graph:
         a node can reach only nodes of the same or a higher place, so a search for a node need not
         go past its place (this keeps the lock searches near the locks they are about)."""
         if self._topo is None:
-            import networkx as nx
-
-            condensed = nx.condensation(self.graph)
-            place = {c: i for i, c in enumerate(nx.topological_sort(condensed))}
-            mapping = condensed.graph["mapping"]
-            self._topo = [place[mapping[n]] for n in range(len(self.kind))]
+            nodes = range(len(self.kind))
+            found = list(components(nodes, self.succ))
+            component = [0] * len(self.kind)
+            for c, members in enumerate(found):
+                for n in members:
+                    component[n] = c
+            condensed: list[dict[int, None]] = [{} for _ in found]  # successors in order, each once
+            for u in nodes:
+                for v in self.succ[u]:
+                    if component[u] != component[v]:
+                        condensed[component[u]][component[v]] = None
+            place = [0] * len(found)
+            for i, c in enumerate(topological_order(list(range(len(found))), condensed)):
+                place[c] = i
+            self._topo = [place[component[n]] for n in nodes]
         return self._topo
 
     def reach(self, start: int, limit: int, extra: dict | None = None, backward: bool = False) -> set:
@@ -967,11 +1090,7 @@ class _Graph:
         whose place is at most `limit` (at least, backward), with the `extra` edges; each visit
         spends one unit of the lock search budget."""
         topo = self.topo()
-        if backward and self._pred is None:
-            self._pred = [[] for _ in self.kind]
-            for u, v in self.edge_kind:
-                self._pred[v].append(u)
-        edges = self._pred if backward else self.succ
+        edges = self.graph.pred if backward else self.succ
         seen, stack = {start}, [start]
         while stack:
             node = stack.pop()

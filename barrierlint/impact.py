@@ -51,13 +51,13 @@ def blast_radius(pipeline: Pipeline, project) -> list[Blast]:
         return []
     graph = result.graph
     passes, arrivals, exits = {}, {}, {}
-    for node, data in graph.nodes(data=True):
-        if data["kind"] == "pass":
-            passes[id(data["item"].step)] = node
-        elif data["kind"] == "occ":
-            arrivals[id(data["item"].step)] = node
-        elif data["kind"] == "exit" and isinstance(data["item"], Stage):
-            exits[id(data["item"])] = node
+    for node, (kind, item) in enumerate(zip(graph.kind, graph.item)):
+        if kind == "pass":
+            passes[id(item.step)] = node
+        elif kind == "occ":
+            arrivals[id(item.step)] = node
+        elif kind == "exit" and isinstance(item, Stage):
+            exits[id(item)] = node
     occurrences = [o for o in result.occurrences if not o.in_rollback and id(o.step) in passes]
     by_ref: dict[str, list[Occurrence]] = {}
     for o in occurrences:
@@ -73,12 +73,12 @@ def blast_radius(pipeline: Pipeline, project) -> list[Blast]:
                 if node in seen:
                     continue
                 seen.add(node)
-                data = graph.nodes[node]
-                if data["kind"] == "occ" and not data["item"].in_rollback:
-                    found.append(data["item"])
-                    stack.extend(graph.succ[passes[id(data["item"].step)]] if id(data["item"].step) in passes else ())
+                item = graph.item[node]
+                if graph.kind[node] == "occ" and not item.in_rollback:
+                    found.append(item)
+                    stack.extend(graph.succ[passes[id(item.step)]] if id(item.step) in passes else ())
                     continue
-                stack.extend(v for v in graph.succ[node] if graph.edges[node, v]["kind"] in _WITHIN)
+                stack.extend(v for v in graph.succ[node] if graph.edge_kind[node, v] in _WITHIN)
             later_cache[id(o.step)] = found
         return later_cache[id(o.step)]
 
@@ -89,7 +89,7 @@ def blast_radius(pipeline: Pipeline, project) -> list[Blast]:
             while stack:
                 node = stack.pop()
                 for nxt in graph.succ[node]:
-                    if nxt not in seen and graph.edges[node, nxt]["kind"] in _STRUCTURE:
+                    if nxt not in seen and graph.edge_kind[node, nxt] in _STRUCTURE:
                         seen.add(nxt)
                         stack.append(nxt)
             later_cache[id(stage)] = seen

@@ -45,8 +45,6 @@ def analyse(inputs: list[Input], rules: list[type[Rule]], settings: Settings, re
     from concurrent.futures import ProcessPoolExecutor
 
     fork = "fork" in multiprocessing.get_all_start_methods()
-    if fork and any(b"barrierRef" in item.data for item in inputs):
-        import networkx  # noqa: F401  (the ordering graph's: imported once here, not again in every worker)
     context = multiprocessing.get_context("fork" if fork else None)
     with _workers_stopped_on_signals(), ProcessPoolExecutor(jobs, mp_context=context) as pool:
         parts = list(pool.map(_check, [(part, rules, settings) for part in _cut(inputs, jobs * PARTS_PER_JOB)]))

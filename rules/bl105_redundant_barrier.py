@@ -86,9 +86,9 @@ class _Order:
     def __init__(self, pipeline, graph):
         self.graph = graph
         self.occ, self.passes = {}, {}
-        for node, data in graph.nodes(data=True):
-            if data["kind"] in ("occ", "pass"):
-                (self.occ if data["kind"] == "occ" else self.passes)[id(data["item"].step)] = node
+        for node, (kind, item) in enumerate(zip(graph.kind, graph.item)):
+            if kind in ("occ", "pass"):
+                (self.occ if kind == "occ" else self.passes)[id(item.step)] = node
         self.parent: dict[int, tuple] = {}  # id(element) -> (container, index among its normal-flow items)
         stack = [(pipeline, list(pipeline.stages))]
         while stack:
@@ -107,17 +107,17 @@ class _Order:
         )
 
     def _kind(self, node) -> str:
-        return self.graph.nodes[node]["kind"]
+        return self.graph.kind[node]
 
     def _item(self, node):
-        item = self.graph.nodes[node]["item"]
+        item = self.graph.item[node]
         return item.step if self._kind(node) in ("occ", "pass") else item
 
     def start(self, occurrence):
         """The node at whose moment the participant arrives (a barrier's release, a fork), or None."""
         node = self.occ[id(occurrence.step)]
         while True:
-            preds = [u for u in self.graph.pred[node] if self.graph.edges[u, node]["kind"] not in _FAILURE_PATHS]
+            preds = [u for u, kind in self.graph.edges_into(node) if kind not in _FAILURE_PATHS]
             if len(preds) != 1:
                 return None
             prev, element = preds[0], self._item(node)
@@ -131,7 +131,7 @@ class _Order:
                     return None
                 if kind != "pass" or not _plain(self._item(prev), start=True):
                     return None  # after a stage, step group or parallel block ends; or a barrier that may be skipped
-                return ("release", self.graph.nodes[prev]["item"].ref)
+                return ("release", self.graph.item[prev].ref)
             if kind not in ("entry", "fork") or container is not self._item(prev):
                 return None
             if kind == "fork":
@@ -144,7 +144,7 @@ class _Order:
         """The join that follows the participant's pass with no step in between, or None."""
         node = self.passes[id(occurrence.step)]
         while True:
-            succs = [v for v in self.graph.succ[node] if self.graph.edges[node, v]["kind"] not in _FAILURE_PATHS]
+            succs = [v for v in self.graph.succ[node] if self.graph.edge_kind[node, v] not in _FAILURE_PATHS]
             if len(succs) != 1:
                 return None
             nxt, element = succs[0], self._item(node)

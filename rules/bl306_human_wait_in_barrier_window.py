@@ -185,11 +185,11 @@ class _Order:
         self.graph = graph
         self.occ: dict[int, int] = {}
         self.exit: dict[int, int] = {}
-        for node, data in graph.nodes(data=True):
-            if data["kind"] == "occ":
-                self.occ[id(data["item"].step)] = node
-            elif data["kind"] == "exit" and isinstance(data["item"], Stage):
-                self.exit[id(data["item"])] = node
+        for node, (kind, item) in enumerate(zip(graph.kind, graph.item)):
+            if kind == "occ":
+                self.occ[id(item.step)] = node
+            elif kind == "exit" and isinstance(item, Stage):
+                self.exit[id(item)] = node
         self.position: dict[int, tuple] = {}  # id(step) -> ((id(container), index, parallel), ...)
         self.stage_of: dict[int, Stage] = {}
         for stage in stages(pipeline):
@@ -217,9 +217,7 @@ class _Order:
         found: set[int] = set()
         for anchor in anchors:
             if anchor not in self._reach:
-                import networkx as nx
-
-                self._reach[anchor] = nx.descendants(self.graph, anchor) | {anchor}
+                self._reach[anchor] = self.graph.reachable([anchor])
             found |= self._reach[anchor]
         return found
 

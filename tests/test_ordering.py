@@ -147,6 +147,78 @@ def test_no_networkx_without_barriers(tmp_path):
     assert out.stdout.strip() == "False", out.stderr
 
 
+def test_no_networkx_for_barriers_and_deadlocks(tmp_path):
+    """The ordering graph is ours: a check that finds a reused barrier, the cycle left once it is
+    split and a late loop imports no networkx (100 ms of start-up)."""
+    import subprocess
+    import sys
+
+    looped = _stage("loop", "w", extra="        strategy:\n          repeat:\n            times: 3\n            maxConcurrency: 1\n")
+    hangs = tmp_path / "hangs.yaml"
+    hangs.write_text(_wrap(_parallel(_stage("a", "x", "y", "z", "x"), _stage("b", "z", "y"), looped, _stage("c", "w"))))
+    code = (
+        "import sys; from barrierlint import engine; "
+        f"print(sorted({{f.code for f in engine.check([{str(hangs)!r}]).findings}}), 'networkx' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "['BL101', 'BL201', 'BL302', 'BL401'] False", out.stderr
+
+
+def test_late_copies_pass_a_parallel_block_of_plain_steps():
+    """Branches without a Barrier step all join straight from the fork (one edge in the graph);
+    a late copy still gets past the block to the barrier behind it."""
+    plain = "\n".join(
+        f"                - step: {{identifier: s{i}, name: s{i}, type: ShellScript, timeout: 10m, spec: {{}}}}" for i in range(3)
+    )
+    looped = f"""    - stage:
+        identifier: loop
+        name: loop
+        type: Custom
+        strategy:
+          repeat:
+            times: 3
+            maxConcurrency: 1
+        spec:
+          execution:
+            steps:
+              - parallel:
+{plain}
+              - step: {{identifier: x0, name: x0, type: Barrier, timeout: 10m, spec: {{barrierRef: x}}}}
+"""
+    result = analyze(_pipeline(_wrap(_parallel(looped, _stage("other", "x")))))
+    (loop,) = result.late_loops
+    assert [o.step.label for o in loop.first] == ["x0"] and loop.verdict == "must"
+
+
+@st.composite
+def digraphs(draw):
+    size = draw(st.integers(0, 12))
+    nodes = st.integers(0, size - 1) if size else st.nothing()
+    edges = draw(st.lists(st.tuples(nodes, nodes), max_size=3 * size)) if size else []
+    succ = [list(dict.fromkeys(v for u, v in edges if u == n)) for n in range(size)]
+    return succ
+
+
+@given(digraphs())
+@settings(max_examples=300, deadline=None)
+def test_components_and_order_are_networkx_s(succ):
+    """Component sets are built (and so iterate) exactly as networkx builds them, in the same
+    order, and the condensation's topological order is networkx's: witnesses depend on both."""
+    import networkx as nx
+
+    from barrierlint.graph import components, topological_order
+
+    graph = nx.DiGraph()
+    graph.add_nodes_from(range(len(succ)))
+    graph.add_edges_from((u, v) for u, vs in enumerate(succ) for v in vs)
+    ours = list(components(range(len(succ)), succ))
+    theirs = list(nx.strongly_connected_components(graph))
+    assert [list(c) for c in ours] == [list(c) for c in theirs]
+    condensed = nx.condensation(graph, theirs)
+    condensed_succ = [list(condensed.succ[c]) for c in condensed]
+    assert topological_order(list(condensed), condensed_succ) == list(nx.topological_sort(condensed))
+
+
 # -- properties ----------------------------------------------------------------------------
 
 REFS = ["r0", "r1", "r2", "r3"]

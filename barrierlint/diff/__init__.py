@@ -127,8 +127,7 @@ def orderings(pipeline, project) -> tuple[frozenset[tuple[str, str]], frozenset[
 
     graph = structure(pipeline, project)
     label = {}
-    for node, data in graph.nodes(data=True):
-        kind, item = data["kind"], data["item"]
+    for node, (kind, item) in enumerate(zip(graph.kind, graph.item)):
         if kind in ("entry", "exit") and isinstance(item, Stage):
             label[node] = f"{'start' if kind == 'entry' else 'end'} of '{item.label}'"
         elif kind == "barrier":
