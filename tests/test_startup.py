@@ -71,3 +71,13 @@ def test_structure_validation_imports_jsonschema_only_for_barrier_files(tmp_path
     code, names = imported_modules("check", "--select", "BL002", "pipeline.yaml", cwd=tmp_path)
     assert code == 1  # the Barrier step has no barrierRef
     assert "jsonschema" in names
+
+
+@pytest.mark.parametrize("options", [["--format", "json"], ["--format=sarif", "--select", "BL1,BL3"], ["-o", "github:out.txt", "--fail-on", "error", "--no-cache"]])
+def test_check_with_common_options_does_not_import_typer(tmp_path, options):
+    """CI runs `check` with options: the console parses those (console.CHECK_OPTIONS) rather
+    than import typer, click and pydantic, which cost more than checking a file."""
+    (tmp_path / "pipeline.yaml").write_text(NO_BARRIERS, encoding="utf-8")
+    code, names = imported_modules("check", *options, "pipeline.yaml", cwd=tmp_path)
+    assert code == 0
+    assert not names & {"typer", "click", "pydantic"}, f"imported: {sorted(names & {'typer', 'click', 'pydantic'})}"
