@@ -40,15 +40,17 @@ pipeline:
 """
 
 
-def imported_modules(*args: str, cwd) -> tuple[int, set[str]]:
-    """Run the CLI in a fresh interpreter; the exit code and the top-level packages it imported."""
+def imported_modules(*args: str, cwd, top: bool = True) -> tuple[int, set[str]]:
+    """Run the CLI in a fresh interpreter; the exit code and the top-level packages it imported
+    (with `top=False`, the modules)."""
     run = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "barrierlint", *args], capture_output=True, text=True, cwd=cwd
     )
     names = set()
     for line in run.stderr.splitlines():
         if line.startswith("import time:") and "|" in line:
-            names.add(line.rsplit("|", 1)[1].strip().split(".")[0])
+            name = line.rsplit("|", 1)[1].strip()
+            names.add(name.split(".")[0] if top else name)
     assert names, f"no import trace: {run.stderr[-2000:]}"
     return run.returncode, names
 
@@ -81,3 +83,11 @@ def test_check_with_common_options_does_not_import_typer(tmp_path, options):
     code, names = imported_modules("check", *options, "pipeline.yaml", cwd=tmp_path)
     assert code == 0
     assert not names & {"typer", "click", "pydantic"}, f"imported: {sorted(names & {'typer', 'click', 'pydantic'})}"
+
+
+def test_sarif_output_does_not_read_package_metadata(tmp_path):
+    """The home page in SARIF is a constant (ruledocs.HOMEPAGE), not read through importlib.metadata."""
+    (tmp_path / "pipeline.yaml").write_text(NO_BARRIERS, encoding="utf-8")
+    code, names = imported_modules("check", "--format", "sarif", "pipeline.yaml", cwd=tmp_path, top=False)
+    assert code == 0 and "barrierlint.report.sarif" in names
+    assert "importlib.metadata" not in names
