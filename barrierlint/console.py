@@ -74,10 +74,6 @@ def _check_arguments(args: list[str]) -> dict | None:
     missing, looking like an option or not among the choices, no path. As for click, options
     and paths mix, `--opt=value` is `--opt value`, and `--` ends the options (pre-commit passes
     file names after it: `--config=quiet.yaml` is then a file)."""
-    from .config import FAIL_ON
-    from .report import FORMATS
-
-    choices = {"output_format": FORMATS, "fail_on": FAIL_ON}
     found: dict = {"paths": []}
     position = 0
     while position < len(args):
@@ -103,13 +99,28 @@ def _check_arguments(args: list[str]) -> dict | None:
                 return None
             value = args[position]
             position += 1
-        if value not in choices.get(parameter, (value,)):
+        choices = _choices(parameter)
+        if choices is not None and value not in choices:
             return None
         if takes == "list":
             found.setdefault(parameter, []).append(value)
         else:
             found[parameter] = value
     return found if found["paths"] else None
+
+
+def _choices(parameter: str) -> tuple[str, ...] | None:
+    """The values of the options that take one of a few, imported only when such an option is
+    given (the configuration module brings the model: `check --help` needs none of it)."""
+    if parameter == "output_format":
+        from .report import FORMATS
+
+        return FORMATS
+    if parameter == "fail_on":
+        from .config import FAIL_ON
+
+        return FAIL_ON
+    return None
 
 
 def _leave(code: int | str | None) -> NoReturn:

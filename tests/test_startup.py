@@ -91,3 +91,11 @@ def test_sarif_output_does_not_read_package_metadata(tmp_path):
     code, names = imported_modules("check", "--format", "sarif", "pipeline.yaml", cwd=tmp_path, top=False)
     assert code == 0 and "barrierlint.report.sarif" in names
     assert "importlib.metadata" not in names
+
+
+def test_check_help_does_not_load_the_model(tmp_path):
+    """The console's own parse of `check` imports nothing before it hands a command line to
+    typer (the choices of --format and --fail-on are looked up only when those are given)."""
+    code, names = imported_modules("check", "--help", cwd=tmp_path, top=False)
+    assert code == 0 and "typer" in {name.split(".")[0] for name in names}
+    assert "barrierlint.model" not in names
