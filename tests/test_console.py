@@ -8,6 +8,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from barrierlint import console
 from expectations import FIXTURES
@@ -68,6 +70,22 @@ def test_the_console_parses_check_as_typer_does(args, monkeypatch):
     parsed = typer_arguments(args, monkeypatch)
     fast = console._check_arguments(args)
     assert fast is not None
+    assert {**defaults, **fast} == {**defaults, **parsed}
+
+
+TOKENS = [*console.CHECK_OPTIONS, "--format=json", "--fail-on=error", "--select=", "--output=sarif:x", "--fix=1", "--jobs", "-ftext", "--", "-", "a.yaml", "b", "json", "sarif", "error", "BL1", "-x", "=", "--=x", ""]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.sampled_from(TOKENS), max_size=8))
+def test_what_the_console_parses_typer_parses_alike(args):
+    """Any command line the console takes, typer takes too, with the same arguments."""
+    fast = console._check_arguments(args)
+    if fast is None:
+        return
+    defaults = {name: parameter.default for name, parameter in inspect.signature(console.check).parameters.items()}
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        parsed = typer_arguments(args, monkeypatch)
     assert {**defaults, **fast} == {**defaults, **parsed}
 
 
