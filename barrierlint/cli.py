@@ -1,7 +1,8 @@
 """The command line: `barrierlint check | run | rules | explain`.
 
 Exit codes: 0 clean, 1 findings, 2 usage error or unreadable input, 3 internal error. The console
-script (`console.main`) runs `check PATHS` without this module, which imports typer.
+script (`console.main`) runs `check` with paths and the options in `console.CHECK_OPTIONS`
+without this module, which imports typer.
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
 """The console script, and `barrierlint check` as a plain function.
 
-`barrierlint check PATHS` with no option (what pre-commit runs on every commit) is served
-without typer: typer 0.29 validates its parameters with pydantic, and importing it costs more
-than checking a file. Any other command line, including `check` with any option, goes to the
-typer application in `cli`, whose `check` calls the same `check` here with what it parsed.
+`barrierlint check` (what pre-commit and CI run) is served without typer: typer 0.29 validates
+its parameters with pydantic, and importing it costs more than checking a file. The console
+parses `check`'s paths and the options in CHECK_OPTIONS as click would; any other command line
+(another command, --help, another option, a value it would have to question) goes to the typer
+application in `cli`, whose `check` calls the same `check` here with what it parsed, so help
+and usage errors have one source.
 
 Exit codes: 0 clean, 1 findings, 2 usage error or unreadable input, 3 internal error.
 """
@@ -27,9 +29,9 @@ def main() -> NoReturn:
     gc.disable()
     args = sys.argv[1:]
     try:
-        paths = _only_paths(args[1:]) if args[:1] == ["check"] else None
-        if paths:
-            guarded(lambda: check(paths))  # nothing but paths: no option to parse
+        arguments = _check_arguments(args[1:]) if args[:1] == ["check"] else None
+        if arguments is not None:
+            guarded(lambda: check(**arguments))
         from .cli import app
 
         guarded(app)
@@ -37,13 +39,88 @@ def main() -> NoReturn:
         _leave(exit.code)
 
 
-def _only_paths(args: list[str]) -> list[str] | None:
-    """`check`'s arguments when they are all paths, else None. As for click, `--` ends the
-    options: pre-commit passes file names after it, and `--config=quiet.yaml` is then a file."""
-    end = args.index("--") if "--" in args else len(args)
-    if any(arg != "-" and arg.startswith("-") for arg in args[:end]):
-        return None
-    return args[:end] + args[end + 1 :]
+# `check`'s options that the console parses itself: option -> (parameter of `check`, what it
+# takes: "flag", one "value" (the last one given counts) or a "list" (repeatable)). The test
+# suite holds them to what typer parses (tests/test_console.py).
+CHECK_OPTIONS = {
+    "--format": ("output_format", "value"),
+    "-f": ("output_format", "value"),
+    "--select": ("select", "list"),
+    "--ignore": ("ignore", "list"),
+    "--exclude": ("exclude", "list"),
+    "--output": ("outputs", "list"),
+    "-o": ("outputs", "list"),
+    "--fail-on": ("fail_on", "value"),
+    "--config": ("config_file", "value"),
+    "--no-ignores": ("no_ignores", "flag"),
+    "--baseline": ("baseline", "value"),
+    "--write-baseline": ("write_baseline", "flag"),
+    "--sarif-category": ("sarif_category", "value"),
+    "--inputs": ("inputs", "list"),
+    "--verify": ("verify", "flag"),
+    "--isolated": ("isolated", "flag"),
+    "--no-cache": ("no_cache", "flag"),
+    "--template-paths": ("template_paths", "list"),
+    "--fix": ("fix", "flag"),
+    "--unsafe-fixes": ("unsafe_fixes", "flag"),
+    "--diff": ("diff", "flag"),
+    "--new-from-rev": ("new_from_rev", "value"),
+}
+
+
+def _check_arguments(args: list[str]) -> dict | None:
+    """The keyword arguments of `check` for `check ARGS`, parsed as click parses them, or None
+    when typer must answer: an option not in CHECK_OPTIONS, a flag given a value, a value
+    missing, looking like an option or not among the choices, no path. As for click, options
+    and paths mix, `--opt=value` is `--opt value`, and `--` ends the options (pre-commit passes
+    file names after it: `--config=quiet.yaml` is then a file)."""
+    found: dict = {"paths": []}
+    position = 0
+    while position < len(args):
+        arg = args[position]
+        position += 1
+        if arg == "--":
+            found["paths"] += args[position:]
+            break
+        if arg == "-" or not arg.startswith("-"):
+            found["paths"].append(arg)
+            continue
+        option, equals, value = arg.partition("=") if arg.startswith("--") else (arg, "", "")
+        if option not in CHECK_OPTIONS:
+            return None
+        parameter, takes = CHECK_OPTIONS[option]
+        if takes == "flag":
+            if equals:
+                return None
+            found[parameter] = True
+            continue
+        if not equals:
+            if position == len(args) or args[position].startswith("-"):
+                return None
+            value = args[position]
+            position += 1
+        choices = _choices(parameter)
+        if choices is not None and value not in choices:
+            return None
+        if takes == "list":
+            found.setdefault(parameter, []).append(value)
+        else:
+            found[parameter] = value
+    return found if found["paths"] else None
+
+
+def _choices(parameter: str) -> tuple[str, ...] | None:
+    """The values of the options that take one of a few, imported only when such an option is
+    given (the configuration module brings the model: `check --help` needs none of it)."""
+    if parameter == "output_format":
+        from .report import FORMATS
+
+        return FORMATS
+    if parameter == "fail_on":
+        from .config import FAIL_ON
+
+        return FAIL_ON
+    return None
 
 
 def _leave(code: int | str | None) -> NoReturn:

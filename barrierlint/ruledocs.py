@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-from functools import lru_cache
 
 from .report import rule_table
 from .rule import Rule, all_rules
@@ -19,23 +18,13 @@ from .writing import write_text
 
 DOCS_FOLDER = "docs/rules"
 REGENERATE = "python -m barrierlint.ruledocs"
-
-
-@lru_cache(maxsize=1)
-def project_url() -> str:
-    """The project's home page, from the package metadata (pyproject's [project.urls])."""
-    from importlib.metadata import PackageNotFoundError, metadata
-
-    try:
-        urls = metadata("barrierlint").get_all("Project-URL") or []
-    except PackageNotFoundError:  # pragma: no cover - running from an uninstalled checkout
-        urls = []
-    labelled = dict(url.split(", ", 1) for url in urls if ", " in url)
-    return (labelled.get("Homepage") or next(iter(labelled.values()), "https://github.com/barrierlint/barrierlint")).rstrip("/")
+# pyproject.toml's [project.urls] Homepage (tests/test_ci_wiring.py holds them equal); reading it
+# from the package metadata would cost a SARIF run the import of importlib.metadata
+HOMEPAGE = "https://github.com/barrierlint/barrierlint"
 
 
 def help_uri(rule: type[Rule]) -> str:
-    return f"{project_url()}/blob/main/{DOCS_FOLDER}/{rule.code}.md"
+    return f"{HOMEPAGE}/blob/main/{DOCS_FOLDER}/{rule.code}.md"
 
 
 def sections(rule: type[Rule]) -> dict[str, str]:

@@ -73,12 +73,12 @@ def context(named: list[Input], *, settings: Settings, exclude: Iterable[str] = 
     summaries = {key: index.summary(item.data, item.path) for key, item in checked.items()}
     offers: dict[tuple, set[str]] = defaultdict(set)
     wants: dict[tuple, set[str]] = defaultdict(set)
-    data: dict[str, tuple[str, bytes]] = {}
+    data: dict[str, bytes] = {}
     for key, path in universe.items():
         content = None if key in checked else _read(path, settings.max_file_size)
         if content is None:
             continue
-        data[key] = (_shown(path), content)
+        data[key] = content
         summary = summaries[key] = index.summary(content, path)
         for offer in summary.offers:
             if key not in libraries or offer[0] == "template":
@@ -87,8 +87,8 @@ def context(named: list[Input], *, settings: Settings, exclude: Iterable[str] = 
             for want in summary.wants:
                 wants[want].add(key)
     index.save()
-    chosen = _closure(set(checked), summaries, offers, wants)
-    return [Input(*data[key], explicit=False) for key in sorted(chosen, key=lambda k: data[k][0])]
+    chosen = {key: _shown(universe[key]) for key in _closure(set(checked), summaries, offers, wants)}
+    return [Input(chosen[key], data[key], explicit=False) for key in sorted(chosen, key=chosen.__getitem__)]
 
 
 def _shown(path: str) -> str:
@@ -187,7 +187,7 @@ def _git_files(root: str) -> list[str] | None:
 def _excluded(path: str, root: str, patterns: list[str]) -> bool:
     """As the folder scan decides: the file or one of its folders below `root` matches by name
     or by path."""
-    while path.startswith(root + os.sep):
+    while patterns and path.startswith(root + os.sep):
         if any(fnmatch(os.path.basename(path), p) or fnmatch(path, p) for p in patterns):
             return True
         path = os.path.dirname(path)
@@ -195,12 +195,16 @@ def _excluded(path: str, root: str, patterns: list[str]) -> bool:
 
 
 def _read(path: str, limit: int) -> bytes | None:
-    """A regular file's bytes, or None (unreadable, not a file, larger than the limit)."""
+    """A regular file's bytes, or None (unreadable, not a file, larger than the limit). The read
+    asks for the size the file has: asking for `limit` bytes would allocate that much per file."""
     try:
         with open_input(path) as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
                 return None
-            data = handle.read(limit + 1)
+            data = handle.read(info.st_size + 1)
+            if len(data) > info.st_size:  # it grew since: read on, up to the limit
+                data += handle.read(limit - info.st_size)
     except OSError:
         return None
     return data if len(data) <= limit else None

@@ -253,3 +253,12 @@ def test_precommit_rev_and_changelog_name_this_release():
     assert set(re.findall(r"- id: (\S+)", readme)) <= hooks
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     assert re.findall(r"^## (\S+)", changelog, re.MULTILINE)[0] == __version__  # the newest release is this one
+
+
+def test_the_sarif_home_page_is_pyprojects():
+    """SARIF's informationUri and each rule's helpUri start with ruledocs.HOMEPAGE, a constant
+    (the package metadata costs a SARIF run the import of importlib.metadata): pyproject.toml's
+    Homepage and it must not drift apart."""
+    from barrierlint.ruledocs import HOMEPAGE
+
+    assert install_line().startswith(f'pip install "git+{HOMEPAGE}@v')

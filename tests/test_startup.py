@@ -40,15 +40,17 @@ pipeline:
 """
 
 
-def imported_modules(*args: str, cwd) -> tuple[int, set[str]]:
-    """Run the CLI in a fresh interpreter; the exit code and the top-level packages it imported."""
+def imported_modules(*args: str, cwd, top: bool = True) -> tuple[int, set[str]]:
+    """Run the CLI in a fresh interpreter; the exit code and the top-level packages it imported
+    (with `top=False`, the modules)."""
     run = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "barrierlint", *args], capture_output=True, text=True, cwd=cwd
     )
     names = set()
     for line in run.stderr.splitlines():
         if line.startswith("import time:") and "|" in line:
-            names.add(line.rsplit("|", 1)[1].strip().split(".")[0])
+            name = line.rsplit("|", 1)[1].strip()
+            names.add(name.split(".")[0] if top else name)
     assert names, f"no import trace: {run.stderr[-2000:]}"
     return run.returncode, names
 
@@ -71,3 +73,29 @@ def test_structure_validation_imports_jsonschema_only_for_barrier_files(tmp_path
     code, names = imported_modules("check", "--select", "BL002", "pipeline.yaml", cwd=tmp_path)
     assert code == 1  # the Barrier step has no barrierRef
     assert "jsonschema" in names
+
+
+@pytest.mark.parametrize("options", [["--format", "json"], ["--format=sarif", "--select", "BL1,BL3"], ["-o", "github:out.txt", "--fail-on", "error", "--no-cache"]])
+def test_check_with_common_options_does_not_import_typer(tmp_path, options):
+    """CI runs `check` with options: the console parses those (console.CHECK_OPTIONS) rather
+    than import typer, click and pydantic, which cost more than checking a file."""
+    (tmp_path / "pipeline.yaml").write_text(NO_BARRIERS, encoding="utf-8")
+    code, names = imported_modules("check", *options, "pipeline.yaml", cwd=tmp_path)
+    assert code == 0
+    assert not names & {"typer", "click", "pydantic"}, f"imported: {sorted(names & {'typer', 'click', 'pydantic'})}"
+
+
+def test_sarif_output_does_not_read_package_metadata(tmp_path):
+    """The home page in SARIF is a constant (ruledocs.HOMEPAGE), not read through importlib.metadata."""
+    (tmp_path / "pipeline.yaml").write_text(NO_BARRIERS, encoding="utf-8")
+    code, names = imported_modules("check", "--format", "sarif", "pipeline.yaml", cwd=tmp_path, top=False)
+    assert code == 0 and "barrierlint.report.sarif" in names
+    assert "importlib.metadata" not in names
+
+
+def test_check_help_does_not_load_the_model(tmp_path):
+    """The console's own parse of `check` imports nothing before it hands a command line to
+    typer (the choices of --format and --fail-on are looked up only when those are given)."""
+    code, names = imported_modules("check", "--help", cwd=tmp_path, top=False)
+    assert code == 0 and "typer" in {name.split(".")[0] for name in names}
+    assert "barrierlint.model" not in names

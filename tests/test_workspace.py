@@ -194,3 +194,25 @@ def test_a_pipeline_is_checked_with_the_infrastructure_definitions_it_deploys_to
     assert len(whole) == 1 and "batch" in whole[0]  # the shared infrastructure allows simultaneous deployments
     assert locks(".harness/release.yaml") == whole  # its infrastructure files are read with it
     assert locks("--isolated", ".harness/release.yaml") != whole  # alone, the default (no simultaneous deployments) decides
+
+
+def test_project_files_are_read_up_to_the_limit_even_when_they_grow(tmp_path, monkeypatch):
+    """`_read` asks for the size the file has, not for the limit (allocated per file): a file at
+    the limit is read whole, one byte more is refused, and a file that grew after its size was
+    taken is read on up to the limit, as a read of `limit + 1` bytes would."""
+    path = tmp_path / "p.yaml"
+    path.write_bytes(b"x" * 100)
+    assert workspace._read(str(path), 100) == b"x" * 100
+    assert workspace._read(str(path), 99) is None
+    real = os.fstat
+
+    class Shrunk:  # what os.fstat reported before the file grew
+        def __init__(self, info):
+            self.info, self.st_size = info, 10
+
+        def __getattr__(self, name):
+            return getattr(self.info, name)
+
+    monkeypatch.setattr(workspace.os, "fstat", lambda fd: Shrunk(real(fd)))
+    assert workspace._read(str(path), 100) == b"x" * 100
+    assert workspace._read(str(path), 99) is None

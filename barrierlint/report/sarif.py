@@ -38,7 +38,7 @@ def render(findings: Iterable[Finding], suppressed: Iterable[Finding] = (), *, c
     keeps an id the file has and ignores its own `category` input then."""
     import sarif_om as om
 
-    from ..ruledocs import project_url
+    from ..ruledocs import HOMEPAGE
 
     results = [*findings, *suppressed]
     dropped = len(results) - MAX_RESULTS
@@ -53,7 +53,7 @@ def render(findings: Iterable[Finding], suppressed: Iterable[Finding] = (), *, c
         name="barrierlint",
         version=__version__,
         semantic_version=__version__,
-        information_uri=project_url(),
+        information_uri=HOMEPAGE,
         rules=[_descriptor(om, rule) for rule in rules],
     )
     run = om.Run(
