@@ -348,40 +348,43 @@ class Occurrence:
         return next((e for e in self.path if isinstance(e, Stage) and e.child is not None), None)
 
 
+def sections(item: Item) -> tuple[tuple[tuple[Item, ...], bool], ...]:
+    """The lists of direct sub-items of an element, each with whether it is a rollback section."""
+    if isinstance(item, (Stage, StepGroup)):
+        return ((item.steps, False), (item.rollback_steps, True))
+    if isinstance(item, Parallel):
+        return ((item.branches, False),)
+    if isinstance(item, Sequence):
+        return ((item.items, False),)
+    return ()
+
+
 def children(item: Item) -> Iterator[tuple[Item, bool]]:
     """Direct sub-items of an element, each with whether it lies in a rollback section."""
-    if isinstance(item, (Stage, StepGroup)):
-        for sub in item.steps:
-            yield sub, False
-        for sub in item.rollback_steps:
-            yield sub, True
-    elif isinstance(item, Parallel):
-        for sub in item.branches:
-            yield sub, False
-    elif isinstance(item, Sequence):
-        for sub in item.items:
-            yield sub, False
+    for items, rollback in sections(item):
+        for sub in items:
+            yield sub, rollback
 
 
 def occurrences(pipeline: Pipeline, which=lambda step: step.is_barrier) -> list[Occurrence]:
     """Every Barrier step of a pipeline (or every step `which` picks, such as Queue steps) in
-    document order, with its context."""
+    document order, with its context. Recursive, like the builder: nesting is bounded by MAX_DEPTH."""
     found: list[Occurrence] = []
-    stack: list[tuple[Item, Stage | None, tuple, bool, tuple]] = [
-        (item, None, (), False, ()) for item in reversed(pipeline.stages)
-    ]
-    while stack:
-        item, stage, path, rollback, loops = stack.pop()
-        if isinstance(item, Stage):
-            stage = item
-        if isinstance(item, Step):
-            if which(item) and stage is not None:
-                found.append(Occurrence(item, stage, path, rollback, loops))
-            continue
-        inner_path = path + (item,)
-        inner_loops = loops + (item.strategy,) if getattr(item, "strategy", None) else loops
-        for sub, in_rollback in reversed(list(children(item))):
-            stack.append((sub, stage, inner_path, rollback or in_rollback, inner_loops))
+
+    def visit(items: tuple[Item, ...], stage: Stage | None, path: tuple, rollback: bool, loops: tuple) -> None:
+        for item in items:
+            if isinstance(item, Step):
+                if stage is not None and which(item):
+                    found.append(Occurrence(item, stage, path, rollback, loops))
+                continue
+            strategy = getattr(item, "strategy", None)
+            inner_loops = loops + (strategy,) if strategy else loops
+            inner_stage = item if isinstance(item, Stage) else stage
+            for subs, in_rollback in sections(item):
+                if subs:
+                    visit(subs, inner_stage, path + (item,), rollback or in_rollback, inner_loops)
+
+    visit(pipeline.stages, None, (), False, ())
     return found
 
 
@@ -521,7 +524,13 @@ class _Reader:
             self.problem(route, f"{what} must be a mapping, not {_shape(node)}")
             return None
         self.tick(route, len(node.value))
-        result: dict[str, Node] = {}
+        try:  # the usual mapping in one pass: plain keys only (a collection key's list value is unhashable), none twice
+            result = {key.value: value for key, value in node.value}
+        except TypeError:
+            result = None
+        if result is not None and len(result) == len(node.value):
+            return result
+        result = {}
         for key, value in node.value:
             if not isinstance(key, ScalarNode):
                 self.problem(route, f"{what} has a key that is not a plain string")
@@ -543,12 +552,11 @@ class _Reader:
         return [(sub, route + (i,)) for i, sub in enumerate(node.value)]
 
     def text(self, node: Node | None, route: Route, what: str) -> str | None:
-        if node is None or (isinstance(node, ScalarNode) and node.tag.endswith(":null")):
-            return None
-        if not isinstance(node, ScalarNode):
+        if isinstance(node, ScalarNode):
+            return None if node.tag.endswith(":null") else scalar(node)
+        if node is not None:
             self.problem(route, f"{what} must be a string, not {_shape(node)}")
-            return None
-        return scalar(node)
+        return None
 
     def integer(self, node: Node | None, route: Route, what: str) -> tuple[int | None, str | None]:
         """An integer, or the expression text when it is one; problems for anything else."""
@@ -946,6 +954,8 @@ def _step(r: _Reader, node: Node, route: Route) -> Step | None:
 
 
 def _when(r: _Reader, node: Node | None, route: Route, status_key: str) -> When | None:
+    if node is None:
+        return None
     if isinstance(node, ScalarNode) and not node.tag.endswith(":null"):
         return When(None, scalar(node), Origin(r.doc, route))  # a bare expression
     fields = r.mapping(node, route, "when")
@@ -959,6 +969,8 @@ def _when(r: _Reader, node: Node | None, route: Route, status_key: str) -> When 
 
 
 def _template_ref(r: _Reader, node: Node | None, route: Route) -> TemplateRef | None:
+    if node is None:
+        return None
     fields = r.mapping(node, route, "template")
     if fields is None:
         return None
@@ -969,6 +981,8 @@ def _template_ref(r: _Reader, node: Node | None, route: Route) -> TemplateRef | 
 
 
 def _failure_strategies(r: _Reader, node: Node | None, route: Route) -> tuple[FailureStrategy, ...]:
+    if node is None:
+        return ()
     result = []
     for sub, sub_route in r.items(node, route, "failureStrategies"):
         fields = r.mapping(sub, sub_route, "a failure strategy") or {}
@@ -999,6 +1013,8 @@ def _failure_strategies(r: _Reader, node: Node | None, route: Route) -> tuple[Fa
 
 
 def _strategy(r: _Reader, node: Node | None, route: Route) -> Strategy | None:
+    if node is None:
+        return None
     fields = r.mapping(node, route, "strategy")
     if not fields:
         return None
