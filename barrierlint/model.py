@@ -1,4 +1,6 @@
-"""The pipeline model: typed, immutable elements built from YAML nodes.
+"""The pipeline model: typed elements built from YAML nodes, never changed once built (`rewrite`
+and `dataclasses.replace` make new ones). They are plain slotted dataclasses, not frozen ones:
+a frozen dataclass sets each field through `object.__setattr__`, a fifth of the build's time.
 
 Every element keeps an `Origin` (its document and the route to it), so rules point at YAML
 routes and never at lines. Reading is defensive: a field of the wrong type becomes a BL002
@@ -25,7 +27,7 @@ from .source import Document, Kind, Problem, Route, child, node_span, scalar
 # -- elements -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class Origin:
     """Where an element is written: a document and the route inside it."""
 
@@ -36,7 +38,7 @@ class Origin:
         return Origin(self.doc, self.route + steps)
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class When:
     """Conditional execution. `status` is pipelineStatus (stages) or stageStatus (steps)."""
 
@@ -60,7 +62,7 @@ class When:
         return self.condition is not None and self.condition.strip().lower() == "false"
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class Strategy:
     """A looping strategy or a multi-deployment spawner: `copies` run, `concurrency` at once.
 
@@ -86,7 +88,7 @@ class Strategy:
         return min(self.copies, self.max_concurrency)
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class FailureStrategy:
     errors: tuple[str, ...]
     action: str
@@ -96,7 +98,7 @@ class FailureStrategy:
     timeout: str | None = None  # how long a ManualIntervention waits for a person (spec.timeout)
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class TemplateRef:
     """A use of a template that the model has not inlined (the project resolves it)."""
 
@@ -142,7 +144,7 @@ def _barrier_ref(written: str, key: object) -> BarrierRef:
     return ref
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class Step:
     identifier: str | None
     name: str | None
@@ -172,7 +174,7 @@ class Step:
         return self.identifier or self.name or "?"
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class StepGroup:
     identifier: str | None
     name: str | None
@@ -190,7 +192,7 @@ class StepGroup:
         return self.identifier or self.name or "?"
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class Parallel:
     """Branches that start together: stages in a stage list, steps or step groups in a step list."""
 
@@ -198,7 +200,7 @@ class Parallel:
     origin: Origin
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class Sequence:
     """An anonymous run of items: inside a parallel block (legacy `executions` layout, v1 groups),
     or a Deploy stage's provisioner steps (`section` "provisioner"), which run before its
@@ -209,7 +211,7 @@ class Sequence:
     section: str | None = None
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class ChildPipeline:
     """The `spec` of a chained `type: Pipeline` stage."""
 
@@ -220,7 +222,7 @@ class ChildPipeline:
     inputs: "Pipeline | None" = None  # spec.inputs, read as a pipeline
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class DeployTarget:
     """What a Deploy stage deploys to, as its YAML names it: the parts of the key of the
     resource constraint Harness holds while the stage runs (each None, or an expression, when
@@ -235,7 +237,7 @@ class DeployTarget:
     key_values: tuple[str, ...] = ()  # connector, namespace...: the infrastructure's part of the key, when written inline
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class Stage:
     identifier: str | None
     name: str | None
@@ -261,14 +263,14 @@ class Stage:
 Item = Union[Stage, StepGroup, Step, Parallel, Sequence]
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class BarrierDecl:
     identifier: str | None
     name: str | None
     origin: Origin
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class Pipeline:
     identifier: str | None
     name: str | None
@@ -300,7 +302,7 @@ class Pipeline:
 # -- walking --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class Occurrence:
     """One Barrier step in its context: the participant unit the engine registers."""
 
