@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from functools import cached_property
+
 from barrierlint.finding import Related, Severity
 from barrierlint.model import Parallel, Pipeline, Sequence, Stage, StepGroup
 from barrierlint.rule import Rule
@@ -86,18 +88,26 @@ class _Order:
     def __init__(self, pipeline, graph):
         self.graph = graph
         self.occ, self.passes = {}, {}
-        for node, data in graph.nodes(data=True):
+        self.data = dict(graph.nodes(data=True))  # read at every step of a walk: a plain dict beats the graph's views
+        for node, data in self.data.items():
             if data["kind"] in ("occ", "pass"):
                 (self.occ if data["kind"] == "occ" else self.passes)[id(data["item"].step)] = node
-        self.parent: dict[int, tuple] = {}  # id(element) -> (container, index among its normal-flow items)
-        stack = [(pipeline, list(pipeline.stages))]
+        self.pipeline = pipeline
+
+    @cached_property
+    def parent(self) -> dict[int, tuple]:
+        """id(element) -> (container, index among its normal-flow items); built at the first
+        proof attempted (most barriers fail the cheaper tests first)."""
+        parent = {}
+        stack = [(self.pipeline, self.pipeline.stages)]
         while stack:
             container, items = stack.pop()
             for index, item in enumerate(items):
-                self.parent[id(item)] = (container, index)
+                parent[id(item)] = (container, index)
                 subs = _items(item)
                 if subs is not None:
                     stack.append((item, subs))
+        return parent
 
     def plain_participant(self, occurrence) -> bool:
         step = occurrence.step
@@ -107,17 +117,17 @@ class _Order:
         )
 
     def _kind(self, node) -> str:
-        return self.graph.nodes[node]["kind"]
+        return self.data[node]["kind"]
 
     def _item(self, node):
-        item = self.graph.nodes[node]["item"]
+        item = self.data[node]["item"]
         return item.step if self._kind(node) in ("occ", "pass") else item
 
     def start(self, occurrence):
         """The node at whose moment the participant arrives (a barrier's release, a fork), or None."""
         node = self.occ[id(occurrence.step)]
         while True:
-            preds = [u for u in self.graph.pred[node] if self.graph.edges[u, node]["kind"] not in _FAILURE_PATHS]
+            preds = [u for u, edge in self.graph.pred[node].items() if edge["kind"] not in _FAILURE_PATHS]
             if len(preds) != 1:
                 return None
             prev, element = preds[0], self._item(node)
@@ -131,7 +141,7 @@ class _Order:
                     return None
                 if kind != "pass" or not _plain(self._item(prev), start=True):
                     return None  # after a stage, step group or parallel block ends; or a barrier that may be skipped
-                return ("release", self.graph.nodes[prev]["item"].ref)
+                return ("release", self.data[prev]["item"].ref)
             if kind not in ("entry", "fork") or container is not self._item(prev):
                 return None
             if kind == "fork":
@@ -144,7 +154,7 @@ class _Order:
         """The join that follows the participant's pass with no step in between, or None."""
         node = self.passes[id(occurrence.step)]
         while True:
-            succs = [v for v in self.graph.succ[node] if self.graph.edges[node, v]["kind"] not in _FAILURE_PATHS]
+            succs = [v for v, edge in self.graph.succ[node].items() if edge["kind"] not in _FAILURE_PATHS]
             if len(succs) != 1:
                 return None
             nxt, element = succs[0], self._item(node)
@@ -173,16 +183,16 @@ class _Order:
         return claim, [f"'{o.where}' ends right after '{o.ref}' (step '{o.step.label}'), and the parallel block waits for it" for o in group]
 
 
-def _items(element) -> list | None:
+def _items(element) -> tuple | None:
     """The normal-flow items of a container, in order (None for a step)."""
     if isinstance(element, (Stage, StepGroup)):
-        return list(element.steps)
+        return element.steps
     if isinstance(element, Parallel):
-        return list(element.branches)
+        return element.branches
     if isinstance(element, Sequence):
-        return list(element.items)
+        return element.items
     if isinstance(element, Pipeline):
-        return list(element.stages)
+        return element.stages
     return None
 
 
