@@ -869,9 +869,14 @@ def _provisioners(r: _Reader, spec: dict[str, Node], route: Route, depth: int) -
     steps: list[Item] = []
     rollback: list[Item] = []
     for path in PROVISIONERS:
-        node, where = spec.get(path[0]), route + (path[0],)
-        for key in path[1:]:
-            node, where = r.child(node, where, key), where + (key,)
+        node = spec.get(path[0])
+        for at in range(1, len(path)):
+            if node is None:
+                break
+            node = r.child(node, route + path[:at], path[at])
+        if node is None:
+            continue  # most Deploy stages have no provisioner, or one of the three layouts only
+        where = route + path
         provisioner = _dropped(r, where, node, r.mapping(node, where, "provisioner"))
         if provisioner is None:
             continue
