@@ -1,4 +1,6 @@
-"""The pipeline model: typed, immutable elements built from YAML nodes.
+"""The pipeline model: typed elements built from YAML nodes, never changed once built (`rewrite`
+and `dataclasses.replace` make new ones). They are plain slotted dataclasses, not frozen ones:
+a frozen dataclass sets each field through `object.__setattr__`, a fifth of the build's time.
 
 Every element keeps an `Origin` (its document and the route to it), so rules point at YAML
 routes and never at lines. Reading is defensive: a field of the wrong type becomes a BL002
@@ -25,7 +27,7 @@ from .source import Document, Kind, Problem, Route, child, node_span, scalar
 # -- elements -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class Origin:
     """Where an element is written: a document and the route inside it."""
 
@@ -36,7 +38,7 @@ class Origin:
         return Origin(self.doc, self.route + steps)
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class When:
     """Conditional execution. `status` is pipelineStatus (stages) or stageStatus (steps)."""
 
@@ -60,7 +62,7 @@ class When:
         return self.condition is not None and self.condition.strip().lower() == "false"
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class Strategy:
     """A looping strategy or a multi-deployment spawner: `copies` run, `concurrency` at once.
 
@@ -86,7 +88,7 @@ class Strategy:
         return min(self.copies, self.max_concurrency)
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class FailureStrategy:
     errors: tuple[str, ...]
     action: str
@@ -96,7 +98,7 @@ class FailureStrategy:
     timeout: str | None = None  # how long a ManualIntervention waits for a person (spec.timeout)
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class TemplateRef:
     """A use of a template that the model has not inlined (the project resolves it)."""
 
@@ -142,7 +144,7 @@ def _barrier_ref(written: str, key: object) -> BarrierRef:
     return ref
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class Step:
     identifier: str | None
     name: str | None
@@ -172,7 +174,7 @@ class Step:
         return self.identifier or self.name or "?"
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class StepGroup:
     identifier: str | None
     name: str | None
@@ -190,7 +192,7 @@ class StepGroup:
         return self.identifier or self.name or "?"
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class Parallel:
     """Branches that start together: stages in a stage list, steps or step groups in a step list."""
 
@@ -198,7 +200,7 @@ class Parallel:
     origin: Origin
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class Sequence:
     """An anonymous run of items: inside a parallel block (legacy `executions` layout, v1 groups),
     or a Deploy stage's provisioner steps (`section` "provisioner"), which run before its
@@ -209,7 +211,7 @@ class Sequence:
     section: str | None = None
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class ChildPipeline:
     """The `spec` of a chained `type: Pipeline` stage."""
 
@@ -220,7 +222,7 @@ class ChildPipeline:
     inputs: "Pipeline | None" = None  # spec.inputs, read as a pipeline
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class DeployTarget:
     """What a Deploy stage deploys to, as its YAML names it: the parts of the key of the
     resource constraint Harness holds while the stage runs (each None, or an expression, when
@@ -235,7 +237,7 @@ class DeployTarget:
     key_values: tuple[str, ...] = ()  # connector, namespace...: the infrastructure's part of the key, when written inline
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class Stage:
     identifier: str | None
     name: str | None
@@ -261,14 +263,14 @@ class Stage:
 Item = Union[Stage, StepGroup, Step, Parallel, Sequence]
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class BarrierDecl:
     identifier: str | None
     name: str | None
     origin: Origin
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class Pipeline:
     identifier: str | None
     name: str | None
@@ -300,7 +302,7 @@ class Pipeline:
 # -- walking --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class Occurrence:
     """One Barrier step in its context: the participant unit the engine registers."""
 
@@ -348,40 +350,43 @@ class Occurrence:
         return next((e for e in self.path if isinstance(e, Stage) and e.child is not None), None)
 
 
+def sections(item: Item) -> tuple[tuple[tuple[Item, ...], bool], ...]:
+    """The lists of direct sub-items of an element, each with whether it is a rollback section."""
+    if isinstance(item, (Stage, StepGroup)):
+        return ((item.steps, False), (item.rollback_steps, True))
+    if isinstance(item, Parallel):
+        return ((item.branches, False),)
+    if isinstance(item, Sequence):
+        return ((item.items, False),)
+    return ()
+
+
 def children(item: Item) -> Iterator[tuple[Item, bool]]:
     """Direct sub-items of an element, each with whether it lies in a rollback section."""
-    if isinstance(item, (Stage, StepGroup)):
-        for sub in item.steps:
-            yield sub, False
-        for sub in item.rollback_steps:
-            yield sub, True
-    elif isinstance(item, Parallel):
-        for sub in item.branches:
-            yield sub, False
-    elif isinstance(item, Sequence):
-        for sub in item.items:
-            yield sub, False
+    for items, rollback in sections(item):
+        for sub in items:
+            yield sub, rollback
 
 
 def occurrences(pipeline: Pipeline, which=lambda step: step.is_barrier) -> list[Occurrence]:
     """Every Barrier step of a pipeline (or every step `which` picks, such as Queue steps) in
-    document order, with its context."""
+    document order, with its context. Recursive, like the builder: nesting is bounded by MAX_DEPTH."""
     found: list[Occurrence] = []
-    stack: list[tuple[Item, Stage | None, tuple, bool, tuple]] = [
-        (item, None, (), False, ()) for item in reversed(pipeline.stages)
-    ]
-    while stack:
-        item, stage, path, rollback, loops = stack.pop()
-        if isinstance(item, Stage):
-            stage = item
-        if isinstance(item, Step):
-            if which(item) and stage is not None:
-                found.append(Occurrence(item, stage, path, rollback, loops))
-            continue
-        inner_path = path + (item,)
-        inner_loops = loops + (item.strategy,) if getattr(item, "strategy", None) else loops
-        for sub, in_rollback in reversed(list(children(item))):
-            stack.append((sub, stage, inner_path, rollback or in_rollback, inner_loops))
+
+    def visit(items: tuple[Item, ...], stage: Stage | None, path: tuple, rollback: bool, loops: tuple) -> None:
+        for item in items:
+            if isinstance(item, Step):
+                if stage is not None and which(item):
+                    found.append(Occurrence(item, stage, path, rollback, loops))
+                continue
+            strategy = getattr(item, "strategy", None)
+            inner_loops = loops + (strategy,) if strategy else loops
+            inner_stage = item if isinstance(item, Stage) else stage
+            for subs, in_rollback in sections(item):
+                if subs:
+                    visit(subs, inner_stage, path + (item,), rollback or in_rollback, inner_loops)
+
+    visit(pipeline.stages, None, (), False, ())
     return found
 
 
@@ -521,7 +526,13 @@ class _Reader:
             self.problem(route, f"{what} must be a mapping, not {_shape(node)}")
             return None
         self.tick(route, len(node.value))
-        result: dict[str, Node] = {}
+        try:  # the usual mapping in one pass: plain keys only (a collection key's list value is unhashable), none twice
+            result = {key.value: value for key, value in node.value}
+        except TypeError:
+            result = None
+        if result is not None and len(result) == len(node.value):
+            return result
+        result = {}
         for key, value in node.value:
             if not isinstance(key, ScalarNode):
                 self.problem(route, f"{what} has a key that is not a plain string")
@@ -543,12 +554,11 @@ class _Reader:
         return [(sub, route + (i,)) for i, sub in enumerate(node.value)]
 
     def text(self, node: Node | None, route: Route, what: str) -> str | None:
-        if node is None or (isinstance(node, ScalarNode) and node.tag.endswith(":null")):
-            return None
-        if not isinstance(node, ScalarNode):
+        if isinstance(node, ScalarNode):
+            return None if node.tag.endswith(":null") else scalar(node)
+        if node is not None:
             self.problem(route, f"{what} must be a string, not {_shape(node)}")
-            return None
-        return scalar(node)
+        return None
 
     def integer(self, node: Node | None, route: Route, what: str) -> tuple[int | None, str | None]:
         """An integer, or the expression text when it is one; problems for anything else."""
@@ -859,9 +869,14 @@ def _provisioners(r: _Reader, spec: dict[str, Node], route: Route, depth: int) -
     steps: list[Item] = []
     rollback: list[Item] = []
     for path in PROVISIONERS:
-        node, where = spec.get(path[0]), route + (path[0],)
-        for key in path[1:]:
-            node, where = r.child(node, where, key), where + (key,)
+        node = spec.get(path[0])
+        for at in range(1, len(path)):
+            if node is None:
+                break
+            node = r.child(node, route + path[:at], path[at])
+        if node is None:
+            continue  # most Deploy stages have no provisioner, or one of the three layouts only
+        where = route + path
         provisioner = _dropped(r, where, node, r.mapping(node, where, "provisioner"))
         if provisioner is None:
             continue
@@ -946,6 +961,8 @@ def _step(r: _Reader, node: Node, route: Route) -> Step | None:
 
 
 def _when(r: _Reader, node: Node | None, route: Route, status_key: str) -> When | None:
+    if node is None:
+        return None
     if isinstance(node, ScalarNode) and not node.tag.endswith(":null"):
         return When(None, scalar(node), Origin(r.doc, route))  # a bare expression
     fields = r.mapping(node, route, "when")
@@ -959,6 +976,8 @@ def _when(r: _Reader, node: Node | None, route: Route, status_key: str) -> When 
 
 
 def _template_ref(r: _Reader, node: Node | None, route: Route) -> TemplateRef | None:
+    if node is None:
+        return None
     fields = r.mapping(node, route, "template")
     if fields is None:
         return None
@@ -969,6 +988,8 @@ def _template_ref(r: _Reader, node: Node | None, route: Route) -> TemplateRef | 
 
 
 def _failure_strategies(r: _Reader, node: Node | None, route: Route) -> tuple[FailureStrategy, ...]:
+    if node is None:
+        return ()
     result = []
     for sub, sub_route in r.items(node, route, "failureStrategies"):
         fields = r.mapping(sub, sub_route, "a failure strategy") or {}
@@ -999,6 +1020,8 @@ def _failure_strategies(r: _Reader, node: Node | None, route: Route) -> tuple[Fa
 
 
 def _strategy(r: _Reader, node: Node | None, route: Route) -> Strategy | None:
+    if node is None:
+        return None
     fields = r.mapping(node, route, "strategy")
     if not fields:
         return None

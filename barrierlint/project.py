@@ -17,7 +17,7 @@ from yaml.nodes import MappingNode, Node, SequenceNode
 from . import firstgen, model, v1
 from .errors import UsageError
 from .inputs import Composition, applies, input_set
-from .model import BarrierRef, Origin, Pipeline, Stage, StepGroup, Step, children, is_expression, occurrences, stages
+from .model import BarrierRef, Origin, Pipeline, Stage, StepGroup, Step, children, is_expression, occurrences, sections, stages
 from .source import Document, Kind, Problem, Route, TooLarge, child, scalar
 from .templates import Missing, Resolver, standalone
 
@@ -98,24 +98,29 @@ class Project:
             )
         return self._cache[key]
 
-    def child_references(self, pipeline: Pipeline) -> set[str]:
-        """Barriers of this pipeline that its chained child pipelines join (`parent.X` -> X)."""
-        refs = set()
-        for stage in stages(pipeline):
-            if stage.child is not None and stage.child.inputs is not None:
-                for occurrence in occurrences(stage.child.inputs):
-                    if occurrence.ref and occurrence.ref.startswith("parent."):
-                        refs.add(occurrence.ref.split(".", 1)[1])
-        return refs
+    def child_references(self, pipeline: Pipeline) -> frozenset[str]:
+        """Barriers of this pipeline that its chained child pipelines join (`parent.X` -> X);
+        cached: several rules ask."""
+        key = ("child references", id(pipeline))
+        if key not in self._cache:
+            refs = set()
+            for stage in stages(pipeline):
+                if stage.child is not None and stage.child.inputs is not None:
+                    for occurrence in occurrences(stage.child.inputs):
+                        if occurrence.ref and occurrence.ref.startswith("parent."):
+                            refs.add(occurrence.ref.split(".", 1)[1])
+            self._cache[key] = frozenset(refs)
+        return self._cache[key]
 
 
 def _uses_template(pipeline: Pipeline) -> bool:
     stack = list(pipeline.stages)
     while stack:
         item = stack.pop()
-        if isinstance(item, (Stage, StepGroup, Step)) and item.template is not None:
+        if getattr(item, "template", None) is not None:  # a stage, step group or step template not inlined
             return True
-        stack.extend(sub for sub, _ in children(item))
+        for items, _ in sections(item):
+            stack.extend(items)
     return False
 
 

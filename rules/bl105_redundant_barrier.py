@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from functools import cached_property
+
 from barrierlint.finding import Related, Severity
 from barrierlint.model import Parallel, Pipeline, Sequence, Stage, StepGroup
 from barrierlint.rule import Rule
@@ -89,15 +91,22 @@ class _Order:
         for node, (kind, item) in enumerate(zip(graph.kind, graph.item)):
             if kind in ("occ", "pass"):
                 (self.occ if kind == "occ" else self.passes)[id(item.step)] = node
-        self.parent: dict[int, tuple] = {}  # id(element) -> (container, index among its normal-flow items)
-        stack = [(pipeline, list(pipeline.stages))]
+        self.pipeline = pipeline
+
+    @cached_property
+    def parent(self) -> dict[int, tuple]:
+        """id(element) -> (container, index among its normal-flow items); built at the first
+        proof attempted (most barriers fail the cheaper tests first)."""
+        parent = {}
+        stack = [(self.pipeline, self.pipeline.stages)]
         while stack:
             container, items = stack.pop()
             for index, item in enumerate(items):
-                self.parent[id(item)] = (container, index)
+                parent[id(item)] = (container, index)
                 subs = _items(item)
                 if subs is not None:
                     stack.append((item, subs))
+        return parent
 
     def plain_participant(self, occurrence) -> bool:
         step = occurrence.step
@@ -173,16 +182,16 @@ class _Order:
         return claim, [f"'{o.where}' ends right after '{o.ref}' (step '{o.step.label}'), and the parallel block waits for it" for o in group]
 
 
-def _items(element) -> list | None:
+def _items(element) -> tuple | None:
     """The normal-flow items of a container, in order (None for a step)."""
     if isinstance(element, (Stage, StepGroup)):
-        return list(element.steps)
+        return element.steps
     if isinstance(element, Parallel):
-        return list(element.branches)
+        return element.branches
     if isinstance(element, Sequence):
-        return list(element.items)
+        return element.items
     if isinstance(element, Pipeline):
-        return list(element.stages)
+        return element.stages
     return None
 
 

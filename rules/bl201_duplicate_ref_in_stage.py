@@ -73,7 +73,9 @@ class DuplicateRefInStage(DeadlockRule):
         successful run, where such positions arrive together when their owner finishes, but
         when the owner rolls back the second step waits behind the first (Harness's save-time
         check calls it a deadlock in 'rollback flow')."""
-        by_step = {id(o.step): o for o in project.occurrences(pipeline) if o.ref and not is_expression(o.ref)}
+        by_step = {id(o.step): o for o in project.occurrences(pipeline) if o.in_rollback and o.ref and not is_expression(o.ref)}
+        if len(by_step) < 2:
+            return  # a repeat takes two Barrier steps in rollback sections
         stack = list(pipeline.stages)
         while stack:
             item = stack.pop()

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from barrierlint.finding import Related, Severity, route_text
-from barrierlint.model import FailureStrategy, Origin, Parallel, Stage, Step, StepGroup, children, parse_duration, stages
+from barrierlint.model import FailureStrategy, Origin, Parallel, Stage, Step, StepGroup, children, parse_duration, sections, stages
 from barrierlint.rule import Rule
 from barrierlint.rules._ordering import names, ordering
 
@@ -146,7 +146,7 @@ def human_waits(pipeline) -> Iterator[HumanWait]:
                     yield found
                 continue
             inner = chain + (item,) if isinstance(item, (Stage, StepGroup)) else chain
-            stack.extend((sub, inner) for sub, rollback in reversed(list(children(item))) if not rollback)
+            stack.extend((sub, inner) for subs, rollback in reversed(sections(item)) if not rollback for sub in reversed(subs))
 
 
 def _human_wait(step: Step, chain: tuple) -> HumanWait | None:
