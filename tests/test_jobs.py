@@ -126,3 +126,9 @@ def test_verify_replays_findings_whatever_the_number_of_processes():
 
     one, two = (run("check", "--verify", "--jobs", jobs, ROOT / "fixtures" / "BL301") for jobs in (1, 2))
     assert "CONFIRMED" in one.output and (two.exit_code, two.output) == (one.exit_code, one.output)
+
+
+def test_help_says_what_jobs_default_to():
+    from helpers import run
+
+    assert "default: the cores" in " ".join(run("check", "--help").output.split())
