@@ -260,9 +260,7 @@ def check(
     if by_parts and not input_sets and not settings.template_paths and (isolated or all(path != "-" and os.path.isdir(path) for path in paths)):
         from . import parallel  # no project to find around named files: each file is read when its part is
 
-        read: list[str] = []
-        parallel.analyse((read.append(item.path) or item for item in each_input(paths, exclude, result, settings.max_file_size)), rules, settings, result, policy or suppress.Policy(), jobs)
-        result.paths = read
+        parallel.analyse(_noted(each_input(paths, exclude, result, settings.max_file_size), result.paths), list(rules), settings, result, policy or suppress.Policy(), jobs)
         return result
     checked = read_inputs(paths, exclude, result, settings.max_file_size)
     around: list[Input] = []
@@ -279,6 +277,13 @@ def check(
         result.files -= len(around)
     result.paths = [item.path for item in checked]
     return result
+
+
+def _noted(inputs: Iterable[Input], paths: list[str]) -> Iterator[Input]:
+    """The inputs, each one's path noted in `paths` as it passes."""
+    for item in inputs:
+        paths.append(item.path)
+        yield item
 
 
 def _touches(finding: Finding, paths: set[str]) -> bool:
