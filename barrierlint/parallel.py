@@ -35,6 +35,7 @@ from .terminal import printable
 PART_BYTES = 1 << 20  # of YAML per part: its nodes and model take about 25 times as much memory
 WORKERS_PAY_FROM = 4 << 20  # bytes of YAML from which `--jobs` by default starts workers (see jobs_for)
 AHEAD_PER_JOB = 2  # parts read and sent ahead of the workers: enough to keep them busy, few enough to keep memory flat
+CHANGED = "could not be read again (changed or removed while it was checked): check again"
 
 
 @dataclass
@@ -182,9 +183,6 @@ def _workers_stopped_on_signals() -> Iterator[None]:
             signal.signal(number, handler)
 
 
-CHANGED = "changed while it was checked: check again"
-
-
 def _check(work: tuple[list[Input], list[type[Rule]], Settings, bool]) -> _Part:
     """One part checked as a project of its own (in a worker with `--jobs`), then released:
     the findings that stay point at `_Located` stand-ins, not at the text and nodes."""
@@ -217,11 +215,12 @@ def _release(project) -> None:
     cyclic collector never frees, and through the nodes' items it would keep the part's model,
     documents and YAML nodes alive to the end (1.8 GB for the 2,000-file tree instead of 0.1).
     Emptying the graph lets reference counting free all of that; a collection after every
-    part would cost as much CPU again as the check."""
+    part would cost as much CPU again as the check. (The ordering graph and the project's cache
+    belong to graph.py and project.py; `test_jobs` measures that a part is freed.)"""
     for value in project._cache.values():
-        graph = getattr(value, "graph", None)
-        if graph is not None:
-            graph.clear()
+        empty = getattr(getattr(value, "graph", None), "clear", None)
+        if empty is not None:
+            empty()
 
 
 class _Located(Document):

@@ -132,3 +132,13 @@ def test_help_says_what_jobs_default_to():
     from helpers import run
 
     assert "default: the cores" in " ".join(run("check", "--help").output.split())
+
+
+def test_a_file_that_cannot_be_read_again_for_its_linked_group_is_an_error(monkeypatch):
+    def gone(item, max_size):
+        raise FileNotFoundError(2, "No such file or directory")
+
+    monkeypatch.setattr(parallel, "read_again", gone)
+    result = engine.check([str(ROOT / "fixtures")], keep_project=False)
+    assert result.checked_again and len(result.errors) == result.checked_again
+    assert all(error.endswith(parallel.CHANGED) for error in result.errors)
