@@ -116,7 +116,7 @@ def check(
     max_file_size: Optional[str] = typer.Option(None, "--max-file-size", metavar="SIZE", help="Refuse larger files (5MB, 500k, 2MiB or bytes; default: 5MB)."),
     inputs: Optional[List[str]] = typer.Option(None, "--inputs", metavar="FILE", help="A Harness input set whose values replace <+input> fields."),
     verify: bool = typer.Option(False, "--verify", help="Confirm each finding in the reference runtime (CONFIRMED, NOT REPRODUCED or INCONCLUSIVE, with the evidence)."),
-    jobs: int = typer.Option(1, "--jobs", "-j", min=1, metavar="N", help="Processes that check the files; the output does not depend on it."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, metavar="N", help="Processes that check the files (default: the cores this process may use, from 4 MB of YAML; 1 below); the output does not depend on it."),
     isolated: bool = typer.Option(False, "--isolated", help="Check the named files alone, not in their project (.harness folder, FirstGen application or git repository)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the project index cache (.barrierlint_cache/, or BARRIERLINT_CACHE_DIR)."),
     template_paths: Optional[List[str]] = typer.Option(None, "--template-paths", metavar="FOLDER", help="Folders where templates are found (a checkout of the template library); repeatable."),

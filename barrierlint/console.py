@@ -211,7 +211,7 @@ def check(
     max_file_size: int | None = None,
     inputs: list[str] | None = None,
     verify: bool = False,
-    jobs: int = 1,
+    jobs: int | None = None,
     isolated: bool = False,
     no_cache: bool = False,
     template_paths: list[str] | None = None,
@@ -254,7 +254,8 @@ def check(
                 settings=settings,
                 inputs=inputs or (),
                 policy=policy,
-                jobs=1 if verify or fixing else jobs,  # --verify and fixes replay findings in the whole project, which one process builds
+                jobs=1 if verify or fixing else jobs,  # --verify and fixes replay findings in the whole project, which one process keeps
+                keep_project=verify or fixing,
                 isolated=isolated,
                 cache=not no_cache,
             )

@@ -31,6 +31,7 @@ class Input:
     path: str  # as shown to the user
     data: bytes
     explicit: bool  # named on the command line (not found by a directory scan)
+    again: str | None = None  # where to read it again (checked part by part, its bytes are not kept); None: from memory
 
 
 @dataclass
@@ -45,6 +46,7 @@ class Result:
     inputs: list[Input] = field(default_factory=list)  # the checked files, as read
     context: list[Input] = field(default_factory=list)  # the files of their project read with them
     fixed: int = 0  # problems `--diff` would fix
+    checked_again: int = 0  # files checked a second time with their linked group (part by part)
 
 
 def discover(
@@ -101,7 +103,12 @@ def discover(
 
 
 def read_inputs(paths: Iterable[str], exclude: Iterable[str], result: Result, max_size: int = Settings.max_file_size) -> list[Input]:
-    inputs = []
+    return list(each_input(paths, exclude, result, max_size))
+
+
+def each_input(paths: Iterable[str], exclude: Iterable[str], result: Result, max_size: int) -> Iterator[Input]:
+    """The files to check, each read when it is reached; those that cannot be read go to
+    `result.errors`."""
     for path, explicit in discover(paths, exclude, result.errors, result.warnings):
         name = "<stdin>" if path == "-" else os.path.normpath(path)
         try:
@@ -112,8 +119,12 @@ def read_inputs(paths: Iterable[str], exclude: Iterable[str], result: Result, ma
         except source.InputError as error:
             result.errors.append(f"{printable(name)}: {error}")
             continue
-        inputs.append(Input(name, data, explicit))
-    return inputs
+        yield Input(name, data, explicit, None if path == "-" else path)
+
+
+def read_again(item: Input, max_size: int) -> bytes:
+    """The bytes of a file checked again (part by part, `parallel`)."""
+    return _read(item.again, max_size)
 
 
 def _read(path: str, max_size: int) -> bytes:
@@ -226,19 +237,31 @@ def check(
     settings: Settings | None = None,
     policy: suppress.Policy | None = None,
     inputs: Iterable[str] = (),
-    jobs: int = 1,
+    jobs: int | None = 1,
     isolated: bool = False,
     cache: bool = True,
+    keep_project: bool = True,
 ) -> Result:
-    """Check files and folders; the Python API behind `barrierlint check`. `jobs` processes check
-    the files (the result does not depend on it). A named file is checked in its project (see
-    `workspace`): the files it depends on and that depend on it are read too, and the findings
-    reported are those located in the checked files or with a related place in them;
-    `isolated` checks the named files alone. Templates of `template-paths` are always read."""
+    """Check files and folders; the Python API behind `barrierlint check`. `keep_project` keeps
+    every file and the project the rules saw (`Result.project`, `inputs`, `context`: what
+    `--verify`, fixes, `keys` and `diff` read) in one process; otherwise, or with `jobs` other
+    than 1, the files are read, checked and released part by part (`parallel`), in `jobs`
+    processes (None: as many as pay, see `parallel.jobs_for`). The result does not depend on it.
+    A named file is checked in its project (see `workspace`): the files it depends on and that
+    depend on it are read too, and the findings reported are those located in the checked files
+    or with a related place in them; `isolated` checks the named files alone. Templates of
+    `template-paths` are always read."""
     rules = select(select_rules, ignore_rules)
     result = Result()
     settings = settings or Settings()
     input_sets = read_input_sets(inputs)
+    paths = list(paths)
+    by_parts = jobs != 1 or not keep_project
+    if by_parts and not input_sets and not settings.template_paths and (isolated or all(path != "-" and os.path.isdir(path) for path in paths)):
+        from . import parallel  # no project to find around named files: each file is read when its part is
+
+        parallel.analyse(_noted(each_input(paths, exclude, result, settings.max_file_size), result.paths), list(rules), settings, result, policy or suppress.Policy(), jobs)
+        return result
     checked = read_inputs(paths, exclude, result, settings.max_file_size)
     around: list[Input] = []
     if settings.template_paths or not isolated:
@@ -246,7 +269,7 @@ def check(
 
         around = workspace.context([] if isolated else [i for i in checked if i.explicit], settings=settings, exclude=exclude, cache=cache, among=checked)
     result.inputs, result.context = checked, around
-    analyse(checked + around, rules, settings, result, policy, input_sets, jobs)
+    analyse(checked + around, rules, settings, result, policy, input_sets, jobs, keep_project)
     if around:
         shown = {os.path.normcase(os.path.abspath(item.path)) for item in checked}
         result.findings = [f for f in result.findings if _touches(f, shown)]
@@ -254,6 +277,13 @@ def check(
         result.files -= len(around)
     result.paths = [item.path for item in checked]
     return result
+
+
+def _noted(inputs: Iterable[Input], paths: list[str]) -> Iterator[Input]:
+    """The inputs, each one's path noted in `paths` as it passes."""
+    for item in inputs:
+        paths.append(item.path)
+        yield item
 
 
 def _touches(finding: Finding, paths: set[str]) -> bool:
@@ -269,11 +299,13 @@ def analyse(
     result: Result,
     policy: suppress.Policy | None = None,
     input_sets: list[source.Document] = (),
-    jobs: int = 1,
+    jobs: int | None = 1,
+    keep_project: bool = True,
 ) -> Result:
-    """Everything after reading: load, model, check (the fuzzers call it with bytes in memory).
-    With input sets, which answer pipelines by their number in the whole run, one process does it."""
-    if jobs > 1 and len(inputs) > 1 and not input_sets:
+    """Everything after reading: load, model, check (the fuzzers call it with bytes in memory),
+    part by part unless the project is kept in one process (see `check`). With input sets,
+    which answer pipelines by their number in the whole run, one project holds every file."""
+    if (jobs != 1 or not keep_project) and not input_sets:
         from . import parallel
 
         return parallel.analyse(inputs, list(rules), settings, result, policy or suppress.Policy(), jobs)

@@ -372,22 +372,25 @@ def occurrences(pipeline: Pipeline, which=lambda step: step.is_barrier) -> list[
     """Every Barrier step of a pipeline (or every step `which` picks, such as Queue steps) in
     document order, with its context. Recursive, like the builder: nesting is bounded by MAX_DEPTH."""
     found: list[Occurrence] = []
-
-    def visit(items: tuple[Item, ...], stage: Stage | None, path: tuple, rollback: bool, loops: tuple) -> None:
-        for item in items:
-            if isinstance(item, Step):
-                if stage is not None and which(item):
-                    found.append(Occurrence(item, stage, path, rollback, loops))
-                continue
-            strategy = getattr(item, "strategy", None)
-            inner_loops = loops + (strategy,) if strategy else loops
-            inner_stage = item if isinstance(item, Stage) else stage
-            for subs, in_rollback in sections(item):
-                if subs:
-                    visit(subs, inner_stage, path + (item,), rollback or in_rollback, inner_loops)
-
-    visit(pipeline.stages, None, (), False, ())
+    _visit(pipeline.stages, None, (), False, (), which, found)
     return found
+
+
+def _visit(items: tuple[Item, ...], stage: Stage | None, path: tuple, rollback: bool, loops: tuple, which, found: list[Occurrence]) -> None:
+    """`occurrences` below `items`. A function of its own, not a closure that calls itself: such
+    a closure is a reference cycle, which the console (collector off) would never free, and with
+    `found` it would keep the whole model and its YAML alive."""
+    for item in items:
+        if isinstance(item, Step):
+            if stage is not None and which(item):
+                found.append(Occurrence(item, stage, path, rollback, loops))
+            continue
+        strategy = getattr(item, "strategy", None)
+        inner_loops = loops + (strategy,) if strategy else loops
+        inner_stage = item if isinstance(item, Stage) else stage
+        for subs, in_rollback in sections(item):
+            if subs:
+                _visit(subs, inner_stage, path + (item,), rollback or in_rollback, inner_loops, which, found)
 
 
 def rewrite(element, change):

@@ -495,19 +495,20 @@ def plain(node: Node, limit: int = 200_000, depth: int = 120) -> object:
     """A node as plain data for validators: mappings as dicts, sequences as lists, every scalar
     as its text (Harness reads `name: 123` as the string "123") and nulls as None. Aliases are
     expanded, so `limit` (nodes visited) and `depth` bound the work; TooLarge past them."""
-    budget = [limit]
+    return _convert(node, 0, depth, [limit])
 
-    def convert(item: Node, level: int) -> object:
-        budget[0] -= 1
-        if budget[0] < 0 or level > depth:
-            raise TooLarge("document too large or too deeply nested to validate")
-        if isinstance(item, MappingNode):
-            return {k.value: convert(v, level + 1) for k, v in item.value if isinstance(k, ScalarNode)}
-        if isinstance(item, SequenceNode):
-            return [convert(v, level + 1) for v in item.value]
-        return None if item.tag.endswith(":null") else scalar(item)
 
-    return convert(node, 0)
+def _convert(item: Node, level: int, depth: int, budget: list[int]) -> object:
+    """`plain` below `item` (a function of its own: a closure calling itself is a reference
+    cycle, which the console, collector off, would never free)."""
+    budget[0] -= 1
+    if budget[0] < 0 or level > depth:
+        raise TooLarge("document too large or too deeply nested to validate")
+    if isinstance(item, MappingNode):
+        return {k.value: _convert(v, level + 1, depth, budget) for k, v in item.value if isinstance(k, ScalarNode)}
+    if isinstance(item, SequenceNode):
+        return [_convert(v, level + 1, depth, budget) for v in item.value]
+    return None if item.tag.endswith(":null") else scalar(item)
 
 
 def classify(root: Node) -> Kind:

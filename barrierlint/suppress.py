@@ -59,9 +59,27 @@ class Directive:
 
 def apply(findings: Iterable[Finding], documents: Iterable[Document], rules: Sequence[type[Rule]], policy: Policy) -> tuple[list[Finding], list[Finding]]:
     """Split findings into (reported, suppressed), adding BL900 findings for unused comments."""
-    reported, suppressed = list(findings), []
+    kept, problems, suppressed = read_comments(findings, documents, rules, policy)
+    return settle(kept + problems, suppressed, policy)
+
+
+def read_comments(
+    findings: Iterable[Finding], documents: Iterable[Document], rules: Sequence[type[Rule]], policy: Policy
+) -> tuple[list[Finding], list[Finding], list[Finding]]:
+    """The first half of `apply`, which needs the documents' text and nodes: (the findings no
+    comment suppresses, in their order; BL900 findings about the comments; the suppressed).
+    What it says about a file depends on that file alone, so parts of a run read their own
+    comments and release the text and nodes (`parallel`)."""
+    if not policy.use_ignores:
+        return list(findings), [], []
+    return _apply_comments(list(findings), documents, rules)
+
+
+def settle(reported: list[Finding], suppressed: list[Finding], policy: Policy) -> tuple[list[Finding], list[Finding]]:
+    """The second half of `apply`, over every finding of the run at once (a baseline counts
+    fingerprints across files): per-file ignores, the baseline, severities, the order of reports."""
+    suppressed = list(suppressed)
     if policy.use_ignores:
-        reported, suppressed = _apply_comments(reported, documents, rules)
         kept = []
         for finding in reported:
             if policy.config.ignored_here(finding.path, finding.code):
@@ -94,7 +112,7 @@ def _suppressed(finding: Finding, kind: str, justification: str, by: str) -> Fin
     return finding.with_properties(suppression={"kind": kind, "justification": justification, "by": by})
 
 
-def _apply_comments(findings: list[Finding], documents: Iterable[Document], rules: Sequence[type[Rule]]) -> tuple[list[Finding], list[Finding]]:
+def _apply_comments(findings: list[Finding], documents: Iterable[Document], rules: Sequence[type[Rule]]) -> tuple[list[Finding], list[Finding], list[Finding]]:
     from barrierlint.rules.bl900_unused_suppression import UnusedSuppression
 
     unused_rule = UnusedSuppression() if UnusedSuppression in rules else None
@@ -113,7 +131,7 @@ def _apply_comments(findings: list[Finding], documents: Iterable[Document], rule
             if problem and unused_rule:
                 problems.append(unused_rule.report(Origin(doc, ()), _span(comment), problem, comment.text))
     if not directives:
-        return findings + problems, []
+        return findings, problems, []
     indexes = {key: _Index(group) for key, group in directives.items()}
     keys: dict[int, dict] = {}  # id(mapping node) -> its key nodes by text, shared by every finding
     reported, suppressed = [], []
@@ -135,7 +153,7 @@ def _apply_comments(findings: list[Finding], documents: Iterable[Document], rule
                 where = "in this file" if directive.file_level else "in the YAML node on or below this comment"
                 message = f"suppression of {', '.join(idle)} suppresses nothing: no such finding {where}"
                 problems.append(unused_rule.report(Origin(directive.doc, ()), _span(directive.comment), message, directive.comment.text))
-    return reported + problems, suppressed
+    return reported, problems, suppressed
 
 
 class _Index:

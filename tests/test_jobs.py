@@ -1,12 +1,14 @@
-"""`check --jobs N` checks files in N processes; what it reports must not depend on N.
+"""`check` part by part, in one process or N (`--jobs`); what it reports must not depend on it.
 
 The fixtures hold every kind of dependency between files (templates, chained pipelines, FirstGen
-workflows, barriers declared in another pipeline), and parts are cut so that some of them fall
-apart: the files involved must be checked again together."""
+workflows, barriers declared in another pipeline), and parts are cut small so that some of them
+fall apart: the files involved must be checked again with their linked group."""
 
 from __future__ import annotations
 
+import gc
 import pickle
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -18,26 +20,90 @@ ROOT = Path(__file__).resolve().parent.parent
 FORMATS = report.FORMATS
 
 
-def rendered(paths: list[str], jobs: int) -> tuple:
-    result = engine.check(paths, jobs=jobs)
+@pytest.fixture(autouse=True)
+def small_parts(monkeypatch):
+    """Parts of 16 kB: the 1.3 MB of fixtures fall into many (one part would need no workers)."""
+    monkeypatch.setattr(parallel, "PART_BYTES", 16_000)
+
+
+def rendered(paths: list[str], jobs: int, keep_project: bool = False) -> tuple:
+    result = engine.check(paths, jobs=jobs, keep_project=keep_project)
     return (*(report.render(name, result, colour=False, category="barrierlint") for name in FORMATS), result.errors, result.files)
 
 
-@pytest.mark.parametrize("jobs", [2, 3, 5])
-def test_every_output_is_the_same_with_any_number_of_processes(jobs):
-    one = rendered([str(ROOT / "fixtures")], jobs=1)
-    assert "BL101" in one[0] and "BL501" in one[0]  # the comparison is not between two empty reports
-    assert rendered([str(ROOT / "fixtures")], jobs=jobs) == one
+@pytest.mark.parametrize("jobs", [1, 2, 3, 5])
+def test_every_output_is_the_same_part_by_part_with_any_number_of_processes(jobs):
+    whole = rendered([str(ROOT / "fixtures")], jobs=1, keep_project=True)
+    assert "BL101" in whole[0] and "BL501" in whole[0]  # the comparison is not between two empty reports
+    assert rendered([str(ROOT / "fixtures")], jobs=jobs) == whole
 
 
 def test_files_that_depend_on_each_other_across_parts_are_checked_together(monkeypatch):
     """Without the second, joint check the reports differ: the test above has something to catch."""
     seen = []
     monkeypatch.setattr(parallel, "_entangled", lambda parts, found=parallel._entangled: seen.append(found(parts)) or seen[-1])
-    engine.check([str(ROOT / "fixtures")], jobs=3)
-    assert seen[0]  # some files were checked again together
-    monkeypatch.setattr(parallel, "_entangled", lambda parts: set())
-    assert rendered([str(ROOT / "fixtures")], jobs=3) != rendered([str(ROOT / "fixtures")], jobs=1)
+    result = engine.check([str(ROOT / "fixtures")], jobs=3)
+    assert len(seen[0]) > 1 and result.checked_again == sum(map(len, seen[0]))  # several linked groups, each checked on its own
+    assert result.checked_again < result.files
+    monkeypatch.setattr(parallel, "_entangled", lambda parts: [])
+    assert rendered([str(ROOT / "fixtures")], jobs=3) != rendered([str(ROOT / "fixtures")], jobs=1, keep_project=True)
+
+
+def _barrier_pipelines(folder: Path, count: int) -> str:
+    """`count` pipelines of 8 parallel stages with barriers (their ordering graphs are built)."""
+    for number in range(count):
+        stages = "".join(
+            f"""      - parallel:
+          - stage: {{identifier: a{s}, name: a{s}, type: Custom, spec: {{execution: {{steps: [{{step: {{identifier: w, name: w, type: Barrier, spec: {{barrierRef: b{s}}}}}}}]}}}}}}
+          - stage: {{identifier: b{s}, name: b{s}, type: Custom, spec: {{execution: {{steps: [{{step: {{identifier: w, name: w, type: Barrier, spec: {{barrierRef: b{s}}}}}}}]}}}}}}
+"""
+            for s in range(8)
+        )
+        barriers = "".join(f"          - {{identifier: b{s}, name: b{s}}}\n" for s in range(8))
+        text = f"pipeline:\n  identifier: p{number}\n  name: p{number}\n  flowControl:\n    barriers:\n{barriers}  stages:\n{stages}"
+        (folder / f"p{number:04}.yaml").write_text(text)
+    return str(folder)
+
+
+def test_memory_follows_the_largest_part_not_the_number_of_files(tmp_path, monkeypatch):
+    """Twice the files, about the same working memory (the peak above what the result keeps: its
+    findings grow with the files): each part is released before the next is read, with the
+    cyclic collector off as in the console script (a reference cycle would keep a part)."""
+    monkeypatch.setattr(parallel, "PART_BYTES", 40_000)
+    peaks = {}
+    for count in (40, 80):
+        folder = tmp_path / str(count)
+        folder.mkdir()
+        _barrier_pipelines(folder, count)
+        engine.check([str(folder)], keep_project=False)  # lazy imports and caches are paid first
+        enabled = gc.isenabled()
+        gc.disable()
+        tracemalloc.start()
+        try:
+            result = engine.check([str(folder)], keep_project=False)
+            kept, peak = tracemalloc.get_traced_memory()
+            peaks[count] = peak - kept
+        finally:
+            tracemalloc.stop()
+            if enabled:
+                gc.enable()
+        assert result.files == count and result.findings and not result.errors
+    assert peaks[80] < 1.2 * peaks[40], peaks
+
+
+def test_jobs_by_default_are_the_cores_only_when_the_files_pay_for_workers(monkeypatch):
+    import os
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert parallel.jobs_for(parallel.WORKERS_PAY_FROM - 1) == 1
+    assert parallel.jobs_for(parallel.WORKERS_PAY_FROM) == cores
+
+
+def test_a_named_file_that_is_not_harness_yaml_is_still_said_with_several_processes(tmp_path):
+    (tmp_path / "other.yaml").write_text("name: not a pipeline\n")
+    (tmp_path / "p.yaml").write_text("pipeline: {identifier: p, name: p, stages: []}\n")
+    result = engine.check([str(tmp_path / "other.yaml"), str(tmp_path / "p.yaml")], jobs=2)
+    assert any("not a Harness pipeline" in warning for warning in result.warnings)
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="shared/corpus/real is not beside the repository")
@@ -60,3 +126,19 @@ def test_verify_replays_findings_whatever_the_number_of_processes():
 
     one, two = (run("check", "--verify", "--jobs", jobs, ROOT / "fixtures" / "BL301") for jobs in (1, 2))
     assert "CONFIRMED" in one.output and (two.exit_code, two.output) == (one.exit_code, one.output)
+
+
+def test_help_says_what_jobs_default_to():
+    from helpers import run
+
+    assert "default: the cores" in " ".join(run("check", "--help").output.split())
+
+
+def test_a_file_that_cannot_be_read_again_for_its_linked_group_is_an_error(monkeypatch):
+    def gone(item, max_size):
+        raise FileNotFoundError(2, "No such file or directory")
+
+    monkeypatch.setattr(parallel, "read_again", gone)
+    result = engine.check([str(ROOT / "fixtures")], keep_project=False)
+    assert result.checked_again and len(result.errors) == result.checked_again
+    assert all(error.endswith(parallel.CHANGED) for error in result.errors)
