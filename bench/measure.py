@@ -87,11 +87,11 @@ def main(argv: list[str]) -> dict:
         unlimited = Settings(max_file_size=1 << 30)  # the 5 MB default would refuse the largest pipelines
         repeat = int(argv[2])
         paths = files(target)
-        findings = len(engine.check([target], settings=unlimited, jobs=1).findings)  # the warm-up
+        findings = len(engine.check([target], settings=unlimited, jobs=1, keep_project=False).findings)  # the warm-up
         return {
             "files": len(paths),
             "findings": findings,
-            "check": clock(lambda: engine.check([target], settings=unlimited, jobs=1), repeat, warmup=False),
+            "check": clock(lambda: engine.check([target], settings=unlimited, jobs=1, keep_project=False), repeat, warmup=False),
             "parse": clock(lambda: parse(paths), repeat, warmup=False),  # the files were just read
         }
     raise SystemExit(f"unknown task {task!r}")
