@@ -67,9 +67,12 @@ def context(named: list[Input], *, settings: Settings, exclude: Iterable[str] = 
             libraries.add(_key(path))
             universe.setdefault(_key(path), path)
     for item in named:
-        project = project_of(item.path, index.kinds(item.data, item.path))
+        firstgen = b"harnessApiVersion" in item.data  # else its kinds cannot change its project: no need to compose it
+        project = project_of(item.path, index.kinds(item.data, item.path) if firstgen else ())
         for path in _project_files(project, patterns) if project else ():
             universe.setdefault(_key(path), path)
+    if not universe:  # a file in no project, no template-paths: nothing around it to read
+        return []
     summaries = {key: index.summary(item.data, item.path) for key, item in checked.items()}
     offers: dict[tuple, set[str]] = defaultdict(set)
     wants: dict[tuple, set[str]] = defaultdict(set)
