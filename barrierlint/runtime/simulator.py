@@ -117,8 +117,9 @@ class Run:
 def simulate(pipeline: Pipeline, scenario: Scenario | None = None, locks=(), lock_order: dict | None = None, prepared: "Plan | None" = None) -> Run:
     """Run a pipeline; `locks` are its Queue steps and Deploy stage resource constraints
     (`barrierlint.locks.holds`), `lock_order` an acquisition order to force per lock (lock name
-    -> stage labels, first asks first), `prepared` the pipeline's `plan` when runs share it. The garbage collector pauses meanwhile: a run makes many small
-    objects while the document's YAML nodes stay alive, and every collection would walk all of them."""
+    -> stage labels, first asks first), `prepared` the pipeline's `plan` when runs share it. The
+    garbage collector pauses meanwhile: a run makes many small objects while the document's YAML
+    nodes stay alive, and every collection would walk all of them."""
     with collector_paused():
         return Simulator(pipeline, scenario or Scenario(), locks, lock_order, prepared).run()
 
@@ -196,7 +197,7 @@ class Simulator:
     def __init__(self, pipeline: Pipeline, scenario: Scenario, locks=(), lock_order: dict | None = None, prepared: Plan | None = None):
         self.pipeline, self.scenario = pipeline, scenario
         self.plan = prepared if prepared is not None and not scenario.inputs else plan(pipeline, scenario)
-        self.refs, self.occurrences = self.plan.refs, self.plan.occurrences
+        self.refs = self.plan.refs
         self.budget = BUDGET_FLOOR + BUDGET_PER_ELEMENT * self.plan.elements
         self.clock = Clock(scenario.seed, scenario.shuffle_ties, self.budget)
         self.firstgen = pipeline.syntax == "firstgen"

@@ -218,6 +218,7 @@ def verify(findings: Iterable[Finding], project) -> list[Finding]:
 
     runs = Runs(project.pipelines, Profile.of(project.settings))
     verified = []
+    frozen_before = gc.get_freeze_count()  # a caller's frozen objects stay frozen
     gc.freeze()
     try:
         for finding in findings:
@@ -233,7 +234,8 @@ def verify(findings: Iterable[Finding], project) -> list[Finding]:
                     break
             verified.append(finding.with_properties(verification={"status": status, "evidence": evidence}))
     finally:
-        gc.unfreeze()
+        if not frozen_before:
+            gc.unfreeze()
     return verified
 
 
