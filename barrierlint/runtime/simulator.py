@@ -137,6 +137,7 @@ class Plan:
     rejected: str | None
     sites: list  # the barrier positions registered at start (None when rejected)
     elements: int
+    stages: list[tuple[int, str]]  # (id, label) of every stage, for what never started at quiescence
 
 
 def plan(pipeline: Pipeline, scenario: Scenario | None = None) -> Plan:
@@ -149,7 +150,7 @@ def plan(pipeline: Pipeline, scenario: Scenario | None = None) -> Plan:
     def done(rejected: str | None) -> Plan:
         # FirstGen builds its barriers from the normal flow only (harness-semantics.md §3.17)
         sites = None if rejected else [site_of(o, refs[id(o.step)]) for o in found if not (in_firstgen and o.in_rollback)]
-        return Plan(found, refs, notes, rejected, sites, element_count(pipeline))
+        return Plan(found, refs, notes, rejected, sites, element_count(pipeline), [(id(s), s.label) for s in stages(pipeline)])
 
     for occurrence in found:
         step = occurrence.step
@@ -677,7 +678,7 @@ class Simulator:
                 wait.missing = list(dict.fromkeys(missing))
             waits.append(wait)
         started = {id(n.element) for n in self.history}
-        not_started = [s.label for s in stages(self.pipeline) if id(s) not in started]
+        not_started = [label for stage, label in self.plan.stages if stage not in started]
         held, queued = self.locks.snapshot()
         return Quiescence(self.clock.now, waits, interventions, not_started, held, queued)
 
