@@ -41,7 +41,7 @@ def render(layout: Layout) -> str:
 
 def _frame(lines: list[str], layout: Layout, frame: Frame, indent: str) -> None:
     if frame.block is not None:
-        name = f"cluster_P{layout.blocks.index(frame.block)}"
+        name = f"cluster_P{layout.number(frame.block)}"
         fill, stroke = draw.COLOURS["parallel"]
         lines.append(f'{indent}subgraph {name} {{ label={_quote(frame.block.label)}; style="rounded,filled"; fillcolor="{fill}"; color="{stroke}";')
     else:
@@ -49,9 +49,8 @@ def _frame(lines: list[str], layout: Layout, frame: Frame, indent: str) -> None:
         title = "\\n".join(_escape(part) for part in (lane.label,) + lane.description)
         style = '"rounded,dashed"' if lane.loop or lane.when else "rounded"
         lines.append(f'{indent}subgraph cluster_{lane.id} {{ label="{title}"; style={style}; color="#9aa5b1";')
-        for cell in layout.cells:
-            if cell.lane is lane and layout.node(cell) == cell.id:
-                lines.append(f"{indent}  {cell.id} {_node(cell)};")
+        for cell in layout.own_cells(lane):
+            lines.append(f"{indent}  {cell.id} {_node(cell)};")
     for child in frame.children:
         _frame(lines, layout, child, indent + "  ")
     lines.append(f"{indent}}}")

@@ -11,6 +11,7 @@ flow), the barrier's cells keep their own columns and its bar is drawn broken.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Iterable
 
 from ..model import Item, Origin, Parallel, Pipeline, Sequence, Stage, Step, StepGroup, Strategy, children
@@ -117,6 +118,26 @@ class Layout:
         """The graph node a cell belongs to: its bar when the bar is whole, else the cell."""
         return cell.bar.id if cell.bar is not None and cell.bar.aligned else cell.id
 
+    def own_cells(self, lane: Lane) -> list[Cell]:
+        """A lane's cells that are graph nodes of their own (not merged into a whole bar)."""
+        return self._own_cells.get(lane, [])
+
+    def number(self, block: Block) -> int:
+        """A block's place in `blocks` (graph formats name its frame by it)."""
+        return self._numbers[block]
+
+    @cached_property
+    def _own_cells(self) -> dict[Lane, list[Cell]]:
+        found: dict[Lane, list[Cell]] = {}
+        for cell in self.cells:
+            if self.node(cell) == cell.id:
+                found.setdefault(cell.lane, []).append(cell)
+        return found
+
+    @cached_property
+    def _numbers(self) -> dict[Block, int]:
+        return {block: index for index, block in reversed(list(enumerate(self.blocks)))}  # the first place, as list.index
+
 
 @dataclass(eq=False)
 class Frame:
@@ -126,31 +147,42 @@ class Frame:
     block: Block | None
     children: list["Frame"]
 
-    @property
-    def lanes(self) -> set[Lane]:
-        own = {self.lane} if self.lane is not None else set()
-        return own.union(*(child.lanes for child in self.children))
-
 
 def frames(result: Layout) -> list[Frame]:
-    """Lanes nested in their parents, sibling lanes that start together wrapped in their group."""
-    nested: dict[Lane | None, list[Frame]] = {None: []}
-    for lane in result.lanes:
-        frame = Frame(lane, None, [])
-        nested[lane] = frame.children
-        nested[lane.parent].append(frame)
+    """Lanes nested in their parents, sibling lanes that start together wrapped in their group.
+
+    A group is wrapped when the frames among its parent's children that hold its lanes hold no
+    other lane. Linear in lanes times nesting depth: each lane knows the frame that holds it
+    among its parent's children (`top`), each frame the lanes it holds (`holds`).
+    """
+    own = {lane: Frame(lane, None, []) for lane in result.lanes}
+    top = dict(own)
+    holds: dict[Frame, set[Lane]] = {frame: {lane} for lane, frame in own.items()}
+    for lane in reversed(result.lanes):  # inner lanes come after their parents
+        if lane.parent is not None:
+            holds[own[lane.parent]] |= holds[own[lane]]
     for block in result.blocks:
         if block.kind != "parallel" or block.inline:
             continue  # an inline group is shown by the fork of its edges
         members = set(block.lanes)
         parents = {lane.parent for lane in members if lane.parent not in members}
-        siblings = nested[parents.pop()]
-        inside = [frame for frame in siblings if frame.lanes <= members]
-        if inside and set().union(*(frame.lanes for frame in inside)) == members:
-            at = siblings.index(inside[0])
-            siblings[:] = [frame for frame in siblings if frame not in inside]
-            siblings.insert(at, Frame(None, block, inside))
-    return nested[None]
+        if len(parents) != 1:
+            continue  # lanes under two parents: no frame among either parent's children holds them all
+        parent = parents.pop()
+        direct = [lane for lane in block.lanes if lane.parent is parent]
+        inside = [frame for frame in dict.fromkeys(top[lane] for lane in direct) if holds[frame] <= members]
+        if inside and set().union(*(holds[frame] for frame in inside)) == members:
+            wrapper = Frame(None, block, inside)
+            holds[wrapper] = members
+            for lane in direct:
+                top[lane] = wrapper
+    roots: list[Frame] = []
+    placed: set[Frame] = set()
+    for lane in result.lanes:  # a parent's children in the order of their first lanes
+        if top[lane] not in placed:
+            placed.add(top[lane])
+            (own[lane.parent].children if lane.parent is not None else roots).append(top[lane])
+    return roots
 
 
 def layout(pipeline: Pipeline, analysis=None, locks=()) -> Layout:
@@ -182,11 +214,13 @@ class _Builder:
         self.last: dict[Lane, Cell] = {}
         self.stage_exits: dict[str, frozenset[Cell]] = {}
         self._holds: dict[int, bool] = {}
+        self.rows: dict[Lane, int] = {}  # a lane's place in `lanes`
 
     # lanes and cells
 
     def lane(self, label: str, parent: Lane | None, origin: Origin, notes: Iterable[str] = (), **context) -> Lane:
         lane = Lane(f"L{len(self.lanes)}", label, 0 if parent is None else parent.depth + 1, origin, parent, tuple(notes), **context)
+        self.rows[lane] = len(self.lanes)
         self.lanes.append(lane)
         return lane
 
@@ -285,8 +319,7 @@ class _Builder:
 
     def close_loop(self, element: Stage | StepGroup, lane: Lane, first: int) -> None:
         if element.strategy is not None:
-            start = self.lanes.index(lane)
-            self.blocks.append(Block("loop", _loop_label(element.strategy), self.lanes[start:], self.cells[first:]))
+            self.blocks.append(Block("loop", _loop_label(element.strategy), self.lanes[self.rows[lane] :], self.cells[first:]))
 
     def parallel(self, block: Parallel, lane: Lane | None, preds: frozenset[Cell], rollback: bool, chained: str | None) -> frozenset[Cell]:
         """Branches start together; each branch that holds a barrier gets a lane of its own."""

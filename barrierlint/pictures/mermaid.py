@@ -33,10 +33,10 @@ def render(layout: Layout) -> str:
 
 def _frame(lines: list[str], layout: Layout, frame: Frame, indent: str) -> None:
     if frame.block is not None:
-        lines.append(f'{indent}subgraph P{layout.blocks.index(frame.block)}["{_text(frame.block.label)}"]')
+        lines.append(f'{indent}subgraph P{layout.number(frame.block)}["{_text(frame.block.label)}"]')
     else:
         lane = frame.lane
-        own = [cell for cell in layout.cells if cell.lane is lane and layout.node(cell) == cell.id]
+        own = layout.own_cells(lane)
         if not own and not frame.children and not lane.locks:
             return  # a lane whose only cell is a whole bar: the bar node stands for it (unless it holds a lock)
         title = " · ".join((lane.label,) + lane.description)

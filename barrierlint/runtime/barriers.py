@@ -92,10 +92,11 @@ class Barriers:
     # -- registration -------------------------------------------------------------------
 
     def register(self, sites: list[Site]) -> None:
+        """The plan's positions, before any node started: each is pending, as it starts."""
         for site in sites:
-            self._add(site, (), placeholder=bool(site.loop_elements))
+            self._add(site, (), placeholder=bool(site.loop_elements), walk=False)
 
-    def _add(self, site: Site, key: tuple, placeholder: bool) -> None:
+    def _add(self, site: Site, key: tuple, placeholder: bool, walk: bool = True) -> None:
         self.clock.spend()
         instance = self.instance(site.ref)
         position = Position(site, key, self._order, placeholder)
@@ -106,7 +107,8 @@ class Barriers:
                 self._index.setdefault((element, key[:loops]), []).append(position)
         if placeholder:
             self._placeholders.setdefault((site.loop_elements[len(key)], key), []).append(position)
-        self._update(position)
+        if walk:
+            self._update(position)
 
     def instance(self, ref: str) -> Instance:
         if ref not in self.instances:

@@ -114,13 +114,76 @@ class Run:
         ]
 
 
-def simulate(pipeline: Pipeline, scenario: Scenario | None = None, locks=(), lock_order: dict | None = None) -> Run:
+def simulate(pipeline: Pipeline, scenario: Scenario | None = None, locks=(), lock_order: dict | None = None, prepared: "Plan | None" = None) -> Run:
     """Run a pipeline; `locks` are its Queue steps and Deploy stage resource constraints
     (`barrierlint.locks.holds`), `lock_order` an acquisition order to force per lock (lock name
-    -> stage labels, first asks first). The garbage collector pauses meanwhile: a run makes many small
-    objects while the document's YAML nodes stay alive, and every collection would walk all of them."""
+    -> stage labels, first asks first), `prepared` the pipeline's `plan` when runs share it. The
+    garbage collector pauses meanwhile: a run makes many small objects while the document's YAML
+    nodes stay alive, and every collection would walk all of them."""
     with collector_paused():
-        return Simulator(pipeline, scenario or Scenario(), locks, lock_order).run()
+        return Simulator(pipeline, scenario or Scenario(), locks, lock_order, prepared).run()
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    """What a run resolves before it starts, alike for every run of a pipeline whose scenario
+    names no `inputs`: each Barrier step's barrier and place in the walk, the reason the engine
+    refuses to start (research/harness-semantics.md §2.2), notes on runtime inputs left
+    unanswered, and the pipeline's size for the budget. `--verify` makes it once per pipeline."""
+
+    occurrences: list
+    refs: dict[int, str]  # id(step) -> the barrier it joins
+    notes: list[tuple[str, str]]  # (step, message) for the trace, in plan order
+    rejected: str | None
+    sites: list  # the barrier positions registered at start (None when rejected)
+    elements: int
+    stages: list[tuple[int, str]]  # (id, label) of every stage, for what never started at quiescence
+
+
+def plan(pipeline: Pipeline, scenario: Scenario | None = None) -> Plan:
+    """Resolve every barrierRef (with the scenario's `inputs`); stop at the first refusal."""
+    in_firstgen = pipeline.syntax == "firstgen"
+    found = occurrences(pipeline)
+    refs: dict[int, str] = {}
+    notes: list[tuple[str, str]] = []
+
+    def done(rejected: str | None) -> Plan:
+        # FirstGen builds its barriers from the normal flow only (harness-semantics.md §3.17)
+        sites = None if rejected else [site_of(o, refs[id(o.step)]) for o in found if not (in_firstgen and o.in_rollback)]
+        return Plan(found, refs, notes, rejected, sites, element_count(pipeline), [(id(s), s.label) for s in stages(pipeline)])
+
+    for occurrence in found:
+        step = occurrence.step
+        ref = _input(scenario, occurrence) or _default_input(occurrence.ref)
+        if awaits_parent(ref):  # a chained child run on its own: `parent.X` is its own X (harness-semantics.md §3.14)
+            ref = BarrierRef(ref, ref.split(".", 1)[1])
+        refs[id(step)] = ref
+        if step.strategy is not None:
+            return done(f"Barrier step cannot be configured with looping strategy. (step '{step.label}' in stage '{occurrence.stage.label}')")
+        if ref is None:
+            return done(f"Barrier step '{step.label}' in stage '{occurrence.stage.label}' has no barrierRef")
+        if is_runtime_input(ref):  # no value given: a barrier of its own, as the static analysis sees it
+            dotted = _dotted(occurrence)
+            refs[id(step)] = f"{ref}@{dotted}"
+            notes.append((dotted, f"barrierRef {ref} has no value in the scenario (`inputs`): a barrier no other step joins"))
+            continue
+        if refused(ref, in_firstgen):
+            return done(f"Variable expressions are not allowed in Barrier Reference. Found: {ref}")
+    if in_firstgen:
+        for earlier, later in firstgen.not_concurrent(found):
+            return done(
+                f"{firstgen.NOT_CONCURRENT} (barrier '{later.ref}' twice in the workflow of stage '{later.stage.label}': "
+                f"steps '{earlier.step.label}' and '{later.step.label}')"
+            )
+    return done(None)
+
+
+def _input(scenario: Scenario | None, occurrence) -> str | None:
+    """The scenario's value for a Barrier step's reference (`inputs`), if it names one."""
+    if scenario is None or not scenario.inputs:
+        return None
+    route = occurrence.step.origin.route
+    return scenario.lookup(scenario.inputs, (place(occurrence.step), route, route_text(route), _dotted(occurrence)))
 
 
 def clock_text(seconds: float) -> str:
@@ -132,9 +195,11 @@ def clock_text(seconds: float) -> str:
 
 
 class Simulator:
-    def __init__(self, pipeline: Pipeline, scenario: Scenario, locks=(), lock_order: dict | None = None):
+    def __init__(self, pipeline: Pipeline, scenario: Scenario, locks=(), lock_order: dict | None = None, prepared: Plan | None = None):
         self.pipeline, self.scenario = pipeline, scenario
-        self.budget = BUDGET_FLOOR + BUDGET_PER_ELEMENT * element_count(pipeline)
+        self.plan = prepared if prepared is not None and not scenario.inputs else plan(pipeline, scenario)
+        self.refs = self.plan.refs
+        self.budget = BUDGET_FLOOR + BUDGET_PER_ELEMENT * self.plan.elements
         self.clock = Clock(scenario.seed, scenario.shuffle_ties, self.budget)
         self.firstgen = pipeline.syntax == "firstgen"
         self.nodes: dict[tuple, Node] = {}  # (element, key) -> latest node
@@ -195,13 +260,14 @@ class Simulator:
     # -- the run ------------------------------------------------------------------------
 
     def run(self) -> Run:
-        rejected = self._plan()
+        for node, message in self.plan.notes:
+            self.trace("input", node=node, message=message)
+        rejected = self.plan.rejected
         if rejected:
             self.trace("rejected", message=rejected)
             return self._result("ERRORED", rejected)
         try:
-            # FirstGen builds its barriers from the normal flow only (harness-semantics.md §3.17)
-            self.barriers.register([site_of(o, self.refs[id(o.step)]) for o in self.occurrences if not (self.firstgen and o.in_rollback)])
+            self.barriers.register(self.plan.sites)
             self.trace("start", node=self.pipeline.label, kind="pipeline")
             self._main = Process(self.clock, self._stage_list(self.pipeline.stages, ()))
             timeout = self._timeout(self.pipeline, self.scenario.pipeline_timeout)
@@ -228,42 +294,6 @@ class Simulator:
             self.pipeline, self.scenario, status, self.clock.now, self.events, self.history, self.barriers.instances, self.quiescence, rejected,
             self.limit, self.budget - self.clock.budget,
         )
-
-    def _plan(self) -> str | None:
-        """Resolve every barrierRef; the reason the engine refuses the plan (research/harness-semantics.md §2.2), if it does."""
-        self.refs: dict[int, str] = {}
-        self.occurrences = occurrences(self.pipeline)
-        for occurrence in self.occurrences:
-            step = occurrence.step
-            ref = self._input(occurrence) or _default_input(occurrence.ref)
-            if awaits_parent(ref):  # a chained child run on its own: `parent.X` is its own X (harness-semantics.md §3.14)
-                ref = BarrierRef(ref, ref.split(".", 1)[1])
-            self.refs[id(step)] = ref
-            if step.strategy is not None:
-                return f"Barrier step cannot be configured with looping strategy. (step '{step.label}' in stage '{occurrence.stage.label}')"
-            if ref is None:
-                return f"Barrier step '{step.label}' in stage '{occurrence.stage.label}' has no barrierRef"
-            if is_runtime_input(ref):  # no value given: a barrier of its own, as the static analysis sees it
-                dotted = _dotted(occurrence)
-                self.refs[id(step)] = f"{ref}@{dotted}"
-                self.trace("input", node=dotted, message=f"barrierRef {ref} has no value in the scenario (`inputs`): a barrier no other step joins")
-                continue
-            if refused(ref, self.firstgen):
-                return f"Variable expressions are not allowed in Barrier Reference. Found: {ref}"
-        if self.firstgen:
-            for earlier, later in firstgen.not_concurrent(self.occurrences):
-                return (
-                    f"{firstgen.NOT_CONCURRENT} (barrier '{later.ref}' twice in the workflow of stage '{later.stage.label}': "
-                    f"steps '{earlier.step.label}' and '{later.step.label}')"
-                )
-        return None
-
-    def _input(self, occurrence) -> str | None:
-        """The scenario's value for a Barrier step's reference (`inputs`), if it names one."""
-        if not self.scenario.inputs:
-            return None
-        route = occurrence.step.origin.route
-        return self.scenario.lookup(self.scenario.inputs, (place(occurrence.step), route, route_text(route), _dotted(occurrence)))
 
     def _quiescent(self) -> bool:
         if self.aborted or (self._main is not None and self._main.done.fired):
@@ -648,7 +678,7 @@ class Simulator:
                 wait.missing = list(dict.fromkeys(missing))
             waits.append(wait)
         started = {id(n.element) for n in self.history}
-        not_started = [s.label for s in stages(self.pipeline) if id(s) not in started]
+        not_started = [label for stage, label in self.plan.stages if stage not in started]
         held, queued = self.locks.snapshot()
         return Quiescence(self.clock.now, waits, interventions, not_started, held, queued)
 

@@ -48,7 +48,7 @@ from ..model import FailureStrategy, Occurrence, Pipeline, Stage, Step, StepGrou
 from .barriers import DOWN, ENDURE, TIMED_OUT
 from .report import blocked_lines
 from .scenario import Failure, Profile, Scenario
-from .simulator import Run, clock_text, element_count, place, refused, simulate
+from .simulator import Plan, Run, clock_text, element_count, place, plan, refused, simulate
 
 CONFIRMED, NOT_REPRODUCED, INCONCLUSIVE = "CONFIRMED", "NOT REPRODUCED", "INCONCLUSIVE"
 HANGS = {"BL201", "BL301", "BL302"}
@@ -82,6 +82,7 @@ class Runs:
         self.left = ALONE_FLOOR + ALONE_PER_ELEMENT * sum(element_count(p) for p in pipelines)
         self._memo: dict[tuple, object] = {}
         self._shared: set[int] = set()  # ids of the shared runs (kept alive in the memo)
+        self._kept = {id(p): p for p in pipelines}  # pipelines many runs share: the project's, their startable forms
         self.limits: list[str] = []  # the simulator limits runs reached, in order
 
     def pipelines_of(self, finding: Finding) -> list[Pipeline]:
@@ -128,16 +129,29 @@ class Runs:
         import gc
 
         gc.collect(0)
-        run = simulate(pipeline, scenario, locks, lock_order)
+        run = simulate(pipeline, scenario, locks, lock_order, self._plan(pipeline))
         if run.limit:
             self.limits.append(run.limit)
         return run
+
+    def _plan(self, pipeline: Pipeline) -> Plan | None:
+        """The plan runs of a shared pipeline start from, made once (None for a pipeline made
+        for one run, such as one with a rollback strategy added: nothing would reuse it)."""
+        if id(pipeline) not in self._kept:
+            return None
+        return self.memo(("plan", id(pipeline)), lambda: plan(pipeline))
+
+    def barrier_places(self, pipeline: Pipeline) -> dict[str, list[tuple]]:
+        """The places of a pipeline's Barrier steps, by the barrier they name."""
+        return self.memo(("places", id(pipeline)), lambda: _barrier_places(pipeline)) if id(pipeline) in self._kept else _barrier_places(pipeline)
 
     def outcomes(self, pipeline: Pipeline, run_all: bool) -> dict:
         return self.memo(("when", id(pipeline), run_all), lambda: _outcomes(pipeline, run_all))
 
     def startable(self, pipeline: Pipeline) -> tuple[Pipeline, str]:
-        return self.memo(("startable", id(pipeline)), lambda: _startable(pipeline))
+        fixed, changed = self.memo(("startable", id(pipeline)), lambda: _startable(pipeline))
+        self._kept[id(fixed)] = fixed
+        return fixed, changed
 
     def steps_at(self, pipeline: Pipeline, doc, route) -> list[Occurrence]:
         """The pipeline's Barrier steps written at a place (by step or by barrierRef)."""
@@ -194,21 +208,34 @@ class Runs:
 
 def verify(findings: Iterable[Finding], project) -> list[Finding]:
     """The findings, each with its `verification` property, run on the project's pipelines
-    (templates inlined, chained children joined, as the rules saw them)."""
+    (templates inlined, chained children joined, as the rules saw them).
+
+    What exists when verification starts (the documents, the model, the findings) outlives the
+    runs, so it is frozen out of the collections between runs (`Runs._simulate`): the first
+    would otherwise walk all of it, as long as composing the YAML took. The cost: cyclic
+    garbage left by the analysis is freed only after verification."""
+    import gc
+
     runs = Runs(project.pipelines, Profile.of(project.settings))
     verified = []
-    for finding in findings:
-        status, evidence = INCONCLUSIVE, "the finding is not inside a pipeline the simulator can run"
-        for pipeline in runs.pipelines_of(finding):  # a chained child also runs inside its parents
-            locks = None
-            if finding.code in LOCKS:
-                from ..locks import holds
+    frozen_before = gc.get_freeze_count()  # a caller's frozen objects stay frozen
+    gc.freeze()
+    try:
+        for finding in findings:
+            status, evidence = INCONCLUSIVE, "the finding is not inside a pipeline the simulator can run"
+            for pipeline in runs.pipelines_of(finding):  # a chained child also runs inside its parents
+                locks = None
+                if finding.code in LOCKS:
+                    from ..locks import holds
 
-                locks = holds(pipeline, project)
-            status, evidence = verdict(finding, pipeline, runs, locks)
-            if status == CONFIRMED:
-                break
-        verified.append(finding.with_properties(verification={"status": status, "evidence": evidence}))
+                    locks = holds(pipeline, project)
+                status, evidence = verdict(finding, pipeline, runs, locks)
+                if status == CONFIRMED:
+                    break
+            verified.append(finding.with_properties(verification={"status": status, "evidence": evidence}))
+    finally:
+        if not frozen_before:
+            gc.unfreeze()
     return verified
 
 
@@ -336,7 +363,7 @@ def _hang(finding: Finding, pipeline: Pipeline, scenario: Scenario, runs: Runs, 
 
     def alone() -> Run:
         runs.affordable()  # before making the scenario, which costs as much as the pipeline is large
-        return runs.alone(pipeline, _alone(scenario, pipeline, barriers))
+        return runs.alone(pipeline, _alone(scenario, pipeline, barriers, runs))
 
     attempts = ((lambda: runs.shared(pipeline, scenario, ("quiescence", run_all)), ""), (alone, " (other barriers' steps skipped)"))
     for attempt, note in attempts:
@@ -380,10 +407,18 @@ def _normal_flow(items) -> Iterable:
         stack.extend(reversed([sub for sub, rollback in children(item) if not rollback]))
 
 
-def _alone(scenario: Scenario, pipeline: Pipeline, barriers: set) -> Scenario:
+def _alone(scenario: Scenario, pipeline: Pipeline, barriers: set, runs: Runs | None = None) -> Scenario:
     """The scenario with every Barrier step of other barriers skipped: this problem alone."""
-    skipped = {place(o.step): False for o in occurrences(pipeline) if o.ref not in barriers}
+    places = runs.barrier_places(pipeline) if runs is not None else _barrier_places(pipeline)
+    skipped = {at: False for ref, found in places.items() if ref not in barriers for at in found}
     return replace(scenario, when={**scenario.when, **skipped})
+
+
+def _barrier_places(pipeline: Pipeline) -> dict[str, list[tuple]]:
+    places: dict[str, list[tuple]] = {}
+    for o in occurrences(pipeline):
+        places.setdefault(o.ref, []).append(place(o.step))
+    return places
 
 
 def _late_loop(finding: Finding, pipeline: Pipeline, scenario: Scenario, runs: Runs, run_all: bool) -> tuple[str, str]:
@@ -439,7 +474,7 @@ def _stall(finding: Finding, pipeline: Pipeline, scenario: Scenario, runs: Runs,
     held = [item for o in occurrences(pipeline) if o.ref == barrier and o.in_rollback for item in o.path if isinstance(item, (Stage, StepGroup))]
     owners = {id(item) for item in held}
     slow = {place(item): 3600.0 for item in held}
-    run = runs.alone(pipeline, replace(_alone(scenario, pipeline, {barrier}), durations=slow))
+    run = runs.alone(pipeline, replace(_alone(scenario, pipeline, {barrier}, runs), durations=slow))
     if (rejected := _started(run)) is not None:
         return INCONCLUSIVE, rejected
     instance = run.instances.get(barrier)
@@ -473,7 +508,7 @@ def _lone(finding: Finding, pipeline: Pipeline, scenario: Scenario, runs: Runs, 
         if status == CONFIRMED:
             return status, evidence
     runs.affordable()
-    scenario, _ = _reaching(_alone(scenario, pipeline, {o.ref for o in found}), found)
+    scenario, _ = _reaching(_alone(scenario, pipeline, {o.ref for o in found}, runs), found)
     return _released_at_once(finding, found, runs.alone(pipeline, scenario), runs, rollback)
 
 
@@ -542,7 +577,7 @@ def _split(finding: Finding, pipeline: Pipeline, scenario: Scenario, runs: Runs,
     steps = {id(o.step) for o in found}
     ref, meant = finding.key, finding.properties.get("intended")
     scenario, rollback = _reaching(replace(scenario, stop_at_quiescence=True), found)
-    for attempt, alone in ((scenario, False), (_alone(scenario, pipeline, {ref}), True)):  # another hang may stop the run first
+    for attempt, alone in ((scenario, False), (_alone(scenario, pipeline, {ref}, runs), True)):  # another hang may stop the run first
         runs.affordable()
         run = runs.alone(pipeline, attempt)
         if (rejected := _started(run)) is not None:
@@ -621,7 +656,7 @@ def _human_wait(finding: Finding, pipeline: Pipeline, scenario: Scenario, runs: 
     human = next((e for e in _normal_flow(pipeline.stages) if isinstance(e, Step) and e.origin.doc is doc and route_text(e.origin.route) == props["human"]), None)
     if human is None:
         return INCONCLUSIVE, "the step that waits for a person is not in this pipeline"
-    scenario = _alone(scenario, pipeline, {barrier})
+    scenario = _alone(scenario, pipeline, {barrier}, runs)
     if props["human_kind"] == "intervention":
         scenario = replace(scenario, failures={place(human): Failure()})
         how = f"with {human.label} failing into a manual intervention that nobody answers"

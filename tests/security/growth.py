@@ -122,6 +122,17 @@ def shared_infrastructure(n: int) -> str:
     ])
 
 
+def parallel_pairs(n: int) -> str:
+    """n parallel groups in a row, two stages each that meet at their own barrier (n frames in
+    the diagram, each wrapping two of 2n stage lanes)."""
+    barriers = [f"b{i}" for i in range(n)]
+    declared = "".join(f"      - {{identifier: {b}, name: {b}}}\n" for b in barriers)
+    groups = "".join(
+        "    - parallel:\n" + "".join(f"        - {_stage(f's{i}{side}', [_step('w', b)])}\n" for side in 'ab') for i, b in enumerate(barriers)
+    )
+    return "pipeline:\n  identifier: p\n  name: p\n  flowControl:\n    barriers:\n" + declared + "  stages:\n" + groups
+
+
 KINDS = {
     "suppressions": suppressions,
     "crossed-barriers": crossed_barriers,
@@ -132,6 +143,7 @@ KINDS = {
     "endless-loops": endless_loops,
     "queue-keys": queue_keys,
     "shared-infrastructure": shared_infrastructure,
+    "parallel-pairs": parallel_pairs,
 }
 
 

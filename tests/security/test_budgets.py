@@ -29,6 +29,7 @@ CASES = [
     ("endless-loops", ["run"], 2),
     ("crossed-barriers", ["run"], 1500),
     ("crossed-barriers", ["graph"], 1000),
+    ("parallel-pairs", ["graph"], 1500),
     ("queue-keys", ["check"], 1000),
     ("shared-infrastructure", ["check"], 1000),
     ("queue-keys", ["check", "--verify"], 400),
