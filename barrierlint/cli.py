@@ -244,13 +244,16 @@ def graph(
     picture: Optional[Picture] = typer.Option(None, "--format", "-f", help="Picture format (default: from the --output suffix: .mmd/.md, .dot/.gv, .svg, .html; else mermaid)."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the picture to this file instead of standard output."),
     pipeline_id: Optional[str] = typer.Option(None, "--pipeline", help="Which pipeline, when the file holds several."),
+    max_file_size: Optional[str] = typer.Option(None, "--max-file-size", metavar="SIZE", help="Refuse larger files (5MB, 500k, 2MiB or bytes; default: 5MB)."),
 ) -> None:
     """Draw a pipeline's barrier synchronization: a lane per stage, a bar per barrier, deadlocks in red."""
     from .pictures import diagram, for_file, output_format
+    from .project import Settings
 
     try:
         fmt = output_format(output, picture.value if picture else None)
-        content = for_file(output, diagram(path, fmt, pipeline_id))
+        settings = Settings() if max_file_size is None else Settings(max_file_size=_size(max_file_size))
+        content = for_file(output, diagram(path, fmt, pipeline_id, settings))
     except UsageError as error:
         _fail(str(error))
     _write(output, content)

@@ -245,3 +245,12 @@ def test_run_with_locks_shows_held_locks_and_queued_stages(tmp_path: Path):
     assert "  api.lock holds Queue key 'db' since 00:00:00\n  worker.lock is queued on Queue key 'db' behind api.lock\n" in done.stdout
     drawn = html.read_text()
     assert "held: Queue key &#x27;db&#x27; by api.lock; queued: worker.lock on Queue key &#x27;db&#x27; behind api.lock" in drawn
+
+
+def test_graph_takes_the_file_size_limit_its_refusal_names(tmp_path: Path):
+    """Its refusal of a large file says "raise the limit with --max-file-size": graph has it too."""
+    size = Path("tests/pictures/release.yaml").stat().st_size
+    refused = CliRunner().invoke(app, ["graph", "tests/pictures/release.yaml", "--max-file-size", str(size - 1)])
+    assert refused.exit_code == 2 and "raise the limit with --max-file-size" in refused.output
+    drawn = CliRunner().invoke(app, ["graph", "tests/pictures/release.yaml", "--max-file-size", str(size)])
+    assert drawn.exit_code == 0 and drawn.output.startswith("%%"), drawn.output

@@ -52,7 +52,7 @@ def for_file(output: str | None, content: str) -> str:
     return content
 
 
-def diagram(path: str, fmt: str, pipeline_id: str | None = None) -> str:
+def diagram(path: str, fmt: str, pipeline_id: str | None = None, settings=None) -> str:
     """`barrierlint graph`: the diagram of the pipeline in a file, with its deadlocks marked."""
     from ..engine import load_pipeline
     from ..graph import analysis
@@ -60,7 +60,7 @@ def diagram(path: str, fmt: str, pipeline_id: str | None = None) -> str:
 
     from ..locks import holds
 
-    project, pipeline = load_pipeline(path, pipeline_id)
+    project, pipeline = load_pipeline(path, pipeline_id, settings)
     return render_diagram(layout(pipeline, analysis(pipeline, project), holds(pipeline, project)), fmt)
 
 
