@@ -71,7 +71,7 @@ def analyse(inputs: Iterable[Input], rules: list[type[Rule]], settings: Settings
         if size >= WORKERS_PAY_FROM:
             break
     rest = next(inputs, None)
-    if rest is None and size <= PART_BYTES:  # one part: workers cannot help
+    if rest is None and len(list(_cut(head))) == 1:  # one part (small files, or one large file): workers cannot help
         jobs = 1
     head += [rest] if rest is not None else []
     jobs = jobs or jobs_for(size)

@@ -99,6 +99,21 @@ def test_jobs_by_default_are_the_cores_only_when_the_files_pay_for_workers(monke
     assert parallel.jobs_for(parallel.WORKERS_PAY_FROM) == cores
 
 
+def test_one_large_file_is_checked_without_workers(tmp_path, monkeypatch):
+    """A file is never split: one file over WORKERS_PAY_FROM is one part, which workers cannot
+    share (they used to be started for it, and the check ran in one of them)."""
+    started = []
+    checker = parallel._checker
+    monkeypatch.setattr(parallel, "WORKERS_PAY_FROM", 100)
+    monkeypatch.setattr(parallel, "PART_BYTES", 100)  # each file over it: a part of its own
+    monkeypatch.setattr(parallel, "_checker", lambda jobs: started.append(jobs) or checker(jobs))
+    _barrier_pipelines(tmp_path, 1)
+    assert engine.check([str(tmp_path)], jobs=None, keep_project=False).findings
+    _barrier_pipelines(tmp_path, 2)
+    engine.check([str(tmp_path)], jobs=None, keep_project=False)
+    assert started == [1, parallel.jobs_for(parallel.WORKERS_PAY_FROM)]
+
+
 def test_a_named_file_that_is_not_harness_yaml_is_still_said_with_several_processes(tmp_path):
     (tmp_path / "other.yaml").write_text("name: not a pipeline\n")
     (tmp_path / "p.yaml").write_text("pipeline: {identifier: p, name: p, stages: []}\n")
