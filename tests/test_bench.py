@@ -108,11 +108,13 @@ def test_a_command_line_is_timed_against_composing_its_file_and_a_refusal_is_rep
 
 
 def test_jobs_reads_every_process_and_the_largest_resident_set_bounds_them(tmp_path):
-    for number in range(8):
-        (tmp_path / f"p{number}.yaml").write_text(generate.pipeline(6, seed=number, mistakes=True), encoding="utf-8")
+    for number in range(8):  # about 1.4 MB: more than one part of barrierlint's parallel.PART_BYTES, so workers have work to share
+        (tmp_path / f"p{number}.yaml").write_text(generate.pipeline(120, seed=number, mistakes=True), encoding="utf-8")
     one, two = _measure("jobs", str(tmp_path), "1"), _measure("jobs", str(tmp_path), "2")
     assert one["workers"] == [] and one["exit"] == two["exit"] == 1
     assert two["output_sha256"] == one["output_sha256"]
     assert two["workers"]  # each worker found, with its own figures
-    assert two["largest_kib"] >= max(w["peak_kib"] for w in two["workers"]) > 0
+    # wait4's ru_maxrss and /proc's VmHWM are both the high-water mark of resident memory, read
+    # at different moments by different kernel paths: they agree to within a few pages
+    assert two["largest_kib"] >= 0.99 * max(w["peak_kib"] for w in two["workers"]) > 0
     assert two["total_cpu"] >= two["main_cpu"] > 0
