@@ -1,6 +1,6 @@
 """barrierlint: find barrier synchronization mistakes in CI/CD pipelines before they run."""
 
-__version__ = "0.2.0"  # the release tag is v<this>; pyproject.toml reads it from here
+__version__ = "0.3.0"  # the release tag is v<this>; pyproject.toml reads it from here
 
 
 def check(paths, **options):
