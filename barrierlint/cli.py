@@ -79,6 +79,9 @@ class FailOn(str, Enum):
     never = "never"
 
 
+MAX_FILE_SIZE_HELP = "Refuse larger files (5MB, 500k, 2MiB or bytes; default: 5MB)."
+
+
 def _size(text: str) -> int:
     """`5MB`, `500k`, `2MiB` or a number of bytes -> bytes."""
     import re
@@ -113,7 +116,7 @@ def check(
     baseline: Optional[str] = typer.Option(None, "--baseline", metavar="FILE", help="Report only findings not recorded in this baseline."),
     write_baseline: bool = typer.Option(False, "--write-baseline", help="Record the current findings in the --baseline file."),
     sarif_category: Optional[str] = typer.Option(None, "--sarif-category", metavar="CATEGORY", help="SARIF automationDetails.id (default: none, so that upload-sarif's category applies)."),
-    max_file_size: Optional[str] = typer.Option(None, "--max-file-size", metavar="SIZE", help="Refuse larger files (5MB, 500k, 2MiB or bytes; default: 5MB)."),
+    max_file_size: Optional[str] = typer.Option(None, "--max-file-size", metavar="SIZE", help=MAX_FILE_SIZE_HELP),
     inputs: Optional[List[str]] = typer.Option(None, "--inputs", metavar="FILE", help="A Harness input set whose values replace <+input> fields."),
     verify: bool = typer.Option(False, "--verify", help="Confirm each finding in the reference runtime (CONFIRMED, NOT REPRODUCED or INCONCLUSIVE, with the evidence)."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, metavar="N", help="Processes that check the files (default: the cores this process may use, from 4 MB of YAML; 1 below); the output does not depend on it."),
@@ -244,7 +247,7 @@ def graph(
     picture: Optional[Picture] = typer.Option(None, "--format", "-f", help="Picture format (default: from the --output suffix: .mmd/.md, .dot/.gv, .svg, .html; else mermaid)."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the picture to this file instead of standard output."),
     pipeline_id: Optional[str] = typer.Option(None, "--pipeline", help="Which pipeline, when the file holds several."),
-    max_file_size: Optional[str] = typer.Option(None, "--max-file-size", metavar="SIZE", help="Refuse larger files (5MB, 500k, 2MiB or bytes; default: 5MB)."),
+    max_file_size: Optional[str] = typer.Option(None, "--max-file-size", metavar="SIZE", help=MAX_FILE_SIZE_HELP),
 ) -> None:
     """Draw a pipeline's barrier synchronization: a lane per stage, a bar per barrier, deadlocks in red."""
     from .pictures import diagram, for_file, output_format

@@ -152,13 +152,7 @@ def pipeline(stages: int, seed: int = 0, *, barriers: bool = True, mistakes: boo
         else:
             units.append((1, []))
             left -= 1
-    w = _Writer()
-    w.add(0, "pipeline:")
-    w.add(2, f"name: synthetic {stages} {seed}")
-    w.add(2, f"identifier: synthetic_{stages}_{seed}")
-    w.add(2, "projectIdentifier: bench")
-    w.add(2, "orgIdentifier: default")
-    w.add(2, "tags: {}")
+    w = _header(f"synthetic {stages} {seed}", f"synthetic_{stages}_{seed}")
     unused = f"sync_unused_{seed}" if mistakes and barriers else None
     if declared or unused:
         w.add(2, "flowControl:")
@@ -189,6 +183,18 @@ def pipeline(stages: int, seed: int = 0, *, barriers: bool = True, mistakes: boo
     return w.text()
 
 
+def _header(name: str, identifier: str) -> "_Writer":
+    """A writer holding the first lines of a generated pipeline, up to its flowControl."""
+    w = _Writer()
+    w.add(0, "pipeline:")
+    w.add(2, f"name: {name}")
+    w.add(2, f"identifier: {identifier}")
+    w.add(2, "projectIdentifier: bench")
+    w.add(2, "orgIdentifier: default")
+    w.add(2, "tags: {}")
+    return w
+
+
 def sized(stages: int) -> str:
     """The single large pipeline of `stages` stages that the bench measures (its stages-N.yaml):
     `pipeline` seeded with its size, so the 3,000 and 10,000-stage inputs are the same everywhere."""
@@ -206,13 +212,7 @@ def parallel_pairs(pairs: int = 1500) -> str:
     pair's barrier, then deploy; every third pair's stages also hold a step-level parallel block.
     Correct by construction: every barrier is declared once and used by the two stages of its pair.
     """
-    w = _Writer()
-    w.add(0, "pipeline:")
-    w.add(2, f"name: parallel pairs {pairs}")
-    w.add(2, f"identifier: parallel_pairs_{pairs}")
-    w.add(2, "projectIdentifier: bench")
-    w.add(2, "orgIdentifier: default")
-    w.add(2, "tags: {}")
+    w = _header(f"parallel pairs {pairs}", f"parallel_pairs_{pairs}")
     w.add(2, "flowControl:")
     w.add(4, "barriers:")
     for pair in range(pairs):
